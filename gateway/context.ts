@@ -1,0 +1,6 @@
+import type { Viewer } from '../lib/tokens.js';
+
+/** The gateway's per-request context: who is asking. Subgraphs build their own from the forwarded token. */
+export interface GatewayContext {
+  readonly viewer: Viewer | null;
+}

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only module that reads `process.env`. Everything is validated at start-up, every bad
+ * variable is reported at once (by name), and the result is a frozen, typed object.
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value))
+    .refine(
+      (value) => value === undefined || protocols.some((p) => value.startsWith(`${p}://`)),
+      `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    );
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool.optional(),
+  HOST: z.string().trim().min(1).optional(),
+  GATEWAY_PORT: port.default(4000),
+  USERS_PORT: port.default(4001),
+  POSTS_PORT: port.default(4002),
+  MESSAGES_PORT: port.default(4003),
+  USERS_URL: optionalUrl(['http', 'https']),
+  DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().trim().min(1).default('.data'),
+  REDIS_URL: optionalUrl(['redis', 'rediss']),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PKCS#8 PEM Ed25519 private key' }).optional(),
+  JWT_PUBLIC_KEY: z.string().includes('PUBLIC KEY', { message: 'must be an SPKI PEM Ed25519 public key' }).optional(),
+  JWT_ISSUER: z.string().trim().min(1).default('chitlaq'),
+  JWT_AUDIENCE: z.string().trim().min(1).default('chitlaq-graph'),
+  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(90 * 24 * 3600).default(7 * 24 * 3600),
+  GRAPHIQL: bool.default(true),
+});
+
+export type JwtKeyConfig =
+  | { readonly algorithm: 'HS256'; readonly secret: string; readonly source: 'env' | 'dev-file' }
+  | { readonly algorithm: 'EdDSA'; readonly privateKey: string | undefined; readonly publicKey: string };
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly log: { readonly level: string; readonly pretty: boolean };
+  readonly host: string | undefined;
+  readonly ports: { readonly gateway: number; readonly users: number; readonly posts: number; readonly messages: number };
+  /** Where the gateway finds each subgraph; undefined means "on this host, at its port". */
+  readonly subgraphUrls: { readonly users: string | undefined };
+  readonly database: { readonly url: string | undefined; readonly poolSize: number; readonly dataDir: string };
+  readonly redis: { readonly url: string | undefined };
+  readonly auth: {
+    readonly key: JwtKeyConfig;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly ttlSeconds: number;
+  };
+  readonly graphiql: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment into a Config. Throws ConfigError naming every bad variable.
+ * Outside production, a missing JWT key falls back to a random secret kept in DATA_DIR,
+ * so tokens survive restarts of `npm start` without any set-up.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  let key: JwtKeyConfig | undefined;
+  if (e.JWT_SECRET !== undefined && (e.JWT_PRIVATE_KEY !== undefined || e.JWT_PUBLIC_KEY !== undefined)) {
+    problems.push('JWT_SECRET: set either JWT_SECRET (HS256) or JWT_PUBLIC_KEY/JWT_PRIVATE_KEY (EdDSA), not both');
+  } else if (e.JWT_SECRET !== undefined) {
+    key = { algorithm: 'HS256', secret: e.JWT_SECRET, source: 'env' };
+  } else if (e.JWT_PUBLIC_KEY !== undefined) {
+    key = { algorithm: 'EdDSA', privateKey: e.JWT_PRIVATE_KEY, publicKey: e.JWT_PUBLIC_KEY };
+  } else if (e.JWT_PRIVATE_KEY !== undefined) {
+    problems.push('JWT_PUBLIC_KEY: required when JWT_PRIVATE_KEY is set');
+  } else if (e.NODE_ENV === 'production') {
+    problems.push('JWT_SECRET: required in production (or JWT_PUBLIC_KEY and JWT_PRIVATE_KEY for EdDSA)');
+  } else {
+    key = { algorithm: 'HS256', secret: readOrCreateDevSecret(e.DATA_DIR), source: 'dev-file' };
+  }
+  if (problems.length > 0 || key === undefined) throw new ConfigError(problems);
+
+  return Object.freeze({
+    env: e.NODE_ENV,
+    log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? (e.NODE_ENV === 'development' && process.stdout.isTTY === true) },
+    host: e.HOST,
+    ports: { gateway: e.GATEWAY_PORT, users: e.USERS_PORT, posts: e.POSTS_PORT, messages: e.MESSAGES_PORT },
+    subgraphUrls: { users: e.USERS_URL },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
+    redis: { url: e.REDIS_URL },
+    auth: { key, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ttlSeconds: e.JWT_TTL_SECONDS },
+    graphiql: e.GRAPHIQL,
+  });
+}
+
+function readOrCreateDevSecret(dataDir: string): string {
+  const file = join(resolve(dataDir), 'dev-jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(resolve(dataDir), { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

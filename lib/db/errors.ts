@@ -1,0 +1,15 @@
+/**
+ * The name of the unique constraint (or unique index) that an insert or update violated, or
+ * undefined for any other error. Works for pg and PGlite, which both report SQLSTATE 23505.
+ */
+export function violatedUniqueConstraint(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  if (code !== '23505') return undefined;
+  return typeof constraint === 'string' ? constraint : '';
+}
+
+/** True when the error is a foreign-key violation (SQLSTATE 23503): the referenced row is gone. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23503';
+}

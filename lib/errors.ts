@@ -1,0 +1,72 @@
+import { GraphQLError } from 'graphql';
+
+/** The closed set of `extensions.code` values that API.md promises to clients. */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'PERSISTED_QUERY_NOT_ALLOWED'
+  | 'GRAPHQL_PARSE_FAILED'
+  | 'GRAPHQL_VALIDATION_FAILED'
+  | 'OPERATION_TOO_COMPLEX'
+  | 'INTERNAL_SERVER_ERROR';
+
+/**
+ * Base of every error a client is meant to see. Yoga's masking lets GraphQLErrors through
+ * and replaces everything else with "Unexpected error.", so only these reach clients.
+ */
+export class AppError extends GraphQLError {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extensions } });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The request carries no valid token, or the credentials were wrong. HTTP 401 when raised before execution. */
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'You must be signed in to do this.') {
+    super('UNAUTHENTICATED', message, { http: { status: 401 } });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'You are not allowed to do this.') {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+/** Invalid input; `field` names the argument or input field at fault so forms can point at it. */
+export class BadUserInputError extends AppError {
+  readonly field: string | undefined;
+
+  constructor(message: string, field?: string) {
+    super('BAD_USER_INPUT', message, field === undefined ? {} : { field });
+    this.field = field;
+  }
+}
+
+/** A unique value is already taken (email, username, ...). */
+export class ConflictError extends AppError {
+  constructor(message: string, field?: string) {
+    super('CONFLICT', message, field === undefined ? {} : { field });
+  }
+}
+
+/** Throws UNAUTHENTICATED unless a viewer is present; narrows the type for the caller. */
+export function requireViewer<V>(viewer: V | null | undefined): V {
+  if (viewer === null || viewer === undefined) throw new UnauthenticatedError();
+  return viewer;
+}

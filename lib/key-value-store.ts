@@ -1,0 +1,92 @@
+import { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+
+/**
+ * The small key-value surface the platform needs from Redis (cache entries, presence keys).
+ * Backed by Redis when REDIS_URL is set, otherwise by process memory: the embedded mode runs
+ * every service in one process, so one in-memory store is shared by all of them.
+ */
+export interface KeyValueStore {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<string | null>;
+  mget(keys: readonly string[]): Promise<Array<string | null>>;
+  /** Stores a value; with `ttlSeconds` it expires on its own. */
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  del(keys: readonly string[]): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openKeyValueStore(url: string | undefined, logger: Logger): KeyValueStore {
+  return url === undefined ? new MemoryStore() : new RedisStore(url, logger);
+}
+
+class RedisStore implements KeyValueStore {
+  readonly kind = 'redis';
+  readonly #redis: Redis;
+
+  constructor(url: string, logger: Logger) {
+    // Fail fast instead of queueing: a slow or absent Redis must not stall requests.
+    this.#redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 });
+    let lastError = '';
+    this.#redis.on('error', (error: Error) => {
+      if (error.message !== lastError) logger.warn({ err: error }, 'Redis connection error');
+      lastError = error.message;
+    });
+    this.#redis.on('ready', () => {
+      lastError = '';
+    });
+  }
+
+  get(key: string) {
+    return this.#redis.get(key);
+  }
+  async mget(keys: readonly string[]) {
+    return keys.length === 0 ? [] : this.#redis.mget(...keys);
+  }
+  async set(key: string, value: string, ttlSeconds?: number) {
+    if (ttlSeconds === undefined) await this.#redis.set(key, value);
+    else await this.#redis.set(key, value, 'EX', ttlSeconds);
+  }
+  async del(keys: readonly string[]) {
+    if (keys.length > 0) await this.#redis.del(...keys);
+  }
+  async ping() {
+    await this.#redis.ping();
+  }
+  async close() {
+    this.#redis.disconnect();
+  }
+}
+
+class MemoryStore implements KeyValueStore {
+  readonly kind = 'memory';
+  readonly #entries = new Map<string, { value: string; expiresAt: number }>();
+
+  async get(key: string) {
+    return this.#read(key);
+  }
+  async mget(keys: readonly string[]) {
+    return keys.map((key) => this.#read(key));
+  }
+  async set(key: string, value: string, ttlSeconds?: number) {
+    this.#entries.set(key, { value, expiresAt: ttlSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlSeconds * 1000 });
+  }
+  async del(keys: readonly string[]) {
+    for (const key of keys) this.#entries.delete(key);
+  }
+  async ping() {}
+  async close() {
+    this.#entries.clear();
+  }
+
+  #read(key: string): string | null {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return null;
+    if (entry.expiresAt <= Date.now()) {
+      this.#entries.delete(key);
+      return null;
+    }
+    return entry.value;
+  }
+}

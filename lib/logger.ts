@@ -1,0 +1,31 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * One pino logger per process. Secrets are redacted at the source so that no call site can
+ * leak them by accident: passwords, tokens and authorization headers never reach a log line.
+ */
+export function createLogger(options: { level: string; pretty: boolean; name?: string }): Logger {
+  return pino({
+    level: options.level,
+    ...(options.name === undefined ? {} : { name: options.name }),
+    redact: {
+      paths: [
+        'password',
+        '*.password',
+        '*.*.password',
+        'token',
+        '*.token',
+        'passwordHash',
+        '*.passwordHash',
+        'req.headers.authorization',
+        'headers.authorization',
+      ],
+      censor: '[redacted]',
+    },
+    ...(options.pretty
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } }
+      : {}),
+  });
+}

@@ -1,0 +1,67 @@
+import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { Config } from './config.js';
+import { UnauthenticatedError } from './errors.js';
+
+/** Who is making a request: the subject of a verified token. */
+export interface Viewer {
+  readonly id: string;
+  /** The raw bearer token, forwarded by the gateway to subgraphs, which verify it again. */
+  readonly token: string;
+}
+
+export interface TokenService {
+  /** Signs an access token for a user. Only processes that hold the private key (or secret) can. */
+  sign(userId: string): Promise<string>;
+  /** Verifies signature, expiry, issuer and audience. Throws UNAUTHENTICATED on any failure. */
+  verify(token: string): Promise<Viewer>;
+  /** Reads `Authorization: Bearer <token>`; null when absent, UNAUTHENTICATED when present but invalid. */
+  viewerFromHeader(header: string | null | undefined): Promise<Viewer | null>;
+}
+
+export function createTokenService(auth: Config['auth']): TokenService {
+  const { key, issuer, audience, ttlSeconds } = auth;
+  let signingKey: KeyObject | undefined;
+  let verifyingKey: KeyObject;
+  if (key.algorithm === 'HS256') {
+    signingKey = createSecretKey(Buffer.from(key.secret, 'utf8'));
+    verifyingKey = signingKey;
+  } else {
+    signingKey = key.privateKey === undefined ? undefined : createPrivateKey(key.privateKey);
+    verifyingKey = createPublicKey(key.publicKey);
+  }
+  const algorithms = [key.algorithm];
+
+  async function verify(token: string): Promise<Viewer> {
+    try {
+      const { payload } = await jwtVerify(token, verifyingKey, { issuer, audience, algorithms, requiredClaims: ['sub', 'exp'] });
+      if (typeof payload.sub !== 'string' || payload.sub === '') throw new UnauthenticatedError('Invalid token.');
+      return { id: payload.sub, token };
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('Token expired: sign in again.');
+      if (error instanceof UnauthenticatedError) throw error;
+      throw new UnauthenticatedError('Invalid token.');
+    }
+  }
+
+  return {
+    async sign(userId) {
+      if (signingKey === undefined) throw new Error('This process has no JWT_PRIVATE_KEY and cannot sign tokens');
+      return new SignJWT({})
+        .setProtectedHeader({ alg: key.algorithm, typ: 'JWT' })
+        .setSubject(userId)
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime(`${ttlSeconds}s`)
+        .sign(signingKey);
+    },
+    verify,
+    async viewerFromHeader(header) {
+      if (header === null || header === undefined || header.trim() === '') return null;
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (match?.[1] === undefined) throw new UnauthenticatedError('Authorization header must be "Bearer <token>".');
+      return verify(match[1]);
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { maskError, type Plugin, type YogaServerOptions, useReadinessCheck } from 'graphql-yoga';
+import type { Logger } from './logger.js';
+
+/**
+ * Options every process's Yoga shares: errors masked in every environment (a client never sees
+ * a stack trace or SQL; the cause is logged here instead), logging through pino, /healthz and
+ * /readyz.
+ */
+export function commonYogaOptions(options: {
+  logger: Logger;
+  /** Throws or returns false when a dependency (database, Redis) is unreachable. */
+  isReady: () => Promise<boolean>;
+}): Pick<YogaServerOptions<object, object>, 'maskedErrors' | 'logging' | 'healthCheckEndpoint'> & { plugins: Plugin[] } {
+  const { logger } = options;
+  return {
+    maskedErrors: {
+      maskError(error, message) {
+        const masked = maskError(error, message, false);
+        if (masked !== error) logger.error({ err: unwrap(error) }, 'unexpected error while handling a request');
+        return masked;
+      },
+    },
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) => logger.error({ err: args[0] }, args.slice(1).map(String).join(' ') || 'yoga error'),
+    },
+    healthCheckEndpoint: '/healthz',
+    plugins: [
+      useReadinessCheck({
+        endpoint: '/readyz',
+        async check() {
+          try {
+            return await options.isReady();
+          } catch (error) {
+            logger.warn({ err: error }, 'readiness check failed');
+            return false;
+          }
+        },
+      }),
+    ],
+  };
+}
+
+function unwrap(error: unknown): unknown {
+  const original = (error as { originalError?: unknown } | null)?.originalError;
+  return original ?? error;
+}

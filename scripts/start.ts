@@ -1,0 +1,36 @@
+/**
+ * `npm start`: the whole platform in one process. Embedded PostgreSQL (PGlite under DATA_DIR)
+ * and an in-memory store unless DATABASE_URL / REDIS_URL are set.
+ */
+import { loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { exitOnStartupError, onShutdownSignal } from '../lib/shutdown.js';
+import { startPlatform } from './platform.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+  const platform = await startPlatform(config, logger);
+  onShutdownSignal(logger, () => platform.stop());
+
+  const database = config.database.url === undefined ? `embedded PostgreSQL (PGlite) in ${config.database.dataDir}` : 'PostgreSQL at DATABASE_URL';
+  const store = config.redis.url === undefined ? 'in-memory store' : 'Redis at REDIS_URL';
+  console.log(
+    [
+      '',
+      'ChitLaq Graph is ready.',
+      '',
+      `  GraphiQL and GraphQL   ${platform.gatewayUrl}`,
+      `  users subgraph         ${platform.subgraphs.users.url}`,
+      `  health                 ${platform.gatewayOrigin}/healthz  ${platform.gatewayOrigin}/readyz`,
+      '',
+      `  data: ${database}; cache: ${store}`,
+      config.auth.key.algorithm === 'HS256' && config.auth.key.source === 'dev-file'
+        ? `  tokens: signed with a development secret kept in ${config.database.dataDir} (set JWT_SECRET in production)`
+        : '',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch(exitOnStartupError);

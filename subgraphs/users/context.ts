@@ -1,0 +1,27 @@
+import type { Kysely } from 'kysely';
+import type { KeyValueStore } from '../../lib/key-value-store.js';
+import type { Logger } from '../../lib/logger.js';
+import type { TokenService, Viewer } from '../../lib/tokens.js';
+import { createLoaders, type UsersLoaders } from './loaders.js';
+import type { UsersDatabase } from './user.table.js';
+
+/** Long-lived dependencies of the users subgraph, shared by all requests of one process. */
+export interface UsersServices {
+  readonly db: Kysely<UsersDatabase>;
+  readonly store: KeyValueStore;
+  readonly tokens: TokenService;
+  readonly logger: Logger;
+  /** Hash verified against when a login names an unknown email (equal timing). */
+  readonly decoyPasswordHash: string;
+}
+
+/** The one per-request context every users resolver receives. */
+export interface Context {
+  readonly viewer: Viewer | null;
+  readonly loaders: UsersLoaders;
+  readonly services: UsersServices;
+}
+
+export function createContext(services: UsersServices, viewer: Viewer | null): Context {
+  return { viewer, services, loaders: createLoaders(services.db, services.store, viewer?.id ?? null) };
+}

@@ -1,0 +1,73 @@
+import DataLoader from 'dataloader';
+import type { Kysely } from 'kysely';
+import type { KeyValueStore } from '../../lib/key-value-store.js';
+import { isUuid } from '../../lib/pagination.js';
+import { findOnlineUsers } from '../../lib/presence.js';
+import { countFollows, type FollowCounts, type FollowEdgeRow, findFollowedAmong, pageFollowEdges } from './follow.repository.js';
+import { findUsersByIds } from './user.repository.js';
+import type { UserRow, UsersDatabase } from './user.table.js';
+
+/**
+ * Per-request DataLoaders of the users subgraph. Created once per request (never shared
+ * between viewers); each batch is one SQL statement whose results come back in key order.
+ */
+export interface UsersLoaders {
+  userById: DataLoader<string, UserRow | null>;
+  followCounts: DataLoader<string, FollowCounts>;
+  /** Whether the viewer follows a user; only built for a signed-in viewer. */
+  followedByViewer: DataLoader<string, boolean> | null;
+  online: DataLoader<string, boolean>;
+  /** One page of followers/following per user, batched across users that ask for the same page. */
+  followEdgePage(direction: 'followers' | 'following', first: number, after: { at: Date; id: string } | null): DataLoader<string, FollowEdgeRow[]>;
+}
+
+export function createLoaders(db: Kysely<UsersDatabase>, store: KeyValueStore, viewerId: string | null): UsersLoaders {
+  const userById: DataLoader<string, UserRow | null> = new DataLoader(async (ids) => {
+    const valid = ids.filter(isUuid);
+    const rows = valid.length === 0 ? [] : await findUsersByIds(db, valid);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+  });
+
+  const followCounts = new DataLoader<string, FollowCounts>(async (ids) => {
+    const rows = await countFollows(db, ids);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? { id, followers: 0, following: 0 });
+  });
+
+  const followedByViewer =
+    viewerId === null
+      ? null
+      : new DataLoader<string, boolean>(async (ids) => {
+          const followed = new Set(await findFollowedAmong(db, viewerId, ids));
+          return ids.map((id) => followed.has(id));
+        });
+
+  const online = new DataLoader<string, boolean>(async (ids) => {
+    const onlineIds = await findOnlineUsers(store, ids);
+    return ids.map((id) => onlineIds.has(id));
+  });
+
+  const edgePages = new Map<string, DataLoader<string, FollowEdgeRow[]>>();
+  function followEdgePage(direction: 'followers' | 'following', first: number, after: { at: Date; id: string } | null) {
+    const key = `${direction}|${first}|${after?.at.toISOString() ?? ''}|${after?.id ?? ''}`;
+    let loader = edgePages.get(key);
+    if (loader === undefined) {
+      loader = new DataLoader<string, FollowEdgeRow[]>(async (userIds) => {
+        // One row more than asked tells the connection whether a next page exists.
+        const rows = await pageFollowEdges(db, { direction, userIds, after, limit: first + 1 });
+        const byParent = new Map<string, FollowEdgeRow[]>();
+        for (const row of rows) {
+          const list = byParent.get(row.parent_id) ?? [];
+          list.push(row);
+          byParent.set(row.parent_id, list);
+        }
+        return userIds.map((id) => byParent.get(id) ?? []);
+      });
+      edgePages.set(key, loader);
+    }
+    return loader;
+  }
+
+  return { userById, followCounts, followedByViewer, online, followEdgePage };
+}

@@ -1,0 +1,99 @@
+import { ConflictError, NotFoundError, requireViewer, BadUserInputError, UnauthenticatedError } from '../../../lib/errors.js';
+import { violatedUniqueConstraint } from '../../../lib/db/errors.js';
+import { isUuid } from '../../../lib/pagination.js';
+import { hashPassword, verifyPassword } from '../../../lib/passwords.js';
+import { parseInput } from '../../../lib/validation.js';
+import { deleteFollow, insertFollow } from '../follow.repository.js';
+import type { MutationResolvers } from '../generated/resolvers-types.js';
+import { findCredentialsByEmail, insertUser, updateUser } from '../user.repository.js';
+import type { UserRow } from '../user.table.js';
+import { LoginInput, RegisterInput, UpdateProfileInput } from '../validation.js';
+import type { Context } from '../context.js';
+
+/** The same words for an unknown email and a wrong password: login must not reveal which accounts exist. */
+const WRONG_CREDENTIALS = 'Wrong email or password.';
+
+/** Maps the unique index a registration hit to the input field it concerns. */
+const CONFLICT_FIELDS: Record<string, { field: string; message: string }> = {
+  users_email_key: { field: 'email', message: 'This email is already registered.' },
+  users_username_key: { field: 'username', message: 'This username is taken.' },
+};
+
+export const Mutation: MutationResolvers = {
+  async register(_parent, { input }, { services, loaders }) {
+    const valid = parseInput(RegisterInput, input);
+    const passwordHash = await hashPassword(valid.password);
+    let user: UserRow;
+    try {
+      user = await insertUser(services.db, {
+        email: valid.email,
+        username: valid.username,
+        display_name: valid.displayName,
+        university: valid.university ?? null,
+        password_hash: passwordHash,
+      });
+    } catch (error) {
+      const constraint = violatedUniqueConstraint(error);
+      const conflict = constraint === undefined ? undefined : CONFLICT_FIELDS[constraint];
+      if (conflict !== undefined) throw new ConflictError(conflict.message, conflict.field);
+      throw error;
+    }
+    loaders.userById.prime(user.id, user);
+    services.logger.info({ userId: user.id }, 'user registered');
+    return { token: await services.tokens.sign(user.id), user: { ...user, signedInAs: true } };
+  },
+
+  async login(_parent, args, { services, loaders }) {
+    const { email, password } = parseInput(LoginInput, args);
+    const credentials = await findCredentialsByEmail(services.db, email);
+    // Verify against a decoy when the email is unknown, so both failures take the same time.
+    const matches = await verifyPassword(credentials?.password_hash ?? services.decoyPasswordHash, password);
+    if (credentials === undefined || !matches) throw new UnauthenticatedError(WRONG_CREDENTIALS);
+    const user = await loaders.userById.load(credentials.id);
+    if (user === null) throw new UnauthenticatedError(WRONG_CREDENTIALS);
+    return { token: await services.tokens.sign(user.id), user: { ...user, signedInAs: true } };
+  },
+
+  async updateProfile(_parent, { input }, { viewer, services, loaders }) {
+    const { id } = requireViewer(viewer);
+    const valid = parseInput(UpdateProfileInput, input);
+    const user = await updateUser(services.db, id, {
+      ...(valid.displayName === undefined ? {} : { display_name: valid.displayName }),
+      ...(valid.university === undefined ? {} : { university: valid.university }),
+      ...(valid.bio === undefined ? {} : { bio: valid.bio }),
+      ...(valid.avatarUrl === undefined ? {} : { avatar_url: valid.avatarUrl }),
+    });
+    if (user === undefined) throw new UnauthenticatedError('Your account no longer exists.');
+    loaders.userById.clear(id).prime(id, user);
+    return user;
+  },
+
+  async follow(_parent, { userId }, context) {
+    const { id } = requireViewer(context.viewer);
+    const target = await loadTarget(userId, context);
+    if (target.id === id) throw new BadUserInputError('You cannot follow yourself.', 'userId');
+    await insertFollow(context.services.db, id, target.id);
+    clearFollowState(context, id, target.id);
+    return target;
+  },
+
+  async unfollow(_parent, { userId }, context) {
+    const { id } = requireViewer(context.viewer);
+    const target = await loadTarget(userId, context);
+    await deleteFollow(context.services.db, id, target.id);
+    clearFollowState(context, id, target.id);
+    return target;
+  },
+};
+
+async function loadTarget(userId: string, { loaders }: Context): Promise<UserRow> {
+  const target = isUuid(userId) ? await loaders.userById.load(userId) : null;
+  if (target === null) throw new NotFoundError('No user with this id.');
+  return target;
+}
+
+/** After a follow change, counts and follow state read later in this request must be fresh. */
+function clearFollowState({ loaders }: Context, followerId: string, followeeId: string): void {
+  loaders.followCounts.clear(followerId).clear(followeeId);
+  loaders.followedByViewer?.clear(followeeId);
+}

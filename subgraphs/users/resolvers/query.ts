@@ -1,0 +1,58 @@
+import { BadUserInputError, requireViewer } from '../../../lib/errors.js';
+import { MAX_PAGE_SIZE, readPageArgs, toConnection } from '../../../lib/pagination.js';
+import { parseInput } from '../../../lib/validation.js';
+import { findFollowingIds } from '../follow.repository.js';
+import type { QueryResolvers } from '../generated/resolvers-types.js';
+import { escapeLike, findUserByUsername, searchUsersByPrefix } from '../user.repository.js';
+import type { UserRow } from '../user.table.js';
+import { SearchUsersInput } from '../validation.js';
+
+/** How many followings `onlineUsers` checks for presence: the most recently followed ones. */
+const ONLINE_CANDIDATES = 5000;
+
+export const Query: QueryResolvers = {
+  me: (_parent, _args, { viewer, loaders }) => (viewer === null ? null : loaders.userById.load(viewer.id)),
+
+  async user(_parent, { id, username }, { loaders, services }) {
+    const hasId = id !== null && id !== undefined;
+    const hasUsername = username !== null && username !== undefined;
+    if (hasId === hasUsername) throw new BadUserInputError('Give exactly one of "id" and "username".', hasId ? 'username' : 'id');
+    if (hasId) return loaders.userById.load(id);
+    const row = await findUserByUsername(services.db, (username ?? '').trim());
+    if (row !== undefined) loaders.userById.prime(row.id, row);
+    return row ?? null;
+  },
+
+  async searchUsers(_parent, args, { loaders, services }) {
+    const { query, university } = parseInput(SearchUsersInput, args);
+    const { first, after } = readPageArgs(args, ([username]) => (typeof username === 'string' ? username : null));
+    const rows = await searchUsersByPrefix(services.db, {
+      prefix: escapeLike(query.toLowerCase()),
+      university: university ?? null,
+      afterUsername: after,
+      limit: first + 1,
+    });
+    return toConnection(
+      rows,
+      first,
+      (row) => [row.username],
+      (row) => {
+        loaders.userById.prime(row.id, row);
+        return row;
+      },
+    );
+  },
+
+  async onlineUsers(_parent, { first }, { viewer, loaders, services }) {
+    const { id } = requireViewer(viewer);
+    const limit = first ?? 20;
+    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE_SIZE) {
+      throw new BadUserInputError(`"first" must be between 0 and ${MAX_PAGE_SIZE}.`, 'first');
+    }
+    const followingIds = await findFollowingIds(services.db, id, ONLINE_CANDIDATES);
+    const online = await loaders.online.loadMany(followingIds);
+    const onlineIds = followingIds.filter((_, index) => online[index] === true).slice(0, limit);
+    const users = await loaders.userById.loadMany(onlineIds);
+    return users.filter((user): user is UserRow => user !== null && !(user instanceof Error));
+  },
+};
