@@ -10,6 +10,16 @@ import type { GatewayContext } from './context.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 
+/**
+ * An error a subgraph returned: the gateway wraps it in a GraphQLError that names the subgraph
+ * (`extensions.serviceName`) and keeps the subgraph's JSON as `originalError`. The subgraph has
+ * masked it already, so its message and code are meant for the client.
+ */
+function isSubgraphError(error: unknown): boolean {
+  const extensions = (error as { extensions?: Record<string, unknown> } | null)?.extensions;
+  return typeof extensions?.serviceName === 'string' && typeof extensions.code === 'string';
+}
+
 export const SUPERGRAPH_FILE = new URL('../supergraph.graphql', import.meta.url);
 
 export interface Gateway {
@@ -49,6 +59,7 @@ export async function createGateway(deps: {
 
   const common = commonYogaOptions({
     logger,
+    isClientSafe: isSubgraphError,
     async isReady() {
       await deps.store.ping();
       return true;

@@ -42,7 +42,12 @@ const EnvSchema = z.object({
   JWT_PUBLIC_KEY: z.string().includes('PUBLIC KEY', { message: 'must be an SPKI PEM Ed25519 public key' }).optional(),
   JWT_ISSUER: z.string().trim().min(1).default('chitlaq'),
   JWT_AUDIENCE: z.string().trim().min(1).default('chitlaq-graph'),
-  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(90 * 24 * 3600).default(7 * 24 * 3600),
+  JWT_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 24 * 3600)
+    .default(7 * 24 * 3600),
   GRAPHIQL: bool.default(true),
 });
 

@@ -14,7 +14,10 @@ export interface RunningServer {
  * Starts an HTTP server. Keep-alive outlives typical load balancer idle timeouts (60 s) so
  * the balancer, not the server, closes idle connections and no request hits a closing socket.
  */
-export async function startHttpServer(handler: RequestListener, options: { port: number; host?: string | undefined }): Promise<RunningServer> {
+export async function startHttpServer(
+  handler: RequestListener,
+  options: { port: number; host?: string | undefined },
+): Promise<RunningServer> {
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

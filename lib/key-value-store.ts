@@ -70,7 +70,10 @@ class MemoryStore implements KeyValueStore {
     return keys.map((key) => this.#read(key));
   }
   async set(key: string, value: string, ttlSeconds?: number) {
-    this.#entries.set(key, { value, expiresAt: ttlSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlSeconds * 1000 });
+    this.#entries.set(key, {
+      value,
+      expiresAt: ttlSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlSeconds * 1000,
+    });
   }
   async del(keys: readonly string[]) {
     for (const key of keys) this.#entries.delete(key);

@@ -5,7 +5,12 @@ import { hash, verify } from '@node-rs/argon2';
  * change can never weaken stored hashes. The encoded hash carries its parameters, so raising
  * them later keeps old hashes verifiable.
  */
-const OWASP_ARGON2ID = { algorithm: 2 /* Algorithm.Argon2id (a const enum, not importable under verbatimModuleSyntax) */, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+const OWASP_ARGON2ID = {
+  algorithm: 2 /* Algorithm.Argon2id (a const enum, not importable under verbatimModuleSyntax) */,
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, OWASP_ARGON2ID);

@@ -1,4 +1,4 @@
-import { maskError, type Plugin, type YogaServerOptions, useReadinessCheck } from 'graphql-yoga';
+import { maskError, type Plugin, useReadinessCheck, type YogaServerOptions } from 'graphql-yoga';
 import type { Logger } from './logger.js';
 
 /**
@@ -10,11 +10,14 @@ export function commonYogaOptions(options: {
   logger: Logger;
   /** Throws or returns false when a dependency (database, Redis) is unreachable. */
   isReady: () => Promise<boolean>;
+  /** Errors to pass to the client as they are (the gateway: errors a subgraph already masked). */
+  isClientSafe?: (error: unknown) => boolean;
 }): Pick<YogaServerOptions<object, object>, 'maskedErrors' | 'logging' | 'healthCheckEndpoint'> & { plugins: Plugin[] } {
   const { logger } = options;
   return {
     maskedErrors: {
       maskError(error, message) {
+        if (options.isClientSafe?.(error) === true) return error as Error;
         const masked = maskError(error, message, false);
         if (masked !== error) logger.error({ err: unwrap(error) }, 'unexpected error while handling a request');
         return masked;

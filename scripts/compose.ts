@@ -28,7 +28,7 @@ if (result.errors !== undefined && result.errors.length > 0) {
   for (const error of result.errors) console.error(`  - ${error.message}`);
   process.exit(1);
 }
-const output = `${(result.supergraphSdl ?? "").trim()}\n`;
+const output = `${(result.supergraphSdl ?? '').trim()}\n`;
 const target = resolve(root, 'supergraph.graphql');
 if (process.argv.includes('--check')) {
   const current = readFileSync(target, 'utf8');

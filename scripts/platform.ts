@@ -1,11 +1,11 @@
+import { createGateway } from '../gateway/server.js';
 import type { Config } from '../lib/config.js';
 import { type Database, openDatabase } from '../lib/db/database.js';
 import type { QueryStats } from '../lib/db/query-stats.js';
-import { startHttpServer, type RunningServer } from '../lib/http-server.js';
+import { type RunningServer, startHttpServer } from '../lib/http-server.js';
 import { type KeyValueStore, openKeyValueStore } from '../lib/key-value-store.js';
 import type { Logger } from '../lib/logger.js';
 import { createTokenService, type TokenService } from '../lib/tokens.js';
-import { createGateway } from '../gateway/server.js';
 import { createUsersSubgraph } from '../subgraphs/users/server.js';
 
 /** The whole platform in one process: what `npm start` and the tests run. */
@@ -26,7 +26,11 @@ export interface Platform {
  * Everything shares one database handle: with PGlite that is a requirement (one session per
  * data directory), with PostgreSQL it simply shares the pool.
  */
-export async function startPlatform(config: Config, logger: Logger, options: { inMemoryDatabase?: boolean } = {}): Promise<Platform> {
+export async function startPlatform(
+  config: Config,
+  logger: Logger,
+  options: { inMemoryDatabase?: boolean } = {},
+): Promise<Platform> {
   const database = await openDatabase({ ...config.database, inMemory: options.inMemoryDatabase ?? false }, logger);
   const store = openKeyValueStore(config.redis.url, logger);
   const tokens = createTokenService(config.auth);

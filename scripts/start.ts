@@ -13,7 +13,10 @@ async function main(): Promise<void> {
   const platform = await startPlatform(config, logger);
   onShutdownSignal(logger, () => platform.stop());
 
-  const database = config.database.url === undefined ? `embedded PostgreSQL (PGlite) in ${config.database.dataDir}` : 'PostgreSQL at DATABASE_URL';
+  const database =
+    config.database.url === undefined
+      ? `embedded PostgreSQL (PGlite) in ${config.database.dataDir}`
+      : 'PostgreSQL at DATABASE_URL';
   const store = config.redis.url === undefined ? 'in-memory store' : 'Redis at REDIS_URL';
   console.log(
     [

@@ -78,7 +78,9 @@ export async function pageFollowEdges(
   const owner = sql.ref(`f.${ownerColumn}`);
   const other = sql.ref(`f.${otherColumn}`);
   const afterClause =
-    options.after === null ? sql`` : sql`and (f.created_at, ${other}) < (${options.after.at}::timestamptz, ${options.after.id}::uuid)`;
+    options.after === null
+      ? sql``
+      : sql`and (f.created_at, ${other}) < (${options.after.at}::timestamptz, ${options.after.id}::uuid)`;
   const { rows } = await sql<FollowEdgeRow>`
     select p.parent_id, e.followed_at, u.id, u.email, u.username, u.display_name, u.university, u.bio, u.avatar_url, u.created_at
       from unnest(${[...options.userIds]}::uuid[]) as p (parent_id)

@@ -18,7 +18,11 @@ export interface UsersLoaders {
   followedByViewer: DataLoader<string, boolean> | null;
   online: DataLoader<string, boolean>;
   /** One page of followers/following per user, batched across users that ask for the same page. */
-  followEdgePage(direction: 'followers' | 'following', first: number, after: { at: Date; id: string } | null): DataLoader<string, FollowEdgeRow[]>;
+  followEdgePage(
+    direction: 'followers' | 'following',
+    first: number,
+    after: { at: Date; id: string } | null,
+  ): DataLoader<string, FollowEdgeRow[]>;
 }
 
 export function createLoaders(db: Kysely<UsersDatabase>, store: KeyValueStore, viewerId: string | null): UsersLoaders {

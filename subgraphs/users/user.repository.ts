@@ -16,7 +16,11 @@ const USER_COLUMNS = [
 ] as const;
 
 export function findUsersByIds(db: Db, ids: readonly string[]): Promise<UserRow[]> {
-  return db.selectFrom('users.users').select(USER_COLUMNS).where('id', '=', sql<string>`any(${[...ids]}::uuid[])`).execute();
+  return db
+    .selectFrom('users.users')
+    .select(USER_COLUMNS)
+    .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`)
+    .execute();
 }
 
 export function findUserByUsername(db: Db, username: string): Promise<UserRow | undefined> {
@@ -55,9 +59,7 @@ export function searchUsersByPrefix(
   let query = db
     .selectFrom('users.users')
     .select(USER_COLUMNS)
-    .where((eb) =>
-      eb.or([eb('username', 'like', pattern), eb(sql<string>`lower(display_name)`, 'like', pattern)]),
-    );
+    .where((eb) => eb.or([eb('username', 'like', pattern), eb(sql<string>`lower(display_name)`, 'like', pattern)]));
   if (options.university !== null) {
     query = query.where(sql<string>`lower(university)`, '=', options.university.toLowerCase());
   }

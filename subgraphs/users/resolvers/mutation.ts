@@ -1,14 +1,14 @@
-import { ConflictError, NotFoundError, requireViewer, BadUserInputError, UnauthenticatedError } from '../../../lib/errors.js';
 import { violatedUniqueConstraint } from '../../../lib/db/errors.js';
+import { BadUserInputError, ConflictError, NotFoundError, requireViewer, UnauthenticatedError } from '../../../lib/errors.js';
 import { isUuid } from '../../../lib/pagination.js';
 import { hashPassword, verifyPassword } from '../../../lib/passwords.js';
 import { parseInput } from '../../../lib/validation.js';
+import type { Context } from '../context.js';
 import { deleteFollow, insertFollow } from '../follow.repository.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
 import { findCredentialsByEmail, insertUser, updateUser } from '../user.repository.js';
 import type { UserRow } from '../user.table.js';
 import { LoginInput, RegisterInput, UpdateProfileInput } from '../validation.js';
-import type { Context } from '../context.js';
 
 /** The same words for an unknown email and a wrong password: login must not reveal which accounts exist. */
 const WRONG_CREDENTIALS = 'Wrong email or password.';

@@ -1,4 +1,4 @@
-import { readPageArgs, parseTimeIdCursor, toConnection } from '../../../lib/pagination.js';
+import { parseTimeIdCursor, readPageArgs, toConnection } from '../../../lib/pagination.js';
 import type { Context } from '../context.js';
 import type { UserResolvers } from '../generated/resolvers-types.js';
 

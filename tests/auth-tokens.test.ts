@@ -1,0 +1,92 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../lib/config.js';
+import { createTokenService } from '../lib/tokens.js';
+import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
+import { startTestPlatform, TEST_JWT_SECRET, type TestPlatform } from './support/platform.js';
+
+let platform: TestPlatform;
+let url: string;
+let ada: TestUser;
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  url = platform.gatewayUrl;
+  ada = await registerUser(url);
+});
+afterAll(() => platform?.stop());
+
+function signWith(secret: string, claims: { sub: string; aud?: string; iss?: string; exp?: number }) {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub)
+    .setAudience(claims.aud ?? 'chitlaq-graph')
+    .setIssuer(claims.iss ?? 'chitlaq')
+    .setIssuedAt()
+    .setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600)
+    .sign(new TextEncoder().encode(secret));
+}
+
+describe('tokens at the gateway', () => {
+  it('accepts a valid token', async () => {
+    const token = await signWith(TEST_JWT_SECRET, { sub: ada.id });
+    const response = await graphql(url, '{ me { id } }', {}, { token });
+    expect(response.data.me).toEqual({ id: ada.id });
+  });
+
+  it.each([
+    ['expired', { exp: Math.floor(Date.now() / 1000) - 60 }, TEST_JWT_SECRET],
+    ['for another audience', { aud: 'someone-else' }, TEST_JWT_SECRET],
+    ['from another issuer', { iss: 'evil' }, TEST_JWT_SECRET],
+    ['signed with another secret', {}, 'a-different-secret-that-is-also-long-enough-000'],
+  ])('answers 401 UNAUTHENTICATED for a token %s', async (_label, claims, secret) => {
+    const token = await signWith(secret, { sub: ada.id, ...claims });
+    const response = await graphql(url, '{ me { id } }', {}, { token });
+    expect(response.status).toBe(401);
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('rejects a malformed Authorization header', async () => {
+    const response = await graphql(url, '{ me { id } }', {}, { headers: { authorization: 'Basic abc' } });
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('identity at the subgraph', () => {
+  it('verifies the forwarded token itself, so a forged identity is refused', async () => {
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: ada.id, aud: 'chitlaq-graph', iss: 'chitlaq' })).toString('base64url')}.`;
+    const forged = await graphql(platform.subgraphs.users.url, '{ me { id email } }', {}, { token: unsigned });
+    expect(errorCodes(forged)).toEqual(['UNAUTHENTICATED']);
+    const spoofedHeader = await graphql(platform.subgraphs.users.url, '{ me { id } }', {}, { headers: { 'x-user-id': ada.id } });
+    expect(spoofedHeader.data.me).toBeNull();
+  });
+
+  it('sees the viewer the gateway forwards', async () => {
+    const direct = await graphql(platform.subgraphs.users.url, '{ me { id email } }', {}, { token: ada.token });
+    expect(direct.data.me).toEqual({ id: ada.id, email: ada.email });
+  });
+});
+
+describe('EdDSA keys', () => {
+  it('signs with the private key and verifies with the public key only', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const base = { NODE_ENV: 'test', DATA_DIR: '/tmp/unused' };
+    const signer = createTokenService(
+      loadConfig({
+        ...base,
+        JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      }).auth,
+    );
+    const verifier = createTokenService(
+      loadConfig({ ...base, JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString() }).auth,
+    );
+    const token = await signer.sign('user-1');
+    expect(JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString())).toMatchObject({ alg: 'EdDSA' });
+    await expect(verifier.verify(token)).resolves.toMatchObject({ id: 'user-1' });
+    await expect(verifier.sign('user-2')).rejects.toThrow(/JWT_PRIVATE_KEY/);
+    const hs = createTokenService(loadConfig({ ...base, JWT_SECRET: TEST_JWT_SECRET }).auth);
+    await expect(hs.verify(token)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  });
+});

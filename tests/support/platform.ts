@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Config, loadConfig } from '../../lib/config.js';
+import { createLogger } from '../../lib/logger.js';
+import { type Platform, startPlatform } from '../../scripts/platform.js';
+import { createTestDatabase } from './test-database.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+/** The mode this run tests: real services when DATABASE_URL / REDIS_URL are set, embedded otherwise. */
+export const usingRealPostgres = process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== '';
+
+export interface TestPlatform extends Platform {
+  readonly config: Config;
+}
+
+/**
+ * Starts the whole platform on free ports, on a database of its own: a fresh PostgreSQL
+ * database (DATABASE_URL mode) or an in-memory PGlite (embedded mode). `stop()` drops it.
+ */
+export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+  const testDatabase = usingRealPostgres ? await createTestDatabase(process.env.DATABASE_URL as string) : undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'chitlaq-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    GATEWAY_PORT: '0',
+    USERS_PORT: '0',
+    POSTS_PORT: '0',
+    MESSAGES_PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...(testDatabase === undefined ? {} : { DATABASE_URL: testDatabase.url }),
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...env,
+  });
+  const logger = createLogger({ level: config.log.level, pretty: false });
+  try {
+    const platform = await startPlatform(config, logger, { inMemoryDatabase: testDatabase === undefined });
+    return {
+      ...platform,
+      config,
+      async stop() {
+        await platform.stop();
+        await testDatabase?.drop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await testDatabase?.drop();
+    throw error;
+  }
+}

@@ -1,0 +1,55 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../lib/config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('has defaults that run a fresh machine: ports 4000-4003, embedded database, GraphiQL on', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'chitlaq-config-'));
+    try {
+      const config = loadConfig({ DATA_DIR: dataDir });
+      expect(config.ports).toEqual({ gateway: 4000, users: 4001, posts: 4002, messages: 4003 });
+      expect(config.database.url).toBeUndefined();
+      expect(config.redis.url).toBeUndefined();
+      expect(config.graphiql).toBe(true);
+      expect(Object.isFrozen(config)).toBe(true);
+      // Outside production a development secret is created once and reused.
+      expect(config.auth.key).toMatchObject({ algorithm: 'HS256', source: 'dev-file' });
+      const secretFile = join(dataDir, 'dev-jwt-secret');
+      expect(existsSync(secretFile)).toBe(true);
+      const again = loadConfig({ DATA_DIR: dataDir });
+      expect(again.auth.key).toEqual(config.auth.key);
+      expect(readFileSync(secretFile, 'utf8').trim().length).toBeGreaterThanOrEqual(32);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('names every bad variable at once', () => {
+    const problems = problemsOf({ GATEWAY_PORT: 'abc', DATABASE_URL: 'mysql://x', REDIS_URL: 'http://x', JWT_SECRET: 'short' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(
+      expect.arrayContaining(['GATEWAY_PORT', 'DATABASE_URL', 'REDIS_URL', 'JWT_SECRET']),
+    );
+    expect(problems).toHaveLength(4);
+  });
+
+  it('requires a JWT key in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^JWT_SECRET: required in production/)]);
+  });
+
+  it('refuses both an HS256 secret and EdDSA keys', () => {
+    const problems = problemsOf({ JWT_SECRET: 'x'.repeat(40), JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----' });
+    expect(problems).toEqual([expect.stringMatching(/not both/)]);
+  });
+});
