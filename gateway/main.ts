@@ -1,0 +1,30 @@
+/** The gateway as its own process (deployments with several instances): `npm run start:gateway`. */
+import { loadConfig } from '../lib/config.js';
+import { startHttpServer } from '../lib/http-server.js';
+import { createLogger } from '../lib/logger.js';
+import { openStandaloneResources } from '../lib/service-runtime.js';
+import { exitOnStartupError, onShutdownSignal } from '../lib/shutdown.js';
+import { createTokenService } from '../lib/tokens.js';
+import { createGateway } from './server.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'gateway' });
+  const { store } = await openStandaloneResources(config, logger, { database: false });
+  const gateway = await createGateway({
+    subgraphUrls: { users: config.subgraphUrls.users ?? `http://localhost:${config.ports.users}/graphql` },
+    tokens: createTokenService(config.auth),
+    store,
+    logger,
+    graphiql: config.graphiql,
+  });
+  const server = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
+  logger.info(`gateway ready at ${server.origin}/graphql`);
+  onShutdownSignal(logger, async () => {
+    await server.close();
+    await gateway.stop();
+    await store.close();
+  });
+}
+
+main().catch(exitOnStartupError);

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway } from '../gateway/server.js';
+import { type RunningServer, startHttpServer } from '../lib/http-server.js';
+import { createLogger } from '../lib/logger.js';
+import { errorCodes, graphql } from './support/graphql.js';
+import { startTestPlatform, type TestPlatform } from './support/platform.js';
+
+let platform: TestPlatform;
+let orphan: RunningServer;
+let stopOrphan: () => Promise<void>;
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  // A second gateway whose users subgraph is unreachable (nothing listens on that port).
+  const gateway = await createGateway({
+    subgraphUrls: { users: 'http://127.0.0.1:9/graphql' },
+    tokens: platform.tokens,
+    store: platform.store,
+    logger: createLogger({ level: 'silent', pretty: false }),
+    graphiql: false,
+  });
+  orphan = await startHttpServer(gateway.yoga, { port: 0, host: '127.0.0.1' });
+  stopOrphan = async () => {
+    await orphan.close(0);
+    await gateway.stop();
+  };
+});
+afterAll(async () => {
+  await stopOrphan?.();
+  await platform?.stop();
+});
+
+describe('gateway errors', () => {
+  it('answers a syntax error with GRAPHQL_PARSE_FAILED and an unknown field with GRAPHQL_VALIDATION_FAILED', async () => {
+    expect(errorCodes(await graphql(platform.gatewayUrl, '{ me { id '))).toEqual(['GRAPHQL_PARSE_FAILED']);
+    expect(errorCodes(await graphql(platform.gatewayUrl, '{ nope }'))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  });
+
+  it('does not leak internal addresses when a subgraph is down', async () => {
+    const response = await graphql(`${orphan.origin}/graphql`, '{ user(username: "ada") { id } }');
+    expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(JSON.stringify(response.errors)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|:9\b|fetch failed/);
+  });
+});
