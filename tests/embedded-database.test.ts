@@ -79,6 +79,8 @@ describe('embedded platform', () => {
     try {
       const first = await startPlatform(config, logger);
       expect(first.database.kind).toBe('pglite');
+      // A second platform on the same data directory must refuse to open it.
+      await expect(startPlatform(config, logger)).rejects.toThrow(/in use by process/);
       const users = await Promise.all(Array.from({ length: 10 }, () => registerUser(first.gatewayUrl)));
       await first.stop();
 

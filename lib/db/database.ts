@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 
 /**
@@ -32,12 +33,19 @@ export async function openDatabase(
     return withPing('postgres', kysely);
   }
   let pglite: PGlite;
+  let unlock = () => {};
   if (config.inMemory === true) {
     pglite = await PGlite.create();
   } else {
     const dir = join(config.dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
-    pglite = await PGlite.create(dir);
+    unlock = lockDataDir(config.dataDir);
+    try {
+      pglite = await PGlite.create(dir);
+    } catch (error) {
+      unlock();
+      throw error;
+    }
   }
   const kysely = new Kysely<object>({ dialect: new PGliteDialect(pglite) });
   const db = withPing('pglite', kysely);
@@ -46,6 +54,7 @@ export async function openDatabase(
     async close() {
       await kysely.destroy();
       await pglite.close();
+      unlock();
     },
   };
 }
