@@ -5,7 +5,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  * types to the row types the repositories return, so a resolver returning the wrong shape
  * fails `tsc`. `npm run codegen` writes them; CI fails when they are stale.
  */
-const subgraphs = ['users'] as const;
+const subgraphs = ['users', 'posts'] as const;
 
 const scalars = { DateTime: { input: 'string', output: 'Date | string' } };
 
@@ -44,6 +44,14 @@ function mappersFor(name: (typeof subgraphs)[number]): Record<string, string> {
         UserConnection: '../mappers.js#UserConnectionValue',
         UserEdge: '../mappers.js#UserEdgeValue',
         AuthPayload: '../mappers.js#AuthPayloadValue',
+      };
+    case 'posts':
+      return {
+        Post: '../mappers.js#PostValue',
+        PostConnection: '../mappers.js#PostConnectionValue',
+        PostEdge: '../mappers.js#PostEdgeValue',
+        User: '../mappers.js#UserReferenceValue',
+        HashtagTrend: '../mappers.js#HashtagTrendValue',
       };
   }
 }

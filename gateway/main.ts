@@ -1,8 +1,9 @@
 /** The gateway as its own process (deployments with several instances): `npm run start:gateway`. */
 import { loadConfig } from '../lib/config.js';
 import { startHttpServer } from '../lib/http-server.js';
+import { openKeyValueStore } from '../lib/key-value-store.js';
 import { createLogger } from '../lib/logger.js';
-import { openStandaloneResources } from '../lib/service-runtime.js';
+import { warnWithoutRedis } from '../lib/service-runtime.js';
 import { exitOnStartupError, onShutdownSignal } from '../lib/shutdown.js';
 import { createTokenService } from '../lib/tokens.js';
 import { createGateway } from './server.js';
@@ -10,9 +11,13 @@ import { createGateway } from './server.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'gateway' });
-  const { store } = await openStandaloneResources(config, logger, { database: false });
+  warnWithoutRedis(config, logger);
+  const store = openKeyValueStore(config.redis.url, logger);
   const gateway = await createGateway({
-    subgraphUrls: { users: config.subgraphUrls.users ?? `http://localhost:${config.ports.users}/graphql` },
+    subgraphUrls: {
+      users: config.subgraphUrls.users ?? `http://localhost:${config.ports.users}/graphql`,
+      posts: config.subgraphUrls.posts ?? `http://localhost:${config.ports.posts}/graphql`,
+    },
     tokens: createTokenService(config.auth),
     store,
     logger,

@@ -8,7 +8,7 @@ import type { TokenService } from '../lib/tokens.js';
 import { commonYogaOptions } from '../lib/yoga-options.js';
 import type { GatewayContext } from './context.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
-import { SubgraphDataSource } from './subgraph-data-source.js';
+import { SubgraphDataSource, type SubgraphRequestCounts } from './subgraph-data-source.js';
 
 /**
  * An error a subgraph returned: the gateway wraps it in a GraphQLError that names the subgraph
@@ -24,6 +24,8 @@ export const SUPERGRAPH_FILE = new URL('../supergraph.graphql', import.meta.url)
 
 export interface Gateway {
   readonly yoga: YogaServerInstance<object, GatewayContext>;
+  /** Requests sent to each subgraph so far. */
+  readonly subgraphRequests: SubgraphRequestCounts;
   stop(): Promise<void>;
 }
 
@@ -41,12 +43,13 @@ export async function createGateway(deps: {
   supergraphSdl?: string;
 }): Promise<Gateway> {
   const logger = deps.logger.child({ component: 'gateway' });
+  const subgraphRequests: SubgraphRequestCounts = new Map();
   const gateway = new ApolloGateway({
     supergraphSdl: deps.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8'),
     buildService: ({ name, url }) => {
       const target = deps.subgraphUrls[name] ?? url;
       if (target === undefined) throw new Error(`No URL for subgraph "${name}"`);
-      return new SubgraphDataSource(target);
+      return new SubgraphDataSource(name, target, subgraphRequests);
     },
     logger: {
       debug: (message) => logger.debug(String(message)),
@@ -74,5 +77,5 @@ export async function createGateway(deps: {
       viewer: await deps.tokens.viewerFromHeader(request.headers.get('authorization')),
     }),
   });
-  return { yoga, stop: () => gateway.stop() };
+  return { yoga, subgraphRequests, stop: () => gateway.stop() };
 }

@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   POSTS_PORT: port.default(4002),
   MESSAGES_PORT: port.default(4003),
   USERS_URL: optionalUrl(['http', 'https']),
+  POSTS_URL: optionalUrl(['http', 'https']),
+  TRENDING_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().trim().min(1).default('.data'),
@@ -61,9 +63,11 @@ export interface Config {
   readonly host: string | undefined;
   readonly ports: { readonly gateway: number; readonly users: number; readonly posts: number; readonly messages: number };
   /** Where the gateway finds each subgraph; undefined means "on this host, at its port". */
-  readonly subgraphUrls: { readonly users: string | undefined };
+  readonly subgraphUrls: { readonly users: string | undefined; readonly posts: string | undefined };
   readonly database: { readonly url: string | undefined; readonly poolSize: number; readonly dataDir: string };
   readonly redis: { readonly url: string | undefined };
+  /** How long computed aggregates are reused. */
+  readonly cache: { readonly trendingTtlSeconds: number };
   readonly auth: {
     readonly key: JwtKeyConfig;
     readonly issuer: string;
@@ -113,7 +117,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? (e.NODE_ENV === 'development' && process.stdout.isTTY === true) },
     host: e.HOST,
     ports: { gateway: e.GATEWAY_PORT, users: e.USERS_PORT, posts: e.POSTS_PORT, messages: e.MESSAGES_PORT },
-    subgraphUrls: { users: e.USERS_URL },
+    subgraphUrls: { users: e.USERS_URL, posts: e.POSTS_URL },
+    cache: { trendingTtlSeconds: e.TRENDING_TTL_SECONDS },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
     redis: { url: e.REDIS_URL },
     auth: { key, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ttlSeconds: e.JWT_TTL_SECONDS },

@@ -1,26 +1,57 @@
 import type { Config } from './config.js';
+import { loadConfig } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
+import { startHttpServer } from './http-server.js';
 import { type KeyValueStore, openKeyValueStore } from './key-value-store.js';
-import type { Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import { exitOnStartupError, onShutdownSignal } from './shutdown.js';
+import type { SubgraphYoga } from './subgraph.js';
+import { createTokenService, type TokenService } from './tokens.js';
+
+/** What every subgraph factory receives: the same for all three, so they are built alike. */
+export interface SubgraphDeps {
+  readonly config: Config;
+  readonly database: Database;
+  readonly store: KeyValueStore;
+  readonly tokens: TokenService;
+  readonly logger: Logger;
+}
 
 /**
- * Shared resources of one standalone process (a single subgraph or the gateway run on its own,
- * as in a multi-instance deployment). Standalone processes need the real servers: an embedded
- * PGlite directory can have only one owner, and in-memory state is invisible to other processes.
+ * Runs one subgraph as its own process (a multi-instance deployment): `subgraphs/<name>/main.ts`.
+ * Standalone processes need the real servers: an embedded PGlite directory can have only one
+ * owner, and in-memory state is invisible to other processes.
  */
-export async function openStandaloneResources(
-  config: Config,
-  logger: Logger,
-  needs: { database: boolean },
-): Promise<{ database: Database | undefined; store: KeyValueStore }> {
-  if (needs.database && config.database.url === undefined) {
-    throw new Error(
-      'DATABASE_URL: required to run a subgraph as its own process (`npm start` runs everything on the embedded database)',
-    );
-  }
+export function runSubgraphProcess(options: {
+  name: string;
+  port: (config: Config) => number;
+  create: (deps: SubgraphDeps) => Promise<{ yoga: SubgraphYoga }>;
+}): void {
+  const main = async () => {
+    const config = loadConfig();
+    const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: options.name });
+    if (config.database.url === undefined) {
+      throw new Error(
+        'DATABASE_URL: required to run a subgraph as its own process (`npm start` runs everything on the embedded database)',
+      );
+    }
+    warnWithoutRedis(config, logger);
+    const database = await openDatabase(config.database, logger);
+    const store = openKeyValueStore(config.redis.url, logger);
+    const subgraph = await options.create({ config, database, store, tokens: createTokenService(config.auth), logger });
+    const server = await startHttpServer(subgraph.yoga, { port: options.port(config), host: config.host });
+    logger.info(`${options.name} subgraph ready at ${server.origin}/graphql`);
+    onShutdownSignal(logger, async () => {
+      await server.close();
+      await store.close();
+      await database.close();
+    });
+  };
+  main().catch(exitOnStartupError);
+}
+
+export function warnWithoutRedis(config: Config, logger: Logger): void {
   if (config.redis.url === undefined) {
     logger.warn('REDIS_URL is not set: cache and presence stay inside this process and are not shared with other instances');
   }
-  const database = needs.database ? await openDatabase(config.database, logger) : undefined;
-  return { database, store: openKeyValueStore(config.redis.url, logger) };
 }

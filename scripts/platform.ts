@@ -1,19 +1,40 @@
-import { createGateway } from '../gateway/server.js';
+import { createGateway, type Gateway } from '../gateway/server.js';
 import type { Config } from '../lib/config.js';
 import { type Database, openDatabase } from '../lib/db/database.js';
 import type { QueryStats } from '../lib/db/query-stats.js';
 import { type RunningServer, startHttpServer } from '../lib/http-server.js';
 import { type KeyValueStore, openKeyValueStore } from '../lib/key-value-store.js';
 import type { Logger } from '../lib/logger.js';
+import type { SubgraphDeps } from '../lib/service-runtime.js';
+import type { SubgraphYoga } from '../lib/subgraph.js';
 import { createTokenService, type TokenService } from '../lib/tokens.js';
+import { createPostsSubgraph } from '../subgraphs/posts/server.js';
 import { createUsersSubgraph } from '../subgraphs/users/server.js';
+
+/** The subgraphs `npm start` runs, in migration order (posts reads a view that users creates). */
+const SUBGRAPHS = [
+  { name: 'users', port: (config: Config) => config.ports.users, create: createUsersSubgraph },
+  { name: 'posts', port: (config: Config) => config.ports.posts, create: createPostsSubgraph },
+] as const satisfies readonly {
+  name: string;
+  port: (config: Config) => number;
+  create: (deps: SubgraphDeps) => Promise<{ yoga: SubgraphYoga; queryStats: QueryStats }>;
+}[];
+
+export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
+
+export interface RunningSubgraph {
+  readonly url: string;
+  readonly queryStats: QueryStats;
+}
 
 /** The whole platform in one process: what `npm start` and the tests run. */
 export interface Platform {
   /** http://localhost:<port>/graphql of the gateway. */
   readonly gatewayUrl: string;
   readonly gatewayOrigin: string;
-  readonly subgraphs: { readonly users: { readonly url: string; readonly queryStats: QueryStats } };
+  readonly gateway: Gateway;
+  readonly subgraphs: Readonly<Record<SubgraphName, RunningSubgraph>>;
   readonly database: Database;
   readonly store: KeyValueStore;
   readonly tokens: TokenService;
@@ -21,8 +42,8 @@ export interface Platform {
 }
 
 /**
- * Opens the database (migrating every subgraph's schema) and the key-value store, starts each
- * subgraph on its port, then the gateway pointed at them. Port 0 picks a free port (tests).
+ * Opens the database and the key-value store, builds each subgraph (migrating its schema) and
+ * starts it on its port, then the gateway pointed at them. Port 0 picks a free port (tests).
  * Everything shares one database handle: with PGlite that is a requirement (one session per
  * data directory), with PostgreSQL it simply shares the pool.
  */
@@ -35,14 +56,25 @@ export async function startPlatform(
   const store = openKeyValueStore(config.redis.url, logger);
   const tokens = createTokenService(config.auth);
   const servers: RunningServer[] = [];
+  let gateway: Gateway | undefined;
+  const stop = async () => {
+    // Gateway first, so no request reaches a subgraph that is already gone.
+    for (const server of servers) await server.close();
+    await gateway?.stop();
+    await store.close();
+    await database.close();
+  };
   try {
-    const users = await createUsersSubgraph({ database, store, tokens, logger });
-    const usersServer = await startHttpServer(users.yoga, { port: config.ports.users, host: config.host });
-    servers.push(usersServer);
-    const usersUrl = `${usersServer.origin}/graphql`;
-
-    const gateway = await createGateway({
-      subgraphUrls: { users: usersUrl },
+    const deps: SubgraphDeps = { config, database, store, tokens, logger };
+    const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
+    for (const definition of SUBGRAPHS) {
+      const subgraph = await definition.create(deps);
+      const server = await startHttpServer(subgraph.yoga, { port: definition.port(config), host: config.host });
+      servers.push(server);
+      subgraphs[definition.name] = { url: `${server.origin}/graphql`, queryStats: subgraph.queryStats };
+    }
+    gateway = await createGateway({
+      subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, subgraph]) => [name, subgraph.url])),
       tokens,
       store,
       logger,
@@ -50,26 +82,18 @@ export async function startPlatform(
     });
     const gatewayServer = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
     servers.unshift(gatewayServer);
-
     return {
       gatewayUrl: `${gatewayServer.origin}/graphql`,
       gatewayOrigin: gatewayServer.origin,
-      subgraphs: { users: { url: usersUrl, queryStats: users.queryStats } },
+      gateway,
+      subgraphs,
       database,
       store,
       tokens,
-      async stop() {
-        // Gateway first, so no request reaches a subgraph that is already gone.
-        for (const server of servers) await server.close();
-        await gateway.stop();
-        await store.close();
-        await database.close();
-      },
+      stop,
     };
   } catch (error) {
-    for (const server of servers) await server.close(0);
-    await store.close();
-    await database.close();
+    await stop().catch(() => undefined);
     throw error;
   }
 }

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
       '',
       `  GraphiQL and GraphQL   ${platform.gatewayUrl}`,
       `  users subgraph         ${platform.subgraphs.users.url}`,
+      `  posts subgraph         ${platform.subgraphs.posts.url}`,
       `  health                 ${platform.gatewayOrigin}/healthz  ${platform.gatewayOrigin}/readyz`,
       '',
       `  data: ${database}; cache: ${store}`,

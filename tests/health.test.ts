@@ -10,8 +10,12 @@ beforeAll(async () => {
 afterAll(() => platform?.stop());
 
 describe('health and readiness', () => {
-  it('answers /healthz and /readyz on the gateway and on the users subgraph', async () => {
-    const origins = [platform.gatewayOrigin, new URL(platform.subgraphs.users.url).origin];
+  it('answers /healthz and /readyz on the gateway and on every subgraph', async () => {
+    const origins = [
+      platform.gatewayOrigin,
+      ...Object.values(platform.subgraphs).map((subgraph) => new URL(subgraph.url).origin),
+    ];
+    expect(origins).toHaveLength(3);
     for (const origin of origins) {
       expect((await fetch(`${origin}/healthz`)).status).toBe(200);
       expect((await fetch(`${origin}/readyz`)).status).toBe(200);
@@ -26,10 +30,12 @@ describe('health and readiness', () => {
     expect(html).toContain('mutation Register');
   });
 
-  it('composes the users subgraph into the public schema', async () => {
+  it('composes the subgraphs into the public schema', async () => {
     const response = await graphql(platform.gatewayUrl, '{ __type(name: "User") { fields { name } } }');
     const fields = response.data.__type.fields.map((f: { name: string }) => f.name);
-    expect(fields).toEqual(expect.arrayContaining(['followersCount', 'isFollowedByViewer', 'online', 'email']));
+    expect(fields).toEqual(
+      expect.arrayContaining(['followersCount', 'isFollowedByViewer', 'online', 'email', 'posts', 'postsCount']),
+    );
     expect(fields).not.toContain('password_hash');
   });
 });

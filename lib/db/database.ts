@@ -1,25 +1,39 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
+import { type CompiledQuery, type Dialect, Kysely, type LogEvent, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 
+/** One executed statement, as observers (metrics, the EXPLAIN tests) see it. */
+export interface ExecutedQuery {
+  readonly query: CompiledQuery;
+  readonly durationMs: number;
+  readonly failed: boolean;
+}
+
 /**
  * A connection to the platform's one PostgreSQL database: a pg pool when DATABASE_URL is
  * set, otherwise an embedded PGlite kept under DATA_DIR. Subgraphs build their typed Kysely
- * instances on top of `kysely` (see `forSubgraph`), each confined to its own schema by name.
+ * instances on top of `kysely` (`withPlugin` + a cast to their table interface), each touching
+ * its own schema only, by name.
  */
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
   readonly kysely: Kysely<object>;
+  /** Calls `listener` after every statement; returns the function that stops it. */
+  onQuery(listener: (query: ExecutedQuery) => void): () => void;
   /** Resolves when a trivial statement succeeds; used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Extensions the migrations create (PGlite ships them as bundles to load up front). */
+const PGLITE_EXTENSIONS = { unaccent };
 
 export async function openDatabase(
   config: Pick<Config['database'], 'url' | 'poolSize' | 'dataDir'> & { inMemory?: boolean },
@@ -29,43 +43,50 @@ export async function openDatabase(
     const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize, application_name: 'chitlaq-graph' });
     // An idle client's error (the server restarted, say) must not crash the process.
     pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client failed'));
-    const kysely = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
-    return withPing('postgres', kysely);
+    return createDatabase('postgres', new PostgresDialect({ pool }), async () => {});
   }
-  let pglite: PGlite;
-  let unlock = () => {};
   if (config.inMemory === true) {
-    pglite = await PGlite.create();
-  } else {
-    const dir = join(config.dataDir, 'pglite');
-    mkdirSync(dir, { recursive: true });
-    unlock = lockDataDir(config.dataDir);
-    try {
-      pglite = await PGlite.create(dir);
-    } catch (error) {
-      unlock();
-      throw error;
-    }
+    const pglite = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
+    return createDatabase('pglite', new PGliteDialect(pglite), () => pglite.close());
   }
-  const kysely = new Kysely<object>({ dialect: new PGliteDialect(pglite) });
-  const db = withPing('pglite', kysely);
-  return {
-    ...db,
-    async close() {
-      await kysely.destroy();
+  const dir = join(config.dataDir, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  const unlock = lockDataDir(config.dataDir);
+  try {
+    const pglite = await PGlite.create(dir, { extensions: PGLITE_EXTENSIONS });
+    return createDatabase('pglite', new PGliteDialect(pglite), async () => {
       await pglite.close();
       unlock();
-    },
-  };
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
 }
 
-function withPing(kind: Database['kind'], kysely: Kysely<object>): Database {
+function createDatabase(kind: Database['kind'], dialect: Dialect, release: () => Promise<void>): Database {
+  const listeners = new Set<(query: ExecutedQuery) => void>();
+  const kysely = new Kysely<object>({
+    dialect,
+    log(event: LogEvent) {
+      if (listeners.size === 0) return;
+      const executed = { query: event.query, durationMs: event.queryDurationMillis, failed: event.level === 'error' };
+      for (const listener of listeners) listener(executed);
+    },
+  });
   return {
     kind,
     kysely,
+    onQuery(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     async ping() {
       await sql`select 1`.execute(kysely);
     },
-    close: () => kysely.destroy(),
+    async close() {
+      await kysely.destroy();
+      await release();
+    },
   };
 }

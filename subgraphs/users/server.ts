@@ -1,12 +1,9 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../lib/db/database.js';
 import { migrateSchema } from '../../lib/db/migrate.js';
 import { QueryStats } from '../../lib/db/query-stats.js';
-import type { KeyValueStore } from '../../lib/key-value-store.js';
-import type { Logger } from '../../lib/logger.js';
 import { createDecoyHash } from '../../lib/passwords.js';
+import type { SubgraphDeps } from '../../lib/service-runtime.js';
 import { createSubgraphYoga, type SubgraphYoga } from '../../lib/subgraph.js';
-import type { TokenService } from '../../lib/tokens.js';
 import { createContext, type UsersServices } from './context.js';
 import { migrations } from './migrations/index.js';
 import { resolvers } from './resolvers/index.js';
@@ -21,12 +18,7 @@ export interface UsersSubgraph {
 }
 
 /** Migrates the `users` schema, then builds the users subgraph's GraphQL server. */
-export async function createUsersSubgraph(deps: {
-  database: Database;
-  store: KeyValueStore;
-  tokens: TokenService;
-  logger: Logger;
-}): Promise<UsersSubgraph> {
+export async function createUsersSubgraph(deps: SubgraphDeps): Promise<UsersSubgraph> {
   const logger = deps.logger.child({ subgraph: 'users' });
   const applied = await migrateSchema(deps.database.kysely, USERS_SCHEMA, migrations);
   if (applied.length > 0) logger.info({ migrations: applied }, 'users schema migrated');

@@ -1,0 +1,48 @@
+import { ForbiddenError, NotFoundError, requireViewer } from '../../../lib/errors.js';
+import { isUuid } from '../../../lib/pagination.js';
+import { parseInput } from '../../../lib/validation.js';
+import type { Context } from '../context.js';
+import type { MutationResolvers } from '../generated/resolvers-types.js';
+import { extractHashtags } from '../hashtags.js';
+import { setLike } from '../like.repository.js';
+import { deletePostByAuthor, insertPost, postExists } from '../post.repository.js';
+import { CreatePostInput } from '../validation.js';
+
+const NO_SUCH_POST = 'No post with this id.';
+
+export const Mutation: MutationResolvers = {
+  async createPost(_parent, args, { viewer, services, loaders }) {
+    const { id } = requireViewer(viewer);
+    const { content } = parseInput(CreatePostInput, args);
+    const post = await services.db
+      .transaction()
+      .execute((trx) => insertPost(trx, { authorId: id, content, hashtags: extractHashtags(content) }));
+    loaders.postById.prime(post.id, post);
+    loaders.postsCount.clear(id);
+    return post;
+  },
+
+  async deletePost(_parent, { id }, { viewer, services, loaders }) {
+    const viewerId = requireViewer(viewer).id;
+    if (!isUuid(id)) throw new NotFoundError(NO_SUCH_POST);
+    if (await deletePostByAuthor(services.db, id, viewerId)) {
+      loaders.postById.clear(id);
+      loaders.postsCount.clear(viewerId);
+      return id;
+    }
+    if (await postExists(services.db, id)) throw new ForbiddenError('Only the author can delete a post.');
+    throw new NotFoundError(NO_SUCH_POST);
+  },
+
+  likePost: (_parent, { id }, context) => changeLike(context, id, true),
+  unlikePost: (_parent, { id }, context) => changeLike(context, id, false),
+};
+
+async function changeLike({ viewer, services, loaders }: Context, postId: string, liked: boolean) {
+  const { id: userId } = requireViewer(viewer);
+  const post = isUuid(postId) ? await setLike(services.db, { postId, userId, liked }) : undefined;
+  if (post === undefined) throw new NotFoundError(NO_SUCH_POST);
+  loaders.postById.clear(post.id).prime(post.id, post);
+  loaders.likedByViewer?.clear(post.id).prime(post.id, liked);
+  return post;
+}
