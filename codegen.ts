@@ -5,7 +5,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  * types to the row types the repositories return, so a resolver returning the wrong shape
  * fails `tsc`. `npm run codegen` writes them; CI fails when they are stale.
  */
-const subgraphs = ['users', 'posts'] as const;
+const subgraphs = ['users', 'posts', 'messages'] as const;
 
 const scalars = { DateTime: { input: 'string', output: 'Date | string' } };
 
@@ -52,6 +52,16 @@ function mappersFor(name: (typeof subgraphs)[number]): Record<string, string> {
         PostEdge: '../mappers.js#PostEdgeValue',
         User: '../mappers.js#UserReferenceValue',
         HashtagTrend: '../mappers.js#HashtagTrendValue',
+      };
+    case 'messages':
+      return {
+        Conversation: '../mappers.js#ConversationValue',
+        ConversationConnection: '../mappers.js#ConversationConnectionValue',
+        ConversationEdge: '../mappers.js#ConversationEdgeValue',
+        Message: '../mappers.js#MessageValue',
+        MessageConnection: '../mappers.js#MessageConnectionValue',
+        MessageEdge: '../mappers.js#MessageEdgeValue',
+        User: '../mappers.js#UserReferenceValue',
       };
   }
 }

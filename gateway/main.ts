@@ -3,7 +3,7 @@ import { loadConfig } from '../lib/config.js';
 import { startHttpServer } from '../lib/http-server.js';
 import { openKeyValueStore } from '../lib/key-value-store.js';
 import { createLogger } from '../lib/logger.js';
-import { warnWithoutRedis } from '../lib/service-runtime.js';
+import { subgraphUrlsFrom, warnWithoutRedis } from '../lib/service-runtime.js';
 import { exitOnStartupError, onShutdownSignal } from '../lib/shutdown.js';
 import { createTokenService } from '../lib/tokens.js';
 import { createGateway } from './server.js';
@@ -14,10 +14,7 @@ async function main(): Promise<void> {
   warnWithoutRedis(config, logger);
   const store = openKeyValueStore(config.redis.url, logger);
   const gateway = await createGateway({
-    subgraphUrls: {
-      users: config.subgraphUrls.users ?? `http://localhost:${config.ports.users}/graphql`,
-      posts: config.subgraphUrls.posts ?? `http://localhost:${config.ports.posts}/graphql`,
-    },
+    subgraphUrls: { ...subgraphUrlsFrom(config) },
     tokens: createTokenService(config.auth),
     store,
     logger,

@@ -34,6 +34,7 @@ const EnvSchema = z.object({
   MESSAGES_PORT: port.default(4003),
   USERS_URL: optionalUrl(['http', 'https']),
   POSTS_URL: optionalUrl(['http', 'https']),
+  MESSAGES_URL: optionalUrl(['http', 'https']),
   TRENDING_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -63,7 +64,11 @@ export interface Config {
   readonly host: string | undefined;
   readonly ports: { readonly gateway: number; readonly users: number; readonly posts: number; readonly messages: number };
   /** Where the gateway finds each subgraph; undefined means "on this host, at its port". */
-  readonly subgraphUrls: { readonly users: string | undefined; readonly posts: string | undefined };
+  readonly subgraphUrls: {
+    readonly users: string | undefined;
+    readonly posts: string | undefined;
+    readonly messages: string | undefined;
+  };
   readonly database: { readonly url: string | undefined; readonly poolSize: number; readonly dataDir: string };
   readonly redis: { readonly url: string | undefined };
   /** How long computed aggregates are reused. */
@@ -117,7 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? (e.NODE_ENV === 'development' && process.stdout.isTTY === true) },
     host: e.HOST,
     ports: { gateway: e.GATEWAY_PORT, users: e.USERS_PORT, posts: e.POSTS_PORT, messages: e.MESSAGES_PORT },
-    subgraphUrls: { users: e.USERS_URL, posts: e.POSTS_URL },
+    subgraphUrls: { users: e.USERS_URL, posts: e.POSTS_URL, messages: e.MESSAGES_URL },
     cache: { trendingTtlSeconds: e.TRENDING_TTL_SECONDS },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
     redis: { url: e.REDIS_URL },

@@ -15,6 +15,24 @@ export interface SubgraphDeps {
   readonly store: KeyValueStore;
   readonly tokens: TokenService;
   readonly logger: Logger;
+  /** Where the other subgraphs answer (e.g. the messages subgraph checks user ids with users). */
+  readonly subgraphUrls: SubgraphUrls;
+}
+
+export interface SubgraphUrls {
+  readonly users: string;
+  readonly posts: string;
+  readonly messages: string;
+}
+
+/** Each subgraph's URL from config: the *_URL variable, or this host at the subgraph's port. */
+export function subgraphUrlsFrom(config: Config): SubgraphUrls {
+  const local = (port: number) => `http://localhost:${port}/graphql`;
+  return {
+    users: config.subgraphUrls.users ?? local(config.ports.users),
+    posts: config.subgraphUrls.posts ?? local(config.ports.posts),
+    messages: config.subgraphUrls.messages ?? local(config.ports.messages),
+  };
 }
 
 /**
@@ -38,7 +56,14 @@ export function runSubgraphProcess(options: {
     warnWithoutRedis(config, logger);
     const database = await openDatabase(config.database, logger);
     const store = openKeyValueStore(config.redis.url, logger);
-    const subgraph = await options.create({ config, database, store, tokens: createTokenService(config.auth), logger });
+    const subgraph = await options.create({
+      config,
+      database,
+      store,
+      tokens: createTokenService(config.auth),
+      logger,
+      subgraphUrls: subgraphUrlsFrom(config),
+    });
     const server = await startHttpServer(subgraph.yoga, { port: options.port(config), host: config.host });
     logger.info(`${options.name} subgraph ready at ${server.origin}/graphql`);
     onShutdownSignal(logger, async () => {

@@ -5,9 +5,10 @@ import type { QueryStats } from '../lib/db/query-stats.js';
 import { type RunningServer, startHttpServer } from '../lib/http-server.js';
 import { type KeyValueStore, openKeyValueStore } from '../lib/key-value-store.js';
 import type { Logger } from '../lib/logger.js';
-import type { SubgraphDeps } from '../lib/service-runtime.js';
+import { type SubgraphDeps, type SubgraphUrls, subgraphUrlsFrom } from '../lib/service-runtime.js';
 import type { SubgraphYoga } from '../lib/subgraph.js';
 import { createTokenService, type TokenService } from '../lib/tokens.js';
+import { createMessagesSubgraph } from '../subgraphs/messages/server.js';
 import { createPostsSubgraph } from '../subgraphs/posts/server.js';
 import { createUsersSubgraph } from '../subgraphs/users/server.js';
 
@@ -15,6 +16,7 @@ import { createUsersSubgraph } from '../subgraphs/users/server.js';
 const SUBGRAPHS = [
   { name: 'users', port: (config: Config) => config.ports.users, create: createUsersSubgraph },
   { name: 'posts', port: (config: Config) => config.ports.posts, create: createPostsSubgraph },
+  { name: 'messages', port: (config: Config) => config.ports.messages, create: createMessagesSubgraph },
 ] as const satisfies readonly {
   name: string;
   port: (config: Config) => number;
@@ -65,13 +67,16 @@ export async function startPlatform(
     await database.close();
   };
   try {
-    const deps: SubgraphDeps = { config, database, store, tokens, logger };
+    // Subgraphs start in order, each knowing the URLs of those before it (messages asks users).
+    let subgraphUrls: SubgraphUrls = subgraphUrlsFrom(config);
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
     for (const definition of SUBGRAPHS) {
-      const subgraph = await definition.create(deps);
+      const subgraph = await definition.create({ config, database, store, tokens, logger, subgraphUrls });
       const server = await startHttpServer(subgraph.yoga, { port: definition.port(config), host: config.host });
       servers.push(server);
-      subgraphs[definition.name] = { url: `${server.origin}/graphql`, queryStats: subgraph.queryStats };
+      const url = `${server.origin}/graphql`;
+      subgraphUrls = { ...subgraphUrls, [definition.name]: url };
+      subgraphs[definition.name] = { url, queryStats: subgraph.queryStats };
     }
     gateway = await createGateway({
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, subgraph]) => [name, subgraph.url])),

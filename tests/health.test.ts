@@ -15,7 +15,7 @@ describe('health and readiness', () => {
       platform.gatewayOrigin,
       ...Object.values(platform.subgraphs).map((subgraph) => new URL(subgraph.url).origin),
     ];
-    expect(origins).toHaveLength(3);
+    expect(origins).toHaveLength(4);
     for (const origin of origins) {
       expect((await fetch(`${origin}/healthz`)).status).toBe(200);
       expect((await fetch(`${origin}/readyz`)).status).toBe(200);

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../lib/config.js';
+import { createScratchDatabase } from '../../lib/db/scratch-database.js';
 import { createLogger } from '../../lib/logger.js';
 import { type Platform, startPlatform } from '../../scripts/platform.js';
-import { createTestDatabase } from './test-database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -20,7 +20,7 @@ export interface TestPlatform extends Platform {
  * database (DATABASE_URL mode) or an in-memory PGlite (embedded mode). `stop()` drops it.
  */
 export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
-  const testDatabase = usingRealPostgres ? await createTestDatabase(process.env.DATABASE_URL as string) : undefined;
+  const testDatabase = usingRealPostgres ? await createScratchDatabase(process.env.DATABASE_URL as string) : undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'chitlaq-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',

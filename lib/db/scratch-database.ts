@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /**
- * A throw-away PostgreSQL database on the server at DATABASE_URL, so test runs never collide
+ * A throw-away PostgreSQL database on the server at DATABASE_URL, so test and benchmark runs never collide
  * with each other or with a developer's data. Dropped (with its connections) by `drop()`.
  */
-export async function createTestDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `chitlaq_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+export async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `chitlaq_scratch_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await withAdmin(serverUrl, (client) => client.query(`create database "${name}"`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;

@@ -1,0 +1,72 @@
+import DataLoader from 'dataloader';
+import type { Kysely } from 'kysely';
+import { isUuid } from '../../lib/pagination.js';
+import { countUnread, findConversationsOfMember, findMembers } from './conversation.repository.js';
+import type { ConversationRow, MessageRow, MessagesDatabase } from './conversation.table.js';
+import { findMessagesForMember, pageMessages } from './message.repository.js';
+
+/**
+ * Per-request DataLoaders of the messages subgraph, all scoped to the viewer: a conversation
+ * or message the viewer is not a member of loads as null, whichever route (query, entity
+ * reference, nested field) asks for it. Anonymous viewers get null for everything.
+ */
+export interface MessagesLoaders {
+  conversationById: DataLoader<string, ConversationRow | null>;
+  messageById: DataLoader<string, MessageRow | null>;
+  memberIds: DataLoader<string, string[]>;
+  unreadCount: DataLoader<string, number>;
+  /** One page of messages (newest first, below `beforeSeq`) per conversation. */
+  messagesPage(first: number, beforeSeq: number | null): DataLoader<string, MessageRow[]>;
+}
+
+export function createLoaders(db: Kysely<MessagesDatabase>, viewerId: string | null): MessagesLoaders {
+  /** Loads rows by id for the viewer; ids that are not UUIDs, or not the viewer's, are null. */
+  function viewerScoped<R extends { id: string }>(find: (userId: string, ids: string[]) => Promise<R[]>) {
+    return new DataLoader<string, R | null>(async (ids) => {
+      const valid = ids.filter(isUuid);
+      const rows = viewerId === null || valid.length === 0 ? [] : await find(viewerId, valid);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+    });
+  }
+
+  const memberIds = new DataLoader<string, string[]>(async (conversationIds) => {
+    const rows = await findMembers(db, conversationIds);
+    const byConversation = new Map<string, string[]>();
+    for (const row of rows)
+      byConversation.set(row.conversation_id, [...(byConversation.get(row.conversation_id) ?? []), row.user_id]);
+    return conversationIds.map((id) => byConversation.get(id) ?? []);
+  });
+
+  const unreadCount = new DataLoader<string, number>(async (conversationIds) => {
+    const rows = viewerId === null ? [] : await countUnread(db, viewerId, conversationIds);
+    const byConversation = new Map(rows.map((row) => [row.conversation_id, row.unread]));
+    return conversationIds.map((id) => byConversation.get(id) ?? 0);
+  });
+
+  const pages = new Map<string, DataLoader<string, MessageRow[]>>();
+  function messagesPage(first: number, beforeSeq: number | null) {
+    const key = `${first}|${beforeSeq ?? ''}`;
+    let loader = pages.get(key);
+    if (loader === undefined) {
+      loader = new DataLoader<string, MessageRow[]>(async (conversationIds) => {
+        // One row more than asked tells the connection whether a next page exists.
+        const rows = await pageMessages(db, { conversationIds, beforeSeq, limit: first + 1 });
+        const byConversation = new Map<string, MessageRow[]>();
+        for (const row of rows)
+          byConversation.set(row.conversation_id, [...(byConversation.get(row.conversation_id) ?? []), row]);
+        return conversationIds.map((id) => byConversation.get(id) ?? []);
+      });
+      pages.set(key, loader);
+    }
+    return loader;
+  }
+
+  return {
+    conversationById: viewerScoped((userId, ids) => findConversationsOfMember(db, userId, ids)),
+    messageById: viewerScoped((userId, ids) => findMessagesForMember(db, userId, ids)),
+    memberIds,
+    unreadCount,
+    messagesPage,
+  };
+}

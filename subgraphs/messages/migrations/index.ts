@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as conversationsAndMessages from './2026_11_25_0001_conversations_and_messages.js';
+
+/** Every migration of the messages schema, by name; names sort in the order they run. */
+export const migrations: Record<string, Migration> = {
+  '2026_11_25_0001_conversations_and_messages': conversationsAndMessages,
+};

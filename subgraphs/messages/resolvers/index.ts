@@ -1,0 +1,8 @@
+import { DateTimeScalar } from '../../../lib/scalars.js';
+import type { Resolvers } from '../generated/resolvers-types.js';
+import { Conversation } from './conversation.js';
+import { Message } from './message.js';
+import { Mutation } from './mutation.js';
+import { Query } from './query.js';
+
+export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Conversation, Message };

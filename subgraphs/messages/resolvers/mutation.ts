@@ -1,0 +1,65 @@
+import { BadUserInputError, ForbiddenError, NotFoundError, requireViewer } from '../../../lib/errors.js';
+import { isUuid } from '../../../lib/pagination.js';
+import { parseInput } from '../../../lib/validation.js';
+import { advanceReadMarker, conversationExists, createConversation, isMember } from '../conversation.repository.js';
+import type { MutationResolvers } from '../generated/resolvers-types.js';
+import { MAX_GROUP_MEMBERS, SendMessageInput, StartConversationInput } from '../validation.js';
+
+export const Mutation: MutationResolvers = {
+  async startConversation(_parent, args, { viewer, services, loaders }) {
+    const me = requireViewer(viewer);
+    const input = parseInput(StartConversationInput, args);
+    const others = [...new Set(input.memberIds)].filter((id) => id !== me.id);
+    if (others.length === 0) throw new BadUserInputError('Name at least one other user.', 'memberIds');
+    if (others.length + 1 > MAX_GROUP_MEMBERS) {
+      throw new BadUserInputError(`A conversation has at most ${MAX_GROUP_MEMBERS} members.`, 'memberIds');
+    }
+    const existing = await services.users.existingUserIds(others, me.token);
+    const unknown = others.filter((id) => !existing.has(id));
+    if (unknown.length > 0) throw new BadUserInputError(`Unknown user ids: ${unknown.join(', ')}.`, 'memberIds');
+
+    const isGroup = others.length > 1;
+    const conversation = await services.db.transaction().execute((trx) =>
+      createConversation(trx, {
+        title: input.title ?? null,
+        isGroup,
+        directKey: isGroup ? null : [me.id, ...others].sort().join(':'),
+        createdBy: me.id,
+        memberIds: [me.id, ...others],
+      }),
+    );
+    loaders.conversationById.prime(conversation.id, conversation);
+    return conversation;
+  },
+
+  async sendMessage(_parent, args, { viewer, services, loaders }) {
+    const me = requireViewer(viewer);
+    const { body, clientMessageId } = parseInput(SendMessageInput, args);
+    if (!isUuid(args.conversationId)) throw new NotFoundError('No conversation with this id.');
+    const message = await services.sender.send({
+      conversationId: args.conversationId.toLowerCase(),
+      senderId: me.id,
+      body,
+      clientMessageId,
+    });
+    loaders.messageById.prime(message.id, message);
+    loaders.conversationById.clear(message.conversation_id);
+    return message;
+  },
+
+  async markRead(_parent, { conversationId, messageId }, { viewer, services, loaders }) {
+    const me = requireViewer(viewer);
+    if (!isUuid(conversationId)) throw new NotFoundError('No conversation with this id.');
+    const moved = isUuid(messageId) && (await advanceReadMarker(services.db, { conversationId, userId: me.id, messageId }));
+    if (!moved) {
+      if (!(await conversationExists(services.db, conversationId))) throw new NotFoundError('No conversation with this id.');
+      if (!(await isMember(services.db, conversationId, me.id)))
+        throw new ForbiddenError('Only members can read this conversation.');
+      throw new BadUserInputError('This message is not in this conversation.', 'messageId');
+    }
+    loaders.unreadCount.clear(conversationId);
+    const conversation = await loaders.conversationById.load(conversationId);
+    if (conversation === null) throw new ForbiddenError('Only members can read this conversation.');
+    return conversation;
+  },
+};

@@ -1,0 +1,30 @@
+import { ForbiddenError, requireViewer } from '../../../lib/errors.js';
+import { isUuid, parseTimeIdCursor, readPageArgs, toConnection } from '../../../lib/pagination.js';
+import { conversationExists, pageConversations } from '../conversation.repository.js';
+import type { QueryResolvers } from '../generated/resolvers-types.js';
+
+export const Query: QueryResolvers = {
+  async conversations(_parent, args, { viewer, loaders, services }) {
+    const { id } = requireViewer(viewer);
+    const { first, after } = readPageArgs(args, parseTimeIdCursor);
+    const rows = await pageConversations(services.db, { userId: id, after, limit: first + 1 });
+    return toConnection(
+      rows,
+      first,
+      (row) => [row.updated_at.toISOString(), row.id],
+      (row) => {
+        loaders.conversationById.prime(row.id, row);
+        return row;
+      },
+    );
+  },
+
+  async conversation(_parent, { id }, { viewer, loaders, services }) {
+    requireViewer(viewer);
+    const conversation = await loaders.conversationById.load(id);
+    if (conversation !== null) return conversation;
+    if (isUuid(id) && (await conversationExists(services.db, id)))
+      throw new ForbiddenError('Only members can see this conversation.');
+    return null;
+  },
+};
