@@ -6,12 +6,15 @@ import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { exitOnStartupError, onShutdownSignal } from '../lib/shutdown.js';
 import { startPlatform } from './platform.js';
+import { seedDemoIfEmpty } from './seed/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
   const platform = await startPlatform(config, logger);
   onShutdownSignal(logger, () => platform.stop());
+  // A fresh embedded database gets a small demo data set, so GraphiQL has something to show.
+  const demo = config.database.url === undefined ? await seedDemoIfEmpty(platform.database.kysely) : null;
 
   const database =
     config.database.url === undefined
@@ -26,14 +29,18 @@ async function main(): Promise<void> {
       `  GraphiQL and GraphQL   ${platform.gatewayUrl}`,
       `  users subgraph         ${platform.subgraphs.users.url}`,
       `  posts subgraph         ${platform.subgraphs.posts.url}`,
+      `  messages subgraph      ${platform.subgraphs.messages.url}`,
       `  health                 ${platform.gatewayOrigin}/healthz  ${platform.gatewayOrigin}/readyz`,
       '',
       `  data: ${database}; cache: ${store}`,
       config.auth.key.algorithm === 'HS256' && config.auth.key.source === 'dev-file'
         ? `  tokens: signed with a development secret kept in ${config.database.dataDir} (set JWT_SECRET in production)`
         : '',
+      demo === null ? '' : `  demo data seeded; sign in with ${demo.email} / ${demo.password}`,
       '',
-    ].join('\n'),
+    ]
+      .filter((line, index, lines) => line !== '' || lines[index - 1] !== '')
+      .join('\n'),
   );
 }
 
