@@ -19,10 +19,14 @@ async function main(): Promise<void> {
     store,
     logger,
     graphiql: config.graphiql,
+    sharedSubscriptionExecution: config.realtime.sharedExecution,
   });
   const server = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
+  const websockets = gateway.serveWebSockets(server.server);
   logger.info(`gateway ready at ${server.origin}/graphql`);
   onShutdownSignal(logger, async () => {
+    // Subscribers first: 1012 makes their clients reconnect to another instance and catch up.
+    await websockets.close();
     await server.close();
     await gateway.stop();
     await store.close();

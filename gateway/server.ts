@@ -1,14 +1,20 @@
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { useApolloFederation } from '@envelop/apollo-federation';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { KeyValueStore } from '../lib/key-value-store.js';
 import type { Logger } from '../lib/logger.js';
-import type { TokenService } from '../lib/tokens.js';
+import type { TokenService, Viewer } from '../lib/tokens.js';
 import { commonYogaOptions } from '../lib/yoga-options.js';
 import type { GatewayContext } from './context.js';
+import { FederatedSubscriptions } from './federated-subscriptions.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
+import { PresenceTracker } from './presence-tracker.js';
 import { SubgraphDataSource, type SubgraphRequestCounts } from './subgraph-data-source.js';
+import { UpstreamSubscriptions } from './upstream-subscriptions.js';
+import { useFederatedSubscriptions } from './use-federated-subscriptions.js';
+import { type GatewayWebSockets, serveGatewayWebSockets } from './websocket-server.js';
 
 /**
  * An error a subgraph returned: the gateway wraps it in a GraphQLError that names the subgraph
@@ -26,6 +32,8 @@ export interface Gateway {
   readonly yoga: YogaServerInstance<object, GatewayContext>;
   /** Requests sent to each subgraph so far. */
   readonly subgraphRequests: SubgraphRequestCounts;
+  /** Serves graphql-ws on the HTTP server that serves `yoga` (subscriptions, presence). */
+  serveWebSockets(server: Server): GatewayWebSockets;
   stop(): Promise<void>;
 }
 
@@ -40,16 +48,21 @@ export async function createGateway(deps: {
   store: KeyValueStore;
   logger: Logger;
   graphiql: boolean;
+  /** See FederatedSubscriptions; on unless turned off (SUBSCRIPTION_SHARED_EXECUTION=false). */
+  sharedSubscriptionExecution?: boolean;
   supergraphSdl?: string;
 }): Promise<Gateway> {
   const logger = deps.logger.child({ component: 'gateway' });
   const subgraphRequests: SubgraphRequestCounts = new Map();
+  const supergraphSdl = deps.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8');
+  const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
-    supergraphSdl: deps.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8'),
+    supergraphSdl,
     buildService: ({ name, url }) => {
       const target = deps.subgraphUrls[name] ?? url;
       if (target === undefined) throw new Error(`No URL for subgraph "${name}"`);
-      return new SubgraphDataSource(name, target, subgraphRequests);
+      dataSources[name] = new SubgraphDataSource(name, target, subgraphRequests);
+      return dataSources[name];
     },
     logger: {
       debug: (message) => logger.debug(String(message)),
@@ -59,6 +72,15 @@ export async function createGateway(deps: {
     },
   });
   await gateway.load();
+  const upstream = new UpstreamSubscriptions(deps.subgraphUrls, logger);
+  const subscriptions = new FederatedSubscriptions({
+    supergraphSdl,
+    dataSources,
+    upstream,
+    logger,
+    sharedExecution: deps.sharedSubscriptionExecution ?? true,
+  });
+  const presence = new PresenceTracker(deps.store, logger);
 
   const common = commonYogaOptions({
     logger,
@@ -70,12 +92,33 @@ export async function createGateway(deps: {
   });
   const yoga = createYoga<object, GatewayContext>({
     ...common,
-    plugins: [...common.plugins, useApolloFederation({ gateway })],
-    graphiql: deps.graphiql ? { title: 'ChitLaq Graph', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
+    plugins: [...common.plugins, useApolloFederation({ gateway }), useFederatedSubscriptions(subscriptions)],
+    graphiql: deps.graphiql
+      ? { title: 'ChitLaq Graph', defaultQuery: GRAPHIQL_DEFAULT_QUERY, subscriptionsProtocol: 'WS' }
+      : false,
     landingPage: false,
-    context: async ({ request }: { request: Request }): Promise<GatewayContext> => ({
-      viewer: await deps.tokens.viewerFromHeader(request.headers.get('authorization')),
+    // Over HTTP the viewer comes from the Authorization header; over a WebSocket the
+    // connection authenticated once and passes its viewer in the initial context.
+    context: async (initial: { request?: Request; viewer?: Viewer | null }): Promise<GatewayContext> => ({
+      viewer:
+        initial.viewer !== undefined
+          ? initial.viewer
+          : await deps.tokens.viewerFromHeader(initial.request?.headers.get('authorization')),
     }),
   });
-  return { yoga, subgraphRequests, stop: () => gateway.stop() };
+  let websockets: GatewayWebSockets | undefined;
+  return {
+    yoga,
+    subgraphRequests,
+    serveWebSockets(server) {
+      websockets = serveGatewayWebSockets(server, { yoga, tokens: deps.tokens, presence, logger });
+      return websockets;
+    },
+    async stop() {
+      await websockets?.close();
+      await upstream.close();
+      await presence.stop();
+      await gateway.stop();
+    },
+  };
 }

@@ -36,6 +36,9 @@ const EnvSchema = z.object({
   POSTS_URL: optionalUrl(['http', 'https']),
   MESSAGES_URL: optionalUrl(['http', 'https']),
   TRENDING_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  // How long a `typing: true` holds without a new setTyping before subscribers get `typing: false`.
+  TYPING_TTL_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
+  SUBSCRIPTION_SHARED_EXECUTION: bool.default(true),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().trim().min(1).default('.data'),
@@ -73,6 +76,12 @@ export interface Config {
   readonly redis: { readonly url: string | undefined };
   /** How long computed aggregates are reused. */
   readonly cache: { readonly trendingTtlSeconds: number };
+  /** Real-time delivery (subscriptions). */
+  readonly realtime: {
+    readonly typingTtlMs: number;
+    /** Subscribers receiving the same event with a viewer-independent selection share its execution. */
+    readonly sharedExecution: boolean;
+  };
   readonly auth: {
     readonly key: JwtKeyConfig;
     readonly issuer: string;
@@ -124,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ports: { gateway: e.GATEWAY_PORT, users: e.USERS_PORT, posts: e.POSTS_PORT, messages: e.MESSAGES_PORT },
     subgraphUrls: { users: e.USERS_URL, posts: e.POSTS_URL, messages: e.MESSAGES_URL },
     cache: { trendingTtlSeconds: e.TRENDING_TTL_SECONDS },
+    realtime: { typingTtlMs: e.TYPING_TTL_MS, sharedExecution: e.SUBSCRIPTION_SHARED_EXECUTION },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
     redis: { url: e.REDIS_URL },
     auth: { key, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ttlSeconds: e.JWT_TTL_SECONDS },

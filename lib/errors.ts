@@ -65,6 +65,13 @@ export class ConflictError extends AppError {
   }
 }
 
+/** Too much, too fast: try again after `retryAfter` seconds (0: at once, e.g. resubscribe). */
+export class RateLimitedError extends AppError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super('RATE_LIMITED', message, { retryAfter: retryAfterSeconds });
+  }
+}
+
 /** Throws UNAUTHENTICATED unless a viewer is present; narrows the type for the caller. */
 export function requireViewer<V>(viewer: V | null | undefined): V {
   if (viewer === null || viewer === undefined) throw new UnauthenticatedError();

@@ -13,6 +13,8 @@ export interface KeyValueStore {
   /** Stores a value; with `ttlSeconds` it expires on its own. */
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   del(keys: readonly string[]): Promise<void>;
+  /** Deletes `key` only while it still holds `value` (atomically): an owner removes only its own entry. */
+  deleteIfEquals(key: string, value: string): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -20,6 +22,8 @@ export interface KeyValueStore {
 export function openKeyValueStore(url: string | undefined, logger: Logger): KeyValueStore {
   return url === undefined ? new MemoryStore() : new RedisStore(url, logger);
 }
+
+const DELETE_IF_EQUALS = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 class RedisStore implements KeyValueStore {
   readonly kind = 'redis';
@@ -51,6 +55,9 @@ class RedisStore implements KeyValueStore {
   async del(keys: readonly string[]) {
     if (keys.length > 0) await this.#redis.del(...keys);
   }
+  async deleteIfEquals(key: string, value: string) {
+    await this.#redis.eval(DELETE_IF_EQUALS, 1, key, value);
+  }
   async ping() {
     await this.#redis.ping();
   }
@@ -77,6 +84,9 @@ class MemoryStore implements KeyValueStore {
   }
   async del(keys: readonly string[]) {
     for (const key of keys) this.#entries.delete(key);
+  }
+  async deleteIfEquals(key: string, value: string) {
+    if (this.#read(key) === value) this.#entries.delete(key);
   }
   async ping() {}
   async close() {

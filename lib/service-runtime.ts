@@ -4,8 +4,9 @@ import { type Database, openDatabase } from './db/database.js';
 import { startHttpServer } from './http-server.js';
 import { type KeyValueStore, openKeyValueStore } from './key-value-store.js';
 import { createLogger, type Logger } from './logger.js';
+import { openPubSub, type PubSub } from './pubsub.js';
 import { exitOnStartupError, onShutdownSignal } from './shutdown.js';
-import type { SubgraphYoga } from './subgraph.js';
+import type { Subgraph } from './subgraph.js';
 import { createTokenService, type TokenService } from './tokens.js';
 
 /** What every subgraph factory receives: the same for all three, so they are built alike. */
@@ -13,6 +14,8 @@ export interface SubgraphDeps {
   readonly config: Config;
   readonly database: Database;
   readonly store: KeyValueStore;
+  /** Messages between processes (new messages, typing): Redis, or in-process when embedded. */
+  readonly pubsub: PubSub;
   readonly tokens: TokenService;
   readonly logger: Logger;
   /** Where the other subgraphs answer (e.g. the messages subgraph checks user ids with users). */
@@ -43,7 +46,7 @@ export function subgraphUrlsFrom(config: Config): SubgraphUrls {
 export function runSubgraphProcess(options: {
   name: string;
   port: (config: Config) => number;
-  create: (deps: SubgraphDeps) => Promise<{ yoga: SubgraphYoga }>;
+  create: (deps: SubgraphDeps) => Promise<Pick<Subgraph, 'yoga' | 'serveWebSockets'>>;
 }): void {
   const main = async () => {
     const config = loadConfig();
@@ -56,18 +59,24 @@ export function runSubgraphProcess(options: {
     warnWithoutRedis(config, logger);
     const database = await openDatabase(config.database, logger);
     const store = openKeyValueStore(config.redis.url, logger);
+    const pubsub = openPubSub(config.redis.url, logger);
     const subgraph = await options.create({
       config,
       database,
       store,
+      pubsub,
       tokens: createTokenService(config.auth),
       logger,
       subgraphUrls: subgraphUrlsFrom(config),
     });
     const server = await startHttpServer(subgraph.yoga, { port: options.port(config), host: config.host });
-    logger.info(`${options.name} subgraph ready at ${server.origin}/graphql`);
+    const webSockets = subgraph.serveWebSockets(server.server);
+    logger.info(`${options.name} subgraph ready at ${server.origin}/graphql (HTTP and WebSocket)`);
     onShutdownSignal(logger, async () => {
+      // WebSockets first: an open socket keeps the HTTP server from closing.
+      await webSockets.close();
       await server.close();
+      await pubsub.close();
       await store.close();
       await database.close();
     });
@@ -77,6 +86,8 @@ export function runSubgraphProcess(options: {
 
 export function warnWithoutRedis(config: Config, logger: Logger): void {
   if (config.redis.url === undefined) {
-    logger.warn('REDIS_URL is not set: cache and presence stay inside this process and are not shared with other instances');
+    logger.warn(
+      'REDIS_URL is not set: cache, presence and pub/sub stay inside this process and are not shared with other instances',
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
@@ -8,6 +9,7 @@ import { migrateSchema } from './db/migrate.js';
 import { QueryStats } from './db/query-stats.js';
 import type { Logger } from './logger.js';
 import type { SubgraphDeps } from './service-runtime.js';
+import { serveSubgraphWebSockets, type WebSocketEndpoint } from './subgraph-websockets.js';
 import type { Viewer } from './tokens.js';
 import { commonYogaOptions } from './yoga-options.js';
 
@@ -18,6 +20,11 @@ export interface Subgraph {
   readonly yoga: SubgraphYoga;
   /** SQL statements this subgraph has executed (tests prove batching with it). */
   readonly queryStats: QueryStats;
+  /**
+   * Serves the same schema over graphql-ws at /graphql on `server` (subscriptions; the viewer
+   * comes per operation in `extensions.authorization`, see subgraph-websockets.ts).
+   */
+  serveWebSockets(server: Server): WebSocketEndpoint;
 }
 
 /**
@@ -39,6 +46,7 @@ export interface SubgraphDefinition<DB, S, C> {
  * Migrates the subgraph's schema, then builds its HTTP face: the federation schema, the viewer
  * taken from the bearer token the gateway forwards (verified here again, so a forged header
  * from outside is worthless), one typed context per request, masked errors, /healthz, /readyz.
+ * Its WebSocket face (`serveWebSockets`) runs the same schema with the same contexts.
  */
 export async function createSubgraph<DB, S, C extends object>(
   definition: SubgraphDefinition<DB, S, C>,
@@ -69,5 +77,15 @@ export async function createSubgraph<DB, S, C extends object>(
     context: async ({ request }: { request: Request }) =>
       definition.createContext(services, await deps.tokens.viewerFromHeader(request.headers.get('authorization'))),
   });
-  return { yoga, queryStats };
+  return {
+    yoga,
+    queryStats,
+    serveWebSockets: (server) =>
+      serveSubgraphWebSockets(server, {
+        schema,
+        tokens: deps.tokens,
+        logger,
+        createContext: (viewer) => definition.createContext(services, viewer),
+      }),
+  };
 }

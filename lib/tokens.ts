@@ -8,6 +8,8 @@ export interface Viewer {
   readonly id: string;
   /** The raw bearer token, forwarded by the gateway to subgraphs, which verify it again. */
   readonly token: string;
+  /** When the token expires (ms since the epoch): long-lived connections close then. */
+  readonly expiresAt: number;
 }
 
 export interface TokenService {
@@ -36,7 +38,7 @@ export function createTokenService(auth: Config['auth']): TokenService {
     try {
       const { payload } = await jwtVerify(token, verifyingKey, { issuer, audience, algorithms, requiredClaims: ['sub', 'exp'] });
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new UnauthenticatedError('Invalid token.');
-      return { id: payload.sub, token };
+      return { id: payload.sub, token, expiresAt: (payload.exp as number) * 1000 };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('Token expired: sign in again.');
       if (error instanceof UnauthenticatedError) throw error;

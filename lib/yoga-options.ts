@@ -14,15 +14,9 @@ export function commonYogaOptions(options: {
   isClientSafe?: (error: unknown) => boolean;
 }): Pick<YogaServerOptions<object, object>, 'maskedErrors' | 'logging' | 'healthCheckEndpoint'> & { plugins: Plugin[] } {
   const { logger } = options;
+  const mask = createErrorMasker(logger, options.isClientSafe);
   return {
-    maskedErrors: {
-      maskError(error, message) {
-        if (options.isClientSafe?.(error) === true) return error as Error;
-        const masked = maskError(error, message, false);
-        if (masked !== error) logger.error({ err: unwrap(error) }, 'unexpected error while handling a request');
-        return masked;
-      },
-    },
+    maskedErrors: { maskError: (error, message) => mask(error, message) },
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -43,6 +37,27 @@ export function commonYogaOptions(options: {
         },
       }),
     ],
+  };
+}
+
+/** What a client reads instead of an internal error (Yoga's default wording). */
+export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
+
+/**
+ * The masking rule of every process, for HTTP (Yoga) and WebSockets alike: a GraphQLError
+ * that is not wrapping something else (our AppErrors, parse and validation errors) reaches
+ * the client as it is; anything else becomes "Unexpected error." with code
+ * INTERNAL_SERVER_ERROR, and its cause is logged here.
+ */
+export function createErrorMasker(
+  logger: Logger,
+  isClientSafe?: (error: unknown) => boolean,
+): (error: unknown, message?: string) => Error {
+  return (error, message = UNEXPECTED_ERROR_MESSAGE) => {
+    if (isClientSafe?.(error) === true) return error as Error;
+    const masked = maskError(error, message, false);
+    if (masked !== error) logger.error({ err: unwrap(error) }, 'unexpected error while handling a request');
+    return masked;
   };
 }
 

@@ -1,12 +1,14 @@
 import { createGateway, type Gateway } from '../gateway/server.js';
+import type { GatewayWebSockets } from '../gateway/websocket-server.js';
 import type { Config } from '../lib/config.js';
 import { type Database, openDatabase } from '../lib/db/database.js';
 import type { QueryStats } from '../lib/db/query-stats.js';
-import { type RunningServer, startHttpServer } from '../lib/http-server.js';
+import { startHttpServer } from '../lib/http-server.js';
 import { type KeyValueStore, openKeyValueStore } from '../lib/key-value-store.js';
 import type { Logger } from '../lib/logger.js';
+import { openPubSub, type PubSub } from '../lib/pubsub.js';
 import { type SubgraphDeps, type SubgraphUrls, subgraphUrlsFrom } from '../lib/service-runtime.js';
-import type { SubgraphYoga } from '../lib/subgraph.js';
+import type { Subgraph } from '../lib/subgraph.js';
 import { createTokenService, type TokenService } from '../lib/tokens.js';
 import { createMessagesSubgraph } from '../subgraphs/messages/server.js';
 import { createPostsSubgraph } from '../subgraphs/posts/server.js';
@@ -20,7 +22,7 @@ const SUBGRAPHS = [
 ] as const satisfies readonly {
   name: string;
   port: (config: Config) => number;
-  create: (deps: SubgraphDeps) => Promise<{ yoga: SubgraphYoga; queryStats: QueryStats }>;
+  create: (deps: SubgraphDeps) => Promise<Subgraph>;
 }[];
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
@@ -39,12 +41,14 @@ export interface Platform {
   readonly subgraphs: Readonly<Record<SubgraphName, RunningSubgraph>>;
   readonly database: Database;
   readonly store: KeyValueStore;
+  /** The one pub/sub every subgraph of this process shares. */
+  readonly pubsub: PubSub;
   readonly tokens: TokenService;
   stop(): Promise<void>;
 }
 
 /**
- * Opens the database and the key-value store, builds each subgraph (migrating its schema) and
+ * Opens the database, the key-value store and the pub/sub, builds each subgraph (migrating its schema) and
  * starts it on its port, then the gateway pointed at them. Port 0 picks a free port (tests).
  * Everything shares one database handle: with PGlite that is a requirement (one session per
  * data directory), with PostgreSQL it simply shares the pool.
@@ -56,13 +60,19 @@ export async function startPlatform(
 ): Promise<Platform> {
   const database = await openDatabase({ ...config.database, inMemory: options.inMemoryDatabase ?? false }, logger);
   const store = openKeyValueStore(config.redis.url, logger);
+  const pubsub = openPubSub(config.redis.url, logger);
   const tokens = createTokenService(config.auth);
-  const servers: RunningServer[] = [];
+  /** What stop() closes, in order. */
+  const servers: { close(): Promise<void> }[] = [];
   let gateway: Gateway | undefined;
+  let gatewaySockets: GatewayWebSockets | undefined;
   const stop = async () => {
-    // Gateway first, so no request reaches a subgraph that is already gone.
+    // WebSocket clients first (told to reconnect), then the gateway, so no request reaches a
+    // subgraph that is already gone.
+    await gatewaySockets?.close();
     for (const server of servers) await server.close();
     await gateway?.stop();
+    await pubsub.close();
     await store.close();
     await database.close();
   };
@@ -71,9 +81,10 @@ export async function startPlatform(
     let subgraphUrls: SubgraphUrls = subgraphUrlsFrom(config);
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
     for (const definition of SUBGRAPHS) {
-      const subgraph = await definition.create({ config, database, store, tokens, logger, subgraphUrls });
+      const subgraph = await definition.create({ config, database, store, pubsub, tokens, logger, subgraphUrls });
       const server = await startHttpServer(subgraph.yoga, { port: definition.port(config), host: config.host });
-      servers.push(server);
+      // The WebSocket endpoint closes before its HTTP server: an open socket keeps the server open.
+      servers.push(subgraph.serveWebSockets(server.server), server);
       const url = `${server.origin}/graphql`;
       subgraphUrls = { ...subgraphUrls, [definition.name]: url };
       subgraphs[definition.name] = { url, queryStats: subgraph.queryStats };
@@ -84,9 +95,11 @@ export async function startPlatform(
       store,
       logger,
       graphiql: config.graphiql,
+      sharedSubscriptionExecution: config.realtime.sharedExecution,
     });
     const gatewayServer = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
     servers.unshift(gatewayServer);
+    gatewaySockets = gateway.serveWebSockets(gatewayServer.server);
     return {
       gatewayUrl: `${gatewayServer.origin}/graphql`,
       gatewayOrigin: gatewayServer.origin,
@@ -94,6 +107,7 @@ export async function startPlatform(
       subgraphs,
       database,
       store,
+      pubsub,
       tokens,
       stop,
     };

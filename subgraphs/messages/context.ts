@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../lib/logger.js';
+import type { PubSub } from '../../lib/pubsub.js';
 import type { Viewer } from '../../lib/tokens.js';
 import type { MessagesDatabase } from './conversation.table.js';
 import { createLoaders, type MessagesLoaders } from './loaders.js';
+import type { MessageFeed } from './message-feed.js';
 import type { MessageSender } from './send-messages.js';
 import type { UsersDirectory } from './users-directory.js';
 
@@ -13,9 +15,18 @@ export interface MessagesServices {
   /** Batches concurrent sends into multi-row inserts. */
   readonly sender: MessageSender;
   readonly users: UsersDirectory;
+  /** Where typing signals are published (new messages are published by `sender`). */
+  readonly pubsub: PubSub;
+  /** This instance's subscriptions to new messages and typing signals. */
+  readonly feed: MessageFeed;
+  /** TYPING_TTL_MS: how long a `typing: true` lasts without a refresh. */
+  readonly typingTtlMs: number;
 }
 
-/** The one per-request context every messages resolver receives. */
+/**
+ * The one per-request context every messages resolver receives; over WebSockets, one per
+ * operation and one more per subscription event (fresh loaders, see lib/subscribe-per-event.ts).
+ */
 export interface Context {
   readonly viewer: Viewer | null;
   readonly loaders: MessagesLoaders;

@@ -108,3 +108,45 @@ export async function pageMessages(
      order by x.conversation_id, x.seq desc`.execute(db);
   return rows;
 }
+
+/** The messages of one conversation after `afterSeq`, in seq order, at most `limit` (catch-up). */
+export async function messagesAfterSeq(
+  db: Db,
+  options: { conversationId: string; afterSeq: number; limit: number },
+): Promise<MessageRow[]> {
+  const { rows } = await sql<MessageRow>`
+    select ${MESSAGE_COLUMNS}
+      from messages.messages x
+     where x.conversation_id = ${options.conversationId}::uuid and x.seq > ${options.afterSeq}
+     order by x.seq
+     limit ${options.limit}`.execute(db);
+  return rows;
+}
+
+/**
+ * What `userId` missed in all their conversations since message `afterId` (catch-up without a
+ * conversation): in that message's conversation, the messages after it by seq; in the others,
+ * those created after it. Ordered by (created_at, conversation_id, seq), at most `limit`.
+ * The after message's own values are read in SQL, at the database's precision.
+ */
+export async function messagesAfterMessage(
+  db: Db,
+  options: { userId: string; afterId: string; limit: number },
+): Promise<MessageRow[]> {
+  const { rows } = await sql<MessageRow>`
+    with a as (
+      select conversation_id, seq, created_at from messages.messages where id = ${options.afterId}::uuid
+    ),
+    missed as (
+      select x.* from a join messages.messages x on x.conversation_id = a.conversation_id and x.seq > a.seq
+      union all
+      select x.* from a
+        join messages.members m on m.user_id = ${options.userId}::uuid and m.conversation_id <> a.conversation_id
+        join messages.messages x on x.conversation_id = m.conversation_id and x.created_at > a.created_at
+    )
+    select ${MESSAGE_COLUMNS}
+      from missed x
+     order by x.created_at, x.conversation_id, x.seq
+     limit ${options.limit}`.execute(db);
+  return rows;
+}

@@ -1,7 +1,10 @@
 import type { SubgraphDeps } from '../../lib/service-runtime.js';
 import { createSubgraph, type Subgraph } from '../../lib/subgraph.js';
 import { createContext, type MessagesServices } from './context.js';
+import { findMembers } from './conversation.repository.js';
 import type { MessagesDatabase } from './conversation.table.js';
+import { createMessageFeed } from './message-feed.js';
+import { createMessagePublisher } from './message-publisher.js';
 import { migrations } from './migrations/index.js';
 import { resolvers } from './resolvers/index.js';
 import { createMessageSender } from './send-messages.js';
@@ -15,11 +18,17 @@ export function createMessagesSubgraph(deps: SubgraphDeps): Promise<Subgraph> {
       schemaFile: new URL('./schema.graphql', import.meta.url),
       migrations,
       resolvers,
-      createServices: (db, { logger, subgraphUrls }) => ({
+      createServices: (db, { logger, subgraphUrls, pubsub, config }) => ({
         db,
         logger,
-        sender: createMessageSender(db),
+        // Each committed batch is published once, each conversation in seq order (message-publisher.ts).
+        sender: createMessageSender(db, {
+          publisher: createMessagePublisher({ findMembers: (ids) => findMembers(db, ids), pubsub, logger }),
+        }),
         users: createUsersDirectory(subgraphUrls.users),
+        pubsub,
+        feed: createMessageFeed(pubsub, logger),
+        typingTtlMs: config.realtime.typingTtlMs,
       }),
       createContext,
     },

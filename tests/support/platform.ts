@@ -19,8 +19,18 @@ export interface TestPlatform extends Platform {
  * Starts the whole platform on free ports, on a database of its own: a fresh PostgreSQL
  * database (DATABASE_URL mode) or an in-memory PGlite (embedded mode). `stop()` drops it.
  */
-export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
-  const testDatabase = usingRealPostgres ? await createScratchDatabase(process.env.DATABASE_URL as string) : undefined;
+export async function startTestPlatform(
+  env: Record<string, string> = {},
+  options: { shareDatabaseWith?: TestPlatform } = {},
+): Promise<TestPlatform> {
+  // A second instance of the platform (multi-instance tests) uses the first one's database and
+  // leaves dropping it to the first.
+  const shared = options.shareDatabaseWith?.config.database.url;
+  if (options.shareDatabaseWith !== undefined && shared === undefined) {
+    throw new Error('Only platforms on real PostgreSQL can share a database');
+  }
+  const testDatabase =
+    usingRealPostgres && shared === undefined ? await createScratchDatabase(process.env.DATABASE_URL as string) : undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'chitlaq-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -33,12 +43,13 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
     DATA_DIR: dataDir,
     JWT_SECRET: TEST_JWT_SECRET,
     ...(testDatabase === undefined ? {} : { DATABASE_URL: testDatabase.url }),
+    ...(shared === undefined ? {} : { DATABASE_URL: shared }),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
   });
   const logger = createLogger({ level: config.log.level, pretty: false });
   try {
-    const platform = await startPlatform(config, logger, { inMemoryDatabase: testDatabase === undefined });
+    const platform = await startPlatform(config, logger, { inMemoryDatabase: config.database.url === undefined });
     return {
       ...platform,
       config,

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       expect(config.database.url).toBeUndefined();
       expect(config.redis.url).toBeUndefined();
       expect(config.graphiql).toBe(true);
+      expect(config.realtime.typingTtlMs).toBe(5000);
       expect(Object.isFrozen(config)).toBe(true);
       // Outside production a development secret is created once and reused.
       expect(config.auth.key).toMatchObject({ algorithm: 'HS256', source: 'dev-file' });
@@ -37,11 +38,17 @@ describe('loadConfig', () => {
   });
 
   it('names every bad variable at once', () => {
-    const problems = problemsOf({ GATEWAY_PORT: 'abc', DATABASE_URL: 'mysql://x', REDIS_URL: 'http://x', JWT_SECRET: 'short' });
+    const problems = problemsOf({
+      GATEWAY_PORT: 'abc',
+      DATABASE_URL: 'mysql://x',
+      REDIS_URL: 'http://x',
+      JWT_SECRET: 'short',
+      TYPING_TTL_MS: '10',
+    });
     expect(problems.map((p) => p.split(':')[0])).toEqual(
-      expect.arrayContaining(['GATEWAY_PORT', 'DATABASE_URL', 'REDIS_URL', 'JWT_SECRET']),
+      expect.arrayContaining(['GATEWAY_PORT', 'DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'TYPING_TTL_MS']),
     );
-    expect(problems).toHaveLength(4);
+    expect(problems).toHaveLength(5);
   });
 
   it('requires a JWT key in production', () => {

@@ -4,5 +4,6 @@ import { Conversation } from './conversation.js';
 import { Message } from './message.js';
 import { Mutation } from './mutation.js';
 import { Query } from './query.js';
+import { Subscription } from './subscription.js';
 
-export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Conversation, Message };
+export const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Subscription, Conversation, Message };

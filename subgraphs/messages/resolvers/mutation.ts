@@ -3,6 +3,8 @@ import { isUuid } from '../../../lib/pagination.js';
 import { parseInput } from '../../../lib/validation.js';
 import { advanceReadMarker, conversationExists, createConversation, isMember } from '../conversation.repository.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
+import { requireMembership } from '../membership.js';
+import { encodeTyping, TYPING_CHANNEL } from '../message-events.js';
 import { MAX_GROUP_MEMBERS, SendMessageInput, StartConversationInput } from '../validation.js';
 
 export const Mutation: MutationResolvers = {
@@ -61,5 +63,22 @@ export const Mutation: MutationResolvers = {
     const conversation = await loaders.conversationById.load(conversationId);
     if (conversation === null) throw new ForbiddenError('Only members can read this conversation.');
     return conversation;
+  },
+
+  /**
+   * Ephemeral: nothing is written, one membership statement, one publish. The member list
+   * travels with the signal so every instance can route it without a database read.
+   */
+  async setTyping(_parent, args, context) {
+    const { viewer, conversationId, memberIds } = await requireMembership(
+      context,
+      args.conversationId,
+      'Only members can type in this conversation.',
+    );
+    await context.services.pubsub.publish(
+      TYPING_CHANNEL,
+      encodeTyping({ conversationId, userId: viewer.id, typing: args.typing, memberIds }),
+    );
+    return true;
   },
 };

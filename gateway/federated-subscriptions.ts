@@ -1,0 +1,254 @@
+import { operationFromDocument, type Schema, Supergraph } from '@apollo/federation-internals';
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSource } from '@apollo/gateway';
+import type { OperationContext } from '@apollo/gateway/dist/operationContext.js';
+import { type FetchNode, type PlanNode, type QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLSchema, print } from 'graphql';
+import type { FormattedExecutionResult } from 'graphql-ws';
+import type { Logger } from '../lib/logger.js';
+import type { GatewayContext } from './context.js';
+import type { UpstreamSubscriptions } from './upstream-subscriptions.js';
+import { selectsViewerDependentField, viewerDependentFields } from './viewer-dependence.js';
+
+/** A planned subscription: `primary` goes to the owning subgraph once, `rest` runs per event. */
+interface SubscriptionPlan {
+  readonly primary: FetchNode;
+  /** The plan each event runs: `primary` (answered by the event itself), then `rest`. */
+  readonly perEvent: QueryPlan;
+  readonly operationContext: OperationContext;
+  /** Distinguishes plans in the shared-results key. */
+  readonly id: number;
+  /** True when no selected field depends on the viewer: subscribers can share an event's result. */
+  readonly shareable: boolean;
+}
+
+/** How long a shared event result is kept for the other subscribers of that event. */
+const SHARED_RESULT_MS = 2000;
+
+/**
+ * Executes federated subscriptions, which @apollo/gateway plans but refuses to run.
+ *
+ * The query planner turns a subscription into `primary` (a fetch to the subgraph that owns
+ * the subscription field, e.g. `messageAdded { id body sender { id } }` to messages) and
+ * `rest` (entity fetches for fields of other subgraphs, e.g. `sender { username }` from users).
+ * `primary` is sent once, over the gateway's graphql-ws socket to that subgraph. Each event it
+ * yields is then run through Apollo's own executeQueryPlan with `primary` answered by the
+ * event (a one-shot data source), so `rest`, result shaping and errors work exactly as for
+ * queries, with no code per field.
+ */
+export class FederatedSubscriptions {
+  readonly #apiSchema: Schema;
+  readonly #apiGraphQLSchema: GraphQLSchema;
+  readonly #supergraphSchema: GraphQLSchema;
+  readonly #planner: QueryPlanner;
+  readonly #plans = new WeakMap<DocumentNode, Map<string, SubscriptionPlan>>();
+  readonly #dataSources: Readonly<Record<string, GraphQLDataSource>>;
+  readonly #upstream: UpstreamSubscriptions;
+  readonly #logger: Logger;
+  readonly #viewerDependent: ReadonlySet<string>;
+  readonly #sharedExecution: boolean;
+  /** Results of recent events by (plan, variables, event): the shared execution. */
+  readonly #sharedResults = new Map<string, Promise<ExecutionResult>>();
+  #nextPlanId = 1;
+
+  constructor(deps: {
+    supergraphSdl: string;
+    dataSources: Readonly<Record<string, GraphQLDataSource>>;
+    upstream: UpstreamSubscriptions;
+    logger: Logger;
+    /** Share one execution per event among subscribers of viewer-independent selections. */
+    sharedExecution: boolean;
+  }) {
+    const supergraph = Supergraph.build(deps.supergraphSdl);
+    this.#apiSchema = supergraph.apiSchema();
+    this.#apiGraphQLSchema = this.#apiSchema.toGraphQLJSSchema();
+    this.#supergraphSchema = supergraph.schema.toGraphQLJSSchema();
+    this.#planner = new QueryPlanner(supergraph);
+    this.#dataSources = deps.dataSources;
+    this.#upstream = deps.upstream;
+    this.#logger = deps.logger;
+    this.#viewerDependent = viewerDependentFields(deps.supergraphSdl);
+    this.#sharedExecution = deps.sharedExecution;
+  }
+
+  /** The `subscribe` of graphql-js, for a validated subscription operation of the public schema. */
+  subscribe(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> | ExecutionResult {
+    let plan: SubscriptionPlan;
+    try {
+      plan = this.#plan(args.document, args.operationName ?? undefined);
+    } catch (error) {
+      return { errors: [error instanceof GraphQLError ? error : new GraphQLError('Could not plan this subscription.')] };
+    }
+    const context = args.contextValue as GatewayContext;
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    const primaryVariables = Object.fromEntries(
+      (plan.primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]]),
+    );
+    const events = this.#upstream.subscribe(plan.primary.serviceName, {
+      query: plan.primary.operation,
+      operationName: plan.primary.operationName,
+      variables: primaryVariables,
+      token: context.viewer?.token,
+    });
+    return mapEvents(events, {
+      resolve: (event) => this.#resolveShared(plan, event, args, variables),
+      // Named like the gateway's own subgraph errors, so the error filter lets them through.
+      refused: (error) =>
+        new GraphQLError(error.message ?? 'Subscription refused.', {
+          extensions: { ...error.extensions, serviceName: plan.primary.serviceName },
+        }),
+      upstreamLost: (error) => {
+        this.#logger.warn({ err: error, subgraph: plan.primary.serviceName }, 'subscription lost its subgraph');
+        context.connection?.restart('Subgraph connection lost: reconnect and resume');
+      },
+    });
+  }
+
+  #plan(document: DocumentNode, operationName: string | undefined): SubscriptionPlan {
+    let byName = this.#plans.get(document);
+    if (byName === undefined) {
+      byName = new Map();
+      this.#plans.set(document, byName);
+    }
+    const cached = byName.get(operationName ?? '');
+    if (cached !== undefined) return cached;
+
+    const operation = operationFromDocument(this.#apiSchema, document, { operationName });
+    const queryPlan = this.#planner.buildQueryPlan(operation);
+    if (queryPlan.node?.kind !== 'Subscription') throw new GraphQLError('Not a subscription.');
+    const { primary, rest } = queryPlan.node;
+    const node: PlanNode = rest === undefined ? primary : { kind: 'Sequence', nodes: [primary, rest] };
+    const plan: SubscriptionPlan = {
+      id: this.#nextPlanId++,
+      shareable: this.#sharedExecution && !selectsViewerDependentField(this.#apiGraphQLSchema, document, this.#viewerDependent),
+      primary,
+      perEvent: { kind: 'QueryPlan', node },
+      operationContext: buildOperationContext({
+        schema: this.#apiGraphQLSchema,
+        operationDocument: document,
+        ...(operationName === undefined ? {} : { operationName }),
+      }),
+    };
+    byName.set(operationName ?? '', plan);
+    return plan;
+  }
+
+  /**
+   * Subscribers of one document and variables whose selection is viewer-independent get the
+   * same result for the same event: the first one to receive it runs the plan, the others (in
+   * the next moments) reuse the result. A 50-member group costs one entity fetch per message
+   * instead of 50. Viewer-dependent selections always run per subscriber.
+   */
+  #resolveShared(
+    plan: SubscriptionPlan,
+    event: FormattedExecutionResult,
+    args: ExecutionArgs,
+    variables: Record<string, unknown>,
+  ): Promise<ExecutionResult> {
+    if (!plan.shareable || event.errors !== undefined) return this.#resolveEvent(plan, event, args, variables);
+    const key = `${plan.id}\u0000${JSON.stringify(variables)}\u0000${JSON.stringify(event.data)}`;
+    let result = this.#sharedResults.get(key);
+    if (result === undefined) {
+      result = this.#resolveEvent(plan, event, args, variables);
+      this.#sharedResults.set(key, result);
+      setTimeout(() => this.#sharedResults.delete(key), SHARED_RESULT_MS).unref();
+    }
+    return result;
+  }
+
+  async #resolveEvent(
+    plan: SubscriptionPlan,
+    event: FormattedExecutionResult,
+    args: ExecutionArgs,
+    variables: Record<string, unknown>,
+  ): Promise<ExecutionResult> {
+    const { serviceName } = plan.primary;
+    const real = this.#dataSources[serviceName];
+    if (real === undefined) throw new Error(`No data source for subgraph "${serviceName}"`);
+    const serviceMap = { ...this.#dataSources, [serviceName]: answerOnceWith(event, real) };
+    const requestContext = {
+      request: { query: print(args.document), variables, operationName: args.operationName ?? undefined },
+      context: args.contextValue,
+      document: args.document,
+      operationName: args.operationName ?? null,
+      metrics: {},
+      logger: this.#logger,
+    } as unknown as GatewayGraphQLRequestContext;
+    const result = await executeQueryPlan(
+      plan.perEvent,
+      serviceMap,
+      requestContext,
+      plan.operationContext,
+      this.#supergraphSchema,
+      this.#apiSchema,
+    );
+    return result as ExecutionResult;
+  }
+}
+
+/**
+ * The primary fetch's data source for one event: its first call (the primary, which the plan
+ * runs first) returns the event; later calls (entity fetches of `rest` that go back to the
+ * same subgraph) go to the real subgraph.
+ */
+function answerOnceWith(event: FormattedExecutionResult, real: GraphQLDataSource): GraphQLDataSource {
+  let answered = false;
+  return {
+    process(options) {
+      if (answered) return real.process(options);
+      answered = true;
+      return Promise.resolve(event as GatewayGraphQLResponse);
+    },
+  };
+}
+
+/**
+ * Maps upstream events to resolved results, one at a time and in order. Unlike an async
+ * generator, `return()` reaches the upstream at once (a generator would wait for the next
+ * event before noticing), so an unsubscribed client stops its subgraph subscription at once.
+ */
+function mapEvents(
+  upstream: AsyncIterableIterator<FormattedExecutionResult>,
+  handlers: {
+    resolve(event: FormattedExecutionResult): Promise<ExecutionResult>;
+    refused(error: { message?: string; extensions?: Record<string, unknown> }): GraphQLError;
+    upstreamLost(error: unknown): void;
+  },
+): AsyncIterableIterator<ExecutionResult> {
+  let done = false;
+  const finish = async (): Promise<IteratorResult<ExecutionResult>> => {
+    if (!done) {
+      done = true;
+      await upstream.return?.();
+    }
+    return { done: true, value: undefined };
+  };
+  return {
+    async next() {
+      if (done) return { done: true, value: undefined };
+      let step: IteratorResult<FormattedExecutionResult>;
+      try {
+        step = await upstream.next();
+      } catch (error) {
+        done = true;
+        // The subgraph refused the operation (graphql-ws `error` message): pass its errors on.
+        if (Array.isArray(error)) return { done: false, value: { errors: error.map((e) => handlers.refused(e)) } };
+        handlers.upstreamLost(error);
+        return { done: true, value: undefined };
+      }
+      if (step.done) {
+        done = true;
+        return { done: true, value: undefined };
+      }
+      return { done: false, value: await handlers.resolve(step.value) };
+    },
+    return: finish,
+    async throw(error: unknown) {
+      await finish();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}

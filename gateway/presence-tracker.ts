@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { KeyValueStore } from '../lib/key-value-store.js';
+import type { Logger } from '../lib/logger.js';
+import { PRESENCE_TTL_SECONDS, presenceKey } from '../lib/presence.js';
+
+/** How often this instance re-asserts its users' presence: well inside the key's TTL. */
+const HEARTBEAT_MS = (PRESENCE_TTL_SECONDS * 1000) / 4;
+
+/**
+ * Presence as the gateway sees it: a user is online while they hold at least one authenticated
+ * WebSocket here. This instance writes `presence:<userId>` (value: its own id) with a TTL when a
+ * user's first socket opens, refreshes every key it holds on a heartbeat, and deletes the key
+ * when the last socket closes, but only if the key is still its own. A crashed instance's
+ * keys simply expire. A user with sockets on two instances who closes one may read as offline
+ * until the other instance's next heartbeat (at most a quarter of the TTL).
+ */
+export class PresenceTracker {
+  readonly #instanceId = randomUUID();
+  readonly #sockets = new Map<string, number>();
+  readonly #store: KeyValueStore;
+  readonly #logger: Logger;
+  readonly #heartbeat: NodeJS.Timeout;
+
+  constructor(store: KeyValueStore, logger: Logger) {
+    this.#store = store;
+    this.#logger = logger;
+    this.#heartbeat = setInterval(() => void this.#refreshAll(), HEARTBEAT_MS);
+    this.#heartbeat.unref();
+  }
+
+  /** Resolves once the user reads as online everywhere. */
+  async connected(userId: string): Promise<void> {
+    const count = (this.#sockets.get(userId) ?? 0) + 1;
+    this.#sockets.set(userId, count);
+    if (count === 1) await this.#write(userId);
+  }
+
+  async disconnected(userId: string): Promise<void> {
+    const count = (this.#sockets.get(userId) ?? 0) - 1;
+    if (count > 0) {
+      this.#sockets.set(userId, count);
+      return;
+    }
+    this.#sockets.delete(userId);
+    await this.#store.deleteIfEquals(presenceKey(userId), this.#instanceId).catch((error: unknown) => {
+      this.#logger.warn({ err: error, userId }, 'could not clear presence');
+    });
+  }
+
+  /** Stops the heartbeat and clears this instance's users (a clean shutdown). */
+  async stop(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    const userIds = [...this.#sockets.keys()];
+    this.#sockets.clear();
+    await Promise.all(userIds.map((userId) => this.#store.deleteIfEquals(presenceKey(userId), this.#instanceId))).catch(
+      () => undefined,
+    );
+  }
+
+  async #write(userId: string): Promise<void> {
+    await this.#store.set(presenceKey(userId), this.#instanceId, PRESENCE_TTL_SECONDS).catch((error: unknown) => {
+      this.#logger.warn({ err: error, userId }, 'could not record presence');
+    });
+  }
+
+  async #refreshAll(): Promise<void> {
+    await Promise.all([...this.#sockets.keys()].map((userId) => this.#write(userId)));
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * A push-to-pull bridge for subscriptions: event listeners `push`, the GraphQL executor pulls
+ * with `next()`. Two properties plain async generators lack:
+ *
+ * - `return()` takes effect at once, even while the consumer waits for the next event, so
+ *   unsubscribing never waits for an event that may never come (an async generator parked in
+ *   `await` only sees `return()` after its next event).
+ * - The buffer is bounded: a consumer that falls more than `limit` events behind is ended
+ *   with `overflowError()` instead of letting memory grow without bound.
+ *
+ * `onEnd` runs exactly once, as soon as the queue ends for any reason (consumer `return()`,
+ * `end()`, overflow): the place to remove listeners and clear timers.
+ */
+export class AsyncQueue<T> implements AsyncIterableIterator<T> {
+  readonly #limit: number;
+  readonly #overflowError: () => Error;
+  readonly #onEnd: (() => void) | undefined;
+  #buffer: T[] = [];
+  /** Pending `next()` calls: only while the buffer is empty. */
+  #waiting: Array<{ resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void }> = [];
+  #ended = false;
+  /** Thrown once to the consumer after the buffer is drained; then the queue is done. */
+  #error: Error | undefined;
+
+  constructor(options: { limit: number; overflowError: () => Error; onEnd?: () => void }) {
+    this.#limit = options.limit;
+    this.#overflowError = options.overflowError;
+    this.#onEnd = options.onEnd;
+  }
+
+  /** Whether the queue takes no more values. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Hands a value to the waiting consumer or buffers it; ignored once the queue has ended. */
+  push(value: T): void {
+    if (this.#ended) return;
+    const waiter = this.#waiting.shift();
+    if (waiter !== undefined) {
+      waiter.resolve({ value, done: false });
+      return;
+    }
+    this.#buffer.push(value);
+    if (this.#buffer.length > this.#limit) {
+      // The consumer is too slow: what is buffered would only arrive later and later.
+      this.#buffer = [];
+      this.end(this.#overflowError());
+    }
+  }
+
+  /** Ends the queue: buffered values are still delivered, then `error` is thrown (or done). */
+  end(error?: Error): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#error = error;
+    this.#onEnd?.();
+    // Consumers only wait when the buffer is empty: they get the end now (the error only once).
+    for (const waiter of this.#waiting.splice(0)) {
+      const thrown = this.#error;
+      this.#error = undefined;
+      if (thrown === undefined) waiter.resolve({ value: undefined, done: true });
+      else waiter.reject(thrown);
+    }
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.#buffer.length > 0) return Promise.resolve({ value: this.#buffer.shift() as T, done: false });
+    if (this.#ended) {
+      if (this.#error !== undefined) {
+        const error = this.#error;
+        this.#error = undefined;
+        return Promise.reject(error);
+      }
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise<IteratorResult<T>>((resolve, reject) => {
+      this.#waiting.push({ resolve, reject });
+    });
+  }
+
+  /** The consumer is done: drops what is buffered and ends at once. */
+  return(): Promise<IteratorResult<T>> {
+    this.#buffer = [];
+    this.end();
+    this.#error = undefined;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<T>> {
+    this.#buffer = [];
+    this.end();
+    this.#error = undefined;
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
+}

@@ -1,0 +1,152 @@
+import type { Server } from 'node:http';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  parse,
+  validate,
+} from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from './logger.js';
+import { subscribeWithContextPerEvent } from './subscribe-per-event.js';
+import type { TokenService, Viewer } from './tokens.js';
+import { createErrorMasker } from './yoga-options.js';
+
+/** A subgraph's graphql-ws endpoint on its HTTP server. */
+export interface WebSocketEndpoint {
+  /** Closes every socket (ending their subscriptions) and stops accepting new ones. */
+  close(): Promise<void>;
+}
+
+/** Larger messages close the socket (1009): a subscribe message is a query and some variables. */
+const MAX_PAYLOAD_BYTES = 1024 * 1024;
+/** How long close() lets sockets finish the close handshake before cutting them. */
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * Serves the subgraph's schema over graphql-ws (protocol `graphql-transport-ws`) at /graphql,
+ * beside its HTTP endpoint: what the gateway uses for subscriptions.
+ *
+ * Identity is per operation, not per socket: the gateway multiplexes the subscriptions of many
+ * viewers over one socket per subgraph, so each subscribe message carries its viewer's
+ * `Authorization` value in `payload.extensions.authorization` ("Bearer <jwt>"). When the key is
+ * absent, `connectionParams.authorization` of the socket applies (a client connecting directly).
+ * The token is verified here again, exactly as on HTTP; a bad one fails that operation with
+ * UNAUTHENTICATED and the socket stays open. Each operation gets the context HTTP requests get
+ * (`createContext(viewer)`), each subscription event a fresh one (subscribe-per-event.ts), and
+ * errors are masked by the HTTP rule (yoga-options.ts).
+ *
+ * Request errors (syntax, validation, bad token) arrive as graphql-ws `error` messages;
+ * execution errors (no viewer, FORBIDDEN, NOT_FOUND, ...) as a `next` with `errors`, then
+ * `complete`, as graphql-js reports them.
+ */
+export function serveSubgraphWebSockets(
+  server: Server,
+  options: {
+    schema: GraphQLSchema;
+    tokens: TokenService;
+    logger: Logger;
+    createContext: (viewer: Viewer | null) => object;
+  },
+): WebSocketEndpoint {
+  const { schema, tokens, logger } = options;
+  const mask = createErrorMasker(logger);
+  const format = (error: GraphQLError): GraphQLFormattedError => formatForClient(mask(error));
+  // The viewer of each operation's context, to make one more context like it per event.
+  const contextFactories = new WeakMap<object, () => object>();
+
+  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_PAYLOAD_BYTES });
+  wsServer.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
+  const graphqlWs = useServer(
+    {
+      schema,
+      async onSubscribe(ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
+        }
+        const invalid = validate(schema, document);
+        if (invalid.length > 0) return invalid.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+
+        let viewer: Viewer | null;
+        try {
+          viewer = await tokens.viewerFromHeader(authorizationOf(payload, ctx.connectionParams));
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        const newContext = () => options.createContext(viewer);
+        const contextValue = newContext();
+        contextFactories.set(contextValue, newContext);
+        return {
+          schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+          contextValue,
+        };
+      },
+      subscribe(args) {
+        const newContext = contextFactories.get(args.contextValue as object);
+        if (newContext === undefined) throw new Error('subscription without a context made by onSubscribe');
+        return subscribeWithContextPerEvent(args, newContext);
+      },
+      onNext(_ctx, _id, _payload, _args, result) {
+        if (result.errors === undefined || result.errors.length === 0) return undefined;
+        return { ...result, errors: result.errors.map(format) };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map(format),
+    },
+    wsServer,
+  );
+
+  return {
+    async close() {
+      // Sockets that do not answer the close handshake are cut after a grace period.
+      const cut = setTimeout(() => {
+        for (const socket of wsServer.clients) socket.terminate();
+      }, CLOSE_GRACE_MS);
+      cut.unref();
+      try {
+        await graphqlWs.dispose();
+      } finally {
+        clearTimeout(cut);
+      }
+    },
+  };
+}
+
+/** The operation's own `extensions.authorization` when the key is there (even null: anonymous), else the socket's. */
+function authorizationOf(
+  payload: SubscribePayload,
+  connectionParams: Readonly<Record<string, unknown>> | undefined,
+): string | null {
+  const extensions = payload.extensions ?? {};
+  const value = 'authorization' in extensions ? extensions.authorization : connectionParams?.authorization;
+  return typeof value === 'string' ? value : null;
+}
+
+/** Parse and validation errors carry their code like every other error (API.md). */
+function withCode(error: unknown, code: 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED'): GraphQLError {
+  if (!(error instanceof GraphQLError)) throw error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes ?? null,
+    source: error.source ?? null,
+    positions: error.positions ?? null,
+    extensions: { ...error.extensions, code },
+  });
+}
+
+/** The JSON a client reads, without the internal extensions Yoga also leaves out (`http`, `unexpected`). */
+function formatForClient(error: Error): GraphQLFormattedError {
+  const formatted = error instanceof GraphQLError ? error.toJSON() : { message: error.message };
+  if (formatted.extensions === undefined) return formatted;
+  const { http: _http, unexpected: _unexpected, ...extensions } = formatted.extensions;
+  return { ...formatted, extensions };
+}

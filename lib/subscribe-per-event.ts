@@ -1,0 +1,50 @@
+import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, execute } from 'graphql';
+
+/**
+ * graphql-js's `subscribe`, with one difference: each event is executed with a context of its
+ * own (`newContext()`), not the subscription's. Contexts hold per-request DataLoaders, and a
+ * loader kept for the life of a subscription would answer every event from its first answers
+ * (a conversation's `lastMessage` frozen at the first event). So the subscribe resolver runs
+ * with `args.contextValue`, and every event runs like a fresh request of the same viewer.
+ *
+ * Returns the event stream, or an ExecutionResult with errors when the subscription could not
+ * start (bad variables, or the subscribe resolver threw: UNAUTHENTICATED, FORBIDDEN, ...).
+ */
+export async function subscribeWithContextPerEvent(
+  args: ExecutionArgs,
+  newContext: () => unknown,
+): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const source = await createSourceEventStream(args);
+  if (!isAsyncIterable(source)) return source;
+  return mapEvents(source[Symbol.asyncIterator](), (event) => execute({ ...args, rootValue: event, contextValue: newContext() }));
+}
+
+/**
+ * Maps an async iterator. Hand-written rather than an async generator so that `return()`
+ * reaches the source immediately, even while a `next()` is pending (see lib/async-queue.ts).
+ */
+function mapEvents<T, R>(source: AsyncIterator<T>, map: (value: T) => Promise<R> | R): AsyncIterableIterator<R> {
+  const done = { value: undefined, done: true } as const;
+  return {
+    async next() {
+      const result = await source.next();
+      if (result.done === true) return done;
+      return { value: await map(result.value), done: false };
+    },
+    async return() {
+      await source.return?.();
+      return done;
+    },
+    async throw(error: unknown) {
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
+}

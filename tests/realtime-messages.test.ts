@@ -1,0 +1,284 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphql, registerUser, type TestUser } from './support/graphql.js';
+import { sendMessage, startConversation } from './support/messages.js';
+import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
+import { connectSocket, type Subscription, subscribe, untilLive } from './support/websocket.js';
+
+/** How many events arrived once the stream is quiet for a moment (the warm-ups of untilLive). */
+async function settledCount(subscription: Subscription<unknown>): Promise<number> {
+  let count = -1;
+  while (count !== subscription.events.length) {
+    count = subscription.events.length;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  return count;
+}
+
+let platform: TestPlatform;
+let url: string;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ TYPING_TTL_MS: '300' });
+  url = platform.gatewayUrl;
+});
+afterAll(() => platform?.stop());
+
+const MESSAGE_ADDED = /* GraphQL */ `
+  subscription ($c: ID, $after: ID) {
+    messageAdded(conversationId: $c, after: $after) {
+      id body
+      sender { id username university online }
+      conversation { id title members { username } }
+    }
+  }
+`;
+
+interface Event {
+  messageAdded: {
+    id: string;
+    body: string;
+    sender: { id: string; username: string; university: string | null; online: boolean };
+    conversation: { id: string; title: string | null; members: { username: string }[] };
+  };
+}
+
+describe('messageAdded through the gateway', () => {
+  it('delivers 100 messages of 5 concurrent senders live, in order, with fields of other subgraphs', async () => {
+    const members: TestUser[] = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => registerUser(url, i === 0 ? { university: 'METU' } : {})),
+    );
+    const [owner, ...others] = members as [TestUser, ...TestUser[]];
+    const group = await startConversation(url, owner, others, 'live');
+    const socket = connectSocket(url, owner.token);
+    const subscription = subscribe<Event>(socket, MESSAGE_ADDED, { c: group.id });
+    await socket.connected;
+    await untilLive(subscription, () => sendMessage(url, owner, group.id, 'warm-up'));
+    const warmUps = await settledCount(subscription);
+
+    await Promise.all(
+      members.map(async (sender, s) => {
+        for (let i = 0; i < 20; i += 1) await sendMessage(url, sender, group.id, `${s}:${i}`);
+      }),
+    );
+    const events = (await subscription.waitFor(warmUps + 100)).slice(warmUps);
+    expect(events.every((event) => event.errors === undefined)).toBe(true);
+    const received = events.map((event) => event.data?.messageAdded);
+    expect(received).toHaveLength(100);
+
+    // The order is the conversation's: the same as a page of messages read afterwards.
+    const page = await graphql(
+      url,
+      'query ($id: ID!) { conversation(id: $id) { messages(first: 100) { nodes { id } } } }',
+      { id: group.id },
+      { token: owner.token },
+    );
+    const stored = page.data.conversation.messages.nodes.map((node: { id: string }) => node.id).reverse();
+    expect(received.map((message) => message?.id)).toEqual(stored);
+    for (let s = 0; s < 5; s += 1) {
+      const own = received.filter((m) => m?.body.startsWith(`${s}:`)).map((m) => Number(m?.body.split(':')[1]));
+      expect(own).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    }
+    // Fields of the users subgraph, resolved per event: only the owner holds a socket.
+    const fromOwner = received.find((m) => m?.body.startsWith('0:'));
+    expect(fromOwner?.sender).toEqual({ id: owner.id, username: owner.username, university: 'METU', online: true });
+    const fromOther = received.find((m) => m?.body.startsWith('1:'));
+    expect(fromOther?.sender).toMatchObject({ id: others[0]?.id, username: others[0]?.username, online: false });
+    expect(fromOther?.conversation.title).toBe('live');
+    expect(fromOther?.conversation.members.map((m) => m.username).sort()).toEqual(members.map((m) => m.username).sort());
+    subscription.unsubscribe();
+    await socket.dispose();
+  });
+
+  it('without a conversation, delivers every conversation of the viewer and nothing else', async () => {
+    const [ada, bob, cem, eve] = await Promise.all([registerUser(url), registerUser(url), registerUser(url), registerUser(url)]);
+    const withBob = await startConversation(url, ada, [bob]);
+    const withCem = await startConversation(url, ada, [cem]);
+    const notAdas = await startConversation(url, bob, [eve]);
+    const socket = connectSocket(url, ada.token);
+    const subscription = subscribe<Event>(socket, MESSAGE_ADDED);
+    await socket.connected;
+    await untilLive(subscription, () => sendMessage(url, bob, withBob.id, 'warm-up'));
+    const warmUps = await settledCount(subscription);
+    await sendMessage(url, eve, notAdas.id, 'not for ada');
+    await sendMessage(url, cem, withCem.id, 'from cem');
+    await sendMessage(url, bob, withBob.id, 'from bob');
+    const events = (await subscription.waitFor(warmUps + 2)).slice(warmUps);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(subscription.events.slice(warmUps).map((event) => event.data?.messageAdded.body)).toEqual(['from cem', 'from bob']);
+    expect(events[0]?.data?.messageAdded.conversation.id).toBe(withCem.id);
+    await socket.dispose();
+  });
+
+  it('catches up after a disconnect with `after`: no gap and no duplicate at the seam', async () => {
+    const [ada, bob] = await Promise.all([registerUser(url), registerUser(url)]);
+    const chat = await startConversation(url, ada, [bob]);
+    const first = connectSocket(url, ada.token);
+    const live = subscribe<Event>(first, MESSAGE_ADDED, { c: chat.id });
+    await first.connected;
+    await untilLive(live, () => sendMessage(url, bob, chat.id, 'warm-up'));
+    const warmUps = await settledCount(live);
+    await sendMessage(url, bob, chat.id, 'm1');
+    const seen = await live.waitFor(warmUps + 1);
+    const lastSeen = seen.at(-1)?.data?.messageAdded.id;
+    expect(seen.at(-1)?.data?.messageAdded.body).toBe('m1');
+    await first.dispose();
+
+    // Missed while offline.
+    for (const body of ['m2', 'm3', 'm4']) await sendMessage(url, bob, chat.id, body);
+    const second = connectSocket(url, ada.token);
+    const resumed = subscribe<Event>(second, MESSAGE_ADDED, { c: chat.id, after: lastSeen });
+    // Sent while the catch-up runs: each must arrive exactly once, after m4.
+    const sending = (async () => {
+      for (const body of ['m5', 'm6', 'm7']) await sendMessage(url, bob, chat.id, body);
+    })();
+    await sending;
+    const events = await resumed.waitFor(6);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // any duplicate would arrive by now
+    expect(resumed.events.map((event) => event.data?.messageAdded.body)).toEqual(['m2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+    expect(events.every((event) => event.errors === undefined)).toBe(true);
+    await second.dispose();
+  });
+
+  it('answers FORBIDDEN to a non-member and UNAUTHENTICATED to an anonymous socket, with no events', async () => {
+    const [ada, bob, eve] = await Promise.all([registerUser(url), registerUser(url), registerUser(url)]);
+    const chat = await startConversation(url, ada, [bob]);
+    const eves = connectSocket(url, eve.token);
+    const refused = subscribe<Event>(eves, MESSAGE_ADDED, { c: chat.id });
+    const anonymous = connectSocket(url);
+    const anonymousSubscription = subscribe<Event>(anonymous, MESSAGE_ADDED);
+    await Promise.all([refused.ended, anonymousSubscription.ended]);
+    await sendMessage(url, ada, chat.id, 'private');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const codes = (events: { errors?: readonly { extensions?: Record<string, unknown> }[] }[]) =>
+      events.flatMap((event) => (event.errors ?? []).map((error) => error.extensions?.code));
+    expect(codes(refused.events)).toEqual(['FORBIDDEN']);
+    expect(refused.events.some((event) => event.data?.messageAdded)).toBe(false);
+    expect(codes(anonymousSubscription.events)).toEqual(['UNAUTHENTICATED']);
+    await Promise.all([eves.dispose(), anonymous.dispose()]);
+  });
+});
+
+describe('shared execution of events', () => {
+  const usersRequests = () => platform.gateway.subgraphRequests.get('users') ?? 0;
+
+  it('runs a viewer-independent selection once per event for all subscribers, a viewer-dependent one per subscriber', async () => {
+    const members: TestUser[] = await Promise.all(Array.from({ length: 4 }, () => registerUser(url)));
+    const [owner, ...others] = members as [TestUser, ...TestUser[]];
+    const group = await startConversation(url, owner, others, 'shared');
+    // Only the owner's viewer follows the sender below: isFollowedByViewer differs per viewer.
+    const sender = others[0] as TestUser;
+    await graphql(url, 'mutation ($id: ID!) { follow(userId: $id) { id } }', { id: sender.id }, { token: owner.token });
+
+    const shared = 'subscription ($c: ID) { messageAdded(conversationId: $c) { body sender { username } } }';
+    const personal = 'subscription ($c: ID) { messageAdded(conversationId: $c) { body sender { username isFollowedByViewer } } }';
+    const sockets = members.map((member) => connectSocket(url, member.token));
+    const sharedSubscriptions = sockets.map((socket) => subscribe(socket, shared, { c: group.id }));
+    const personalSubscriptions = sockets.map((socket) => subscribe(socket, personal, { c: group.id }));
+    const all = [...sharedSubscriptions, ...personalSubscriptions];
+    for (const subscription of all) await untilLive(subscription, () => sendMessage(url, owner, group.id, 'warm-up'));
+    await settledCount(all[0] as Subscription<unknown>);
+    const counts = all.map((subscription) => subscription.events.length);
+
+    const before = usersRequests();
+    await sendMessage(url, sender, group.id, 'counted');
+    for (const [index, subscription] of all.entries()) await subscription.waitFor((counts[index] ?? 0) + 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // 1 users fetch shared by the 4 viewer-independent subscribers + 1 per personal subscriber.
+    expect(usersRequests() - before).toBe(1 + members.length);
+
+    const lastOf = (subscription: Subscription<unknown>) =>
+      (subscription.events.at(-1)?.data as { messageAdded: { body: string; sender: Record<string, unknown> } }).messageAdded;
+    for (const subscription of sharedSubscriptions)
+      expect(lastOf(subscription)).toEqual({ body: 'counted', sender: { username: sender.username } });
+    expect(personalSubscriptions.map((subscription) => lastOf(subscription).sender.isFollowedByViewer)).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
+    await Promise.all(sockets.map((socket) => socket.dispose()));
+  });
+});
+
+describe('typing through the gateway', () => {
+  const TYPING = 'subscription ($c: ID!) { typing(conversationId: $c) { conversationId typing user { id username } } }';
+  const SET_TYPING = 'mutation ($c: ID!, $t: Boolean!) { setTyping(conversationId: $c, typing: $t) }';
+
+  it('delivers other members’ typing, and a typing=true expires by itself', async () => {
+    const [ada, bob] = await Promise.all([registerUser(url), registerUser(url)]);
+    const chat = await startConversation(url, ada, [bob]);
+    const socket = connectSocket(url, ada.token);
+    const typing = subscribe(socket, TYPING, { c: chat.id });
+    await socket.connected;
+    // Ada's own typing is not echoed to her; Bob's is.
+    await expect
+      .poll(
+        async () => {
+          await graphql(url, SET_TYPING, { c: chat.id, t: true }, { token: bob.token });
+          return typing.events.length;
+        },
+        { timeout: 3000 },
+      )
+      .toBeGreaterThan(0);
+    await graphql(url, SET_TYPING, { c: chat.id, t: true }, { token: ada.token });
+    // Bob stops sending: his typing=true expires after TYPING_TTL_MS (300 ms here).
+    await expect.poll(() => typing.events.at(-1)?.data?.typing.typing, { timeout: 3000 }).toBe(false);
+    const events = typing.events;
+    expect(events[0]?.data?.typing).toEqual({
+      conversationId: chat.id,
+      typing: true,
+      user: { id: bob.id, username: bob.username },
+    });
+    const last = events.at(-1)?.data?.typing;
+    expect(last).toEqual({ conversationId: chat.id, typing: false, user: { id: bob.id, username: bob.username } });
+    expect(events.every((event) => event.data?.typing.user.id === bob.id)).toBe(true);
+    await socket.dispose();
+  });
+
+  it('refuses setTyping from a non-member', async () => {
+    const [ada, bob, eve] = await Promise.all([registerUser(url), registerUser(url), registerUser(url)]);
+    const chat = await startConversation(url, ada, [bob]);
+    const response = await graphql(url, SET_TYPING, { c: chat.id, t: true }, { token: eve.token });
+    expect(response.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+  });
+});
+
+describe('restarts', () => {
+  it('closes sockets with 1012 on shutdown, so clients reconnect and resume', async () => {
+    const own = await startTestPlatform();
+    try {
+      const user = await registerUser(own.gatewayUrl);
+      const socket = connectSocket(own.gatewayUrl, user.token);
+      await socket.connected;
+      const stopping = own.stop();
+      expect((await socket.closed).code).toBe(1012);
+      await stopping;
+    } finally {
+      await own.stop().catch(() => undefined);
+    }
+  });
+});
+
+describe.skipIf(!usingRealPostgres || !process.env.REDIS_URL)('several instances on one Redis', () => {
+  it('delivers a message sent through one gateway to a subscriber on another', async () => {
+    const second = await startTestPlatform({}, { shareDatabaseWith: platform });
+    try {
+      const [ada, bob] = await Promise.all([registerUser(url), registerUser(url)]);
+      const chat = await startConversation(url, ada, [bob]);
+      const socket = connectSocket(second.gatewayUrl, ada.token);
+      const subscription = subscribe<Event>(socket, MESSAGE_ADDED, { c: chat.id });
+      await socket.connected;
+      await untilLive(subscription, () => sendMessage(url, bob, chat.id, 'across instances'));
+      expect(subscription.events[0]?.data?.messageAdded).toMatchObject({
+        body: 'across instances',
+        sender: { id: bob.id, username: bob.username },
+      });
+      // Presence is shared too: Ada's socket is on the second gateway, the first one sees it.
+      const online = await graphql(url, 'query ($id: ID) { user(id: $id) { online } }', { id: ada.id });
+      expect(online.data.user.online).toBe(true);
+      await socket.dispose();
+    } finally {
+      await second.stop();
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { AsyncQueue } from '../../lib/async-queue.js';
+
+function queue(limit = 3) {
+  const ends: number[] = [];
+  const q = new AsyncQueue<number>({ limit, overflowError: () => new Error('overflow'), onEnd: () => ends.push(1) });
+  return { q, ends };
+}
+
+describe('AsyncQueue', () => {
+  it('hands pushed values to next() in order, buffered or awaited', async () => {
+    const { q } = queue();
+    const waiting = q.next();
+    q.push(1);
+    q.push(2);
+    q.push(3);
+    expect(await waiting).toEqual({ value: 1, done: false });
+    expect(await q.next()).toEqual({ value: 2, done: false });
+    expect(await q.next()).toEqual({ value: 3, done: false });
+  });
+
+  it('return() ends at once, even with a next() pending, drops the buffer and runs onEnd once', async () => {
+    const { q, ends } = queue();
+    const pending = q.next();
+    await q.return();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    q.push(4);
+    expect(await q.next()).toEqual({ value: undefined, done: true });
+    await q.return();
+    expect(ends).toEqual([1]);
+  });
+
+  it('end(error) delivers what is buffered, then throws the error once, then is done', async () => {
+    const { q, ends } = queue();
+    q.push(1);
+    q.end(new Error('the end'));
+    expect(ends).toEqual([1]);
+    q.push(2); // ignored: ended
+    expect(await q.next()).toEqual({ value: 1, done: false });
+    await expect(q.next()).rejects.toThrow('the end');
+    expect(await q.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('ends a consumer that falls more than `limit` behind with the overflow error, dropping the backlog', async () => {
+    const { q, ends } = queue(3);
+    for (let i = 0; i < 3; i += 1) q.push(i);
+    expect(q.ended).toBe(false);
+    q.push(3);
+    expect(q.ended).toBe(true);
+    expect(ends).toEqual([1]);
+    await expect(q.next()).rejects.toThrow('overflow');
+    expect(await q.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('works with for await and stops when the loop breaks', async () => {
+    const { q, ends } = queue(10);
+    for (let i = 0; i < 5; i += 1) q.push(i);
+    const seen: number[] = [];
+    for await (const value of q) {
+      seen.push(value);
+      if (value === 2) break;
+    }
+    expect(seen).toEqual([0, 1, 2]);
+    expect(ends).toEqual([1]);
+  });
+});
