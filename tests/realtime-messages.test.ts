@@ -186,8 +186,13 @@ describe('shared execution of events', () => {
     // 1 users fetch shared by the 4 viewer-independent subscribers + 1 per personal subscriber.
     expect(usersRequests() - before).toBe(1 + members.length);
 
-    const lastOf = (subscription: Subscription<unknown>) =>
-      (subscription.events.at(-1)?.data as { messageAdded: { body: string; sender: Record<string, unknown> } }).messageAdded;
+    const lastOf = (subscription: Subscription<unknown>) => {
+      const data = subscription.events.at(-1)?.data as
+        | { messageAdded: { body: string; sender: Record<string, unknown> } }
+        | undefined;
+      if (data === undefined) throw new Error('no event');
+      return data.messageAdded;
+    };
     for (const subscription of sharedSubscriptions)
       expect(lastOf(subscription)).toEqual({ body: 'counted', sender: { username: sender.username } });
     expect(personalSubscriptions.map((subscription) => lastOf(subscription).sender.isFollowedByViewer)).toEqual([
