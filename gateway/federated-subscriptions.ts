@@ -6,9 +6,9 @@ import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apol
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLSchema, print } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
 import type { Logger } from '../lib/logger.js';
+import { selectsViewerDependentField, viewerDependentFields } from '../lib/viewer-dependence.js';
 import type { GatewayContext } from './context.js';
 import type { UpstreamSubscriptions } from './upstream-subscriptions.js';
-import { selectsViewerDependentField, viewerDependentFields } from './viewer-dependence.js';
 
 /** A planned subscription: `primary` goes to the owning subgraph once, `rest` runs per event. */
 interface SubscriptionPlan {

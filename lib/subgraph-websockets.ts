@@ -14,6 +14,7 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from './logger.js';
 import { subscribeWithContextPerEvent } from './subscribe-per-event.js';
 import type { TokenService, Viewer } from './tokens.js';
+import { selectsViewerDependentField } from './viewer-dependence.js';
 import { createErrorMasker } from './yoga-options.js';
 
 /** A subgraph's graphql-ws endpoint on its HTTP server. */
@@ -51,6 +52,8 @@ export function serveSubgraphWebSockets(
     tokens: TokenService;
     logger: Logger;
     createContext: (viewer: Viewer | null) => object;
+    /** `Type.field` of the schema's viewer-dependent fields (lib/viewer-dependence.ts). */
+    viewerDependentFields: ReadonlySet<string>;
   },
 ): WebSocketEndpoint {
   const { schema, tokens, logger } = options;
@@ -58,6 +61,8 @@ export function serveSubgraphWebSockets(
   const format = (error: GraphQLError): GraphQLFormattedError => formatForClient(mask(error));
   // The viewer of each operation's context, to make one more context like it per event.
   const contextFactories = new WeakMap<object, () => object>();
+  // Operations whose events can share one execution (subscribe-per-event.ts), by context.
+  const shareKeys = new WeakMap<object, string>();
 
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_PAYLOAD_BYTES });
   wsServer.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
@@ -84,6 +89,9 @@ export function serveSubgraphWebSockets(
         const newContext = () => options.createContext(viewer);
         const contextValue = newContext();
         contextFactories.set(contextValue, newContext);
+        if (!selectsViewerDependentField(schema, document, options.viewerDependentFields)) {
+          shareKeys.set(contextValue, JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null]));
+        }
         return {
           schema,
           document,
@@ -95,7 +103,7 @@ export function serveSubgraphWebSockets(
       subscribe(args) {
         const newContext = contextFactories.get(args.contextValue as object);
         if (newContext === undefined) throw new Error('subscription without a context made by onSubscribe');
-        return subscribeWithContextPerEvent(args, newContext);
+        return subscribeWithContextPerEvent(args, newContext, shareKeys.get(args.contextValue as object) ?? null);
       },
       onNext(_ctx, _id, _payload, _args, result) {
         if (result.errors === undefined || result.errors.length === 0) return undefined;

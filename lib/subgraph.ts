@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import type { SubgraphDeps } from './service-runtime.js';
 import { serveSubgraphWebSockets, type WebSocketEndpoint } from './subgraph-websockets.js';
 import type { Viewer } from './tokens.js';
+import { viewerDependentFields } from './viewer-dependence.js';
 import { commonYogaOptions } from './yoga-options.js';
 
 export type SubgraphYoga = YogaServerInstance<object, object>;
@@ -60,7 +61,8 @@ export async function createSubgraph<DB, S, C extends object>(
   const db = deps.database.kysely.withPlugin(queryStats) as unknown as Kysely<DB>;
   const services = await definition.createServices(db, { ...deps, logger });
 
-  const typeDefs = parse(readFileSync(definition.schemaFile, 'utf8'));
+  const sdl = readFileSync(definition.schemaFile, 'utf8');
+  const typeDefs = parse(sdl);
   const schema = buildSubgraphSchema({ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> });
   const common = commonYogaOptions({
     logger,
@@ -86,6 +88,7 @@ export async function createSubgraph<DB, S, C extends object>(
         tokens: deps.tokens,
         logger,
         createContext: (viewer) => definition.createContext(services, viewer),
+        viewerDependentFields: viewerDependentFields(sdl),
       }),
   };
 }

@@ -13,11 +13,35 @@ import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, exec
 export async function subscribeWithContextPerEvent(
   args: ExecutionArgs,
   newContext: () => unknown,
+  /** Set when the operation selects no viewer-dependent field: see sharedResults. */
+  shareKey: string | null = null,
 ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
   if (!isAsyncIterable(source)) return source;
-  return mapEvents(source[Symbol.asyncIterator](), (event) => execute({ ...args, rootValue: event, contextValue: newContext() }));
+  const run = (event: unknown) => execute({ ...args, rootValue: event, contextValue: newContext() });
+  return mapEvents(source[Symbol.asyncIterator](), (event) => {
+    if (shareKey === null || typeof event !== 'object' || event === null) return run(event);
+    let byOperation = sharedResults.get(event);
+    if (byOperation === undefined) {
+      byOperation = new Map();
+      sharedResults.set(event, byOperation);
+    }
+    let result = byOperation.get(shareKey);
+    if (result === undefined) {
+      result = Promise.resolve(run(event));
+      byOperation.set(shareKey, result);
+    }
+    return result;
+  });
 }
+
+/**
+ * Results of live events by event object, then by operation (query, operation name,
+ * variables). A live event is one object handed to every local subscriber it concerns, so
+ * subscribers of the same operation whose selection is viewer-independent share one execution
+ * per event instead of one each. Weakly held: entries go with the event.
+ */
+const sharedResults = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
 
 /**
  * Maps an async iterator. Hand-written rather than an async generator so that `return()`

@@ -28,6 +28,8 @@ describe('health and readiness', () => {
     const html = await response.text();
     expect(html).toContain('GraphiQL');
     expect(html).toContain('mutation Register');
+    // GraphiQL runs subscriptions over the gateway's graphql-ws endpoint, not SSE.
+    expect(html).toMatch(/"subscriptionsProtocol":\s*"WS"/);
   });
 
   it('composes the subgraphs into the public schema', async () => {

@@ -139,6 +139,36 @@ describe('messageAdded through the gateway', () => {
     await second.dispose();
   });
 
+  it('stops delivering to a member who left the group, who then loses access to it', async () => {
+    const [ada, bob, cem] = await Promise.all([registerUser(url), registerUser(url), registerUser(url)]);
+    const group = await startConversation(url, ada, [bob, cem], 'leaving');
+    const socket = connectSocket(url, cem.token);
+    const all = subscribe<Event>(socket, MESSAGE_ADDED);
+    const one = subscribe<Event>(socket, MESSAGE_ADDED, { c: group.id });
+    await untilLive(all, () => sendMessage(url, ada, group.id, 'warm-up'));
+    await untilLive(one, () => sendMessage(url, ada, group.id, 'warm-up'));
+    await sendMessage(url, ada, group.id, 'still here');
+    await expect.poll(() => one.events.at(-1)?.data?.messageAdded.body).toBe('still here');
+
+    const LEAVE = 'mutation ($c: ID!) { leaveConversation(conversationId: $c) }';
+    const left = await graphql(url, LEAVE, { c: group.id }, { token: cem.token });
+    expect(left.data).toEqual({ leaveConversation: true });
+    const [allBefore, oneBefore] = [all.events.length, one.events.length];
+    await sendMessage(url, ada, group.id, 'after cem left');
+    await sendMessage(url, bob, group.id, 'still after');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect([all.events.length, one.events.length]).toEqual([allBefore, oneBefore]);
+
+    const codes = async (query: string, variables: Record<string, unknown>) =>
+      (await graphql(url, query, variables, { token: cem.token })).errors?.map((error) => error.extensions?.code);
+    expect(await codes('query ($id: ID!) { conversation(id: $id) { id } }', { id: group.id })).toEqual(['FORBIDDEN']);
+    expect(await codes(LEAVE, { c: group.id })).toEqual(['FORBIDDEN']);
+    const direct = await startConversation(url, ada, [bob]);
+    const leaveDirect = await graphql(url, LEAVE, { c: direct.id }, { token: ada.token });
+    expect(leaveDirect.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    await socket.dispose();
+  });
+
   it('answers FORBIDDEN to a non-member and UNAUTHENTICATED to an anonymous socket, with no events', async () => {
     const [ada, bob, eve] = await Promise.all([registerUser(url), registerUser(url), registerUser(url)]);
     const chat = await startConversation(url, ada, [bob]);

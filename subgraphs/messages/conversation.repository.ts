@@ -129,3 +129,14 @@ export async function isMember(db: Db, conversationId: string, userId: string): 
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** Removes a member from a group; false when there was nothing to remove. */
+export async function removeGroupMember(db: Db, conversationId: string, userId: string): Promise<boolean> {
+  const { rows } = await sql<{ user_id: string }>`
+    delete from messages.members m
+     using messages.conversations c
+     where c.id = m.conversation_id and c.is_group
+       and m.conversation_id = ${conversationId}::uuid and m.user_id = ${userId}::uuid
+    returning m.user_id`.execute(db);
+  return rows.length > 0;
+}

@@ -85,6 +85,7 @@ beforeAll(async () => {
     tokens,
     logger: createLogger({ level: 'silent', pretty: false }),
     createContext: (viewer): TestContext => ({ viewer, serial: ++serial }),
+    viewerDependentFields: new Set(),
   });
 });
 afterAll(async () => {

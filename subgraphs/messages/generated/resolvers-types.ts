@@ -98,6 +98,11 @@ export type MessageEdge = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Leaves a group: the viewer is no longer a member, sees none of it, and receives no more of
+   * its events. A 1:1 conversation cannot be left (BAD_USER_INPUT). Returns true.
+   */
+  leaveConversation: Scalars['Boolean']['output'];
   /** Moves the viewer's read marker forward to `messageId` (never backward). */
   markRead: Conversation;
   /**
@@ -116,6 +121,11 @@ export type Mutation = {
    * Unknown user ids are BAD_USER_INPUT.
    */
   startConversation: Conversation;
+};
+
+
+export type MutationLeaveConversationArgs = {
+  conversationId: Scalars['ID']['input'];
 };
 
 
@@ -397,6 +407,7 @@ export type MessageEdgeResolvers<ContextType = Context, ParentType extends Resol
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  leaveConversation?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLeaveConversationArgs, 'conversationId'>>;
   markRead?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationMarkReadArgs, 'conversationId' | 'messageId'>>;
   sendMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationSendMessageArgs, 'body' | 'clientMessageId' | 'conversationId'>>;
   setTyping?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationSetTypingArgs, 'conversationId' | 'typing'>>;

@@ -1,7 +1,13 @@
 import { BadUserInputError, ForbiddenError, NotFoundError, requireViewer } from '../../../lib/errors.js';
 import { isUuid } from '../../../lib/pagination.js';
 import { parseInput } from '../../../lib/validation.js';
-import { advanceReadMarker, conversationExists, createConversation, isMember } from '../conversation.repository.js';
+import {
+  advanceReadMarker,
+  conversationExists,
+  createConversation,
+  isMember,
+  removeGroupMember,
+} from '../conversation.repository.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
 import { requireMembership } from '../membership.js';
 import { encodeTyping, TYPING_CHANNEL } from '../message-events.js';
@@ -79,6 +85,18 @@ export const Mutation: MutationResolvers = {
       TYPING_CHANNEL,
       encodeTyping({ conversationId, userId: viewer.id, typing: args.typing, memberIds }),
     );
+    return true;
+  },
+
+  async leaveConversation(_parent, args, context) {
+    const { viewer, conversationId } = await requireMembership(
+      context,
+      args.conversationId,
+      'Only members can leave this conversation.',
+    );
+    if (!(await removeGroupMember(context.services.db, conversationId, viewer.id))) {
+      throw new BadUserInputError('A 1:1 conversation cannot be left.', 'conversationId');
+    }
     return true;
   },
 };

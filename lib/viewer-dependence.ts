@@ -7,10 +7,10 @@ import { type DocumentNode, type GraphQLSchema, isAbstractType, Kind, parse, Typ
  */
 export const VIEWER_DEPENDENT_TAG = 'viewer-dependent';
 
-/** `Type.field` of every field tagged viewer-dependent in the supergraph. */
-export function viewerDependentFields(supergraphSdl: string): Set<string> {
+/** `Type.field` of every field tagged viewer-dependent in a supergraph or subgraph schema. */
+export function viewerDependentFields(sdl: string): Set<string> {
   const fields = new Set<string>();
-  for (const definition of parse(supergraphSdl).definitions) {
+  for (const definition of parse(sdl).definitions) {
     if (
       definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
       definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
