@@ -20,6 +20,10 @@ async function main(): Promise<void> {
     logger,
     graphiql: config.graphiql,
     sharedSubscriptionExecution: config.realtime.sharedExecution,
+    operationLimits: config.operationLimits,
+    introspection: config.introspection,
+    production: config.env === 'production',
+    rateLimit: { limits: config.rateLimit, trustProxy: config.trustProxy, redisUrl: config.redis.url },
   });
   const server = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
   const websockets = gateway.serveWebSockets(server.server);

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { useApolloFederation } from '@envelop/apollo-federation';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { type Config, DEFAULT_OPERATION_LIMITS } from '../lib/config.js';
 import type { KeyValueStore } from '../lib/key-value-store.js';
 import type { Logger } from '../lib/logger.js';
 import type { TokenService, Viewer } from '../lib/tokens.js';
@@ -10,6 +11,12 @@ import { commonYogaOptions } from '../lib/yoga-options.js';
 import type { GatewayContext } from './context.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
+import { useCompression } from './plugins/compression.js';
+import { useCsrfPrevention } from './plugins/csrf-prevention.js';
+import { useIntrospection } from './plugins/introspection.js';
+import { useOperationLimits } from './plugins/operation-limits.js';
+import { createRateLimiters, useRateLimit } from './plugins/rate-limit.js';
+import { requestLimitOptions } from './plugins/request-limits.js';
 import { PresenceTracker } from './presence-tracker.js';
 import { SubgraphDataSource, type SubgraphRequestCounts } from './subgraph-data-source.js';
 import { UpstreamSubscriptions } from './upstream-subscriptions.js';
@@ -50,6 +57,13 @@ export async function createGateway(deps: {
   graphiql: boolean;
   /** See FederatedSubscriptions; on unless turned off (SUBSCRIPTION_SHARED_EXECUTION=false). */
   sharedSubscriptionExecution?: boolean;
+  /** Edge protections (gateway/README.md); the defaults of lib/config.ts when absent. */
+  operationLimits?: Config['operationLimits'];
+  introspection?: boolean;
+  /** Hides field suggestions ("Did you mean …?") from validation errors. */
+  production?: boolean;
+  /** Rate limits (gateway/plugins/rate-limit.ts), counted in Redis when `redisUrl` is set; none when absent. */
+  rateLimit?: { limits: Config['rateLimit']; trustProxy: boolean; redisUrl: string | undefined };
   supergraphSdl?: string;
 }): Promise<Gateway> {
   const logger = deps.logger.child({ component: 'gateway' });
@@ -81,6 +95,8 @@ export async function createGateway(deps: {
     sharedExecution: deps.sharedSubscriptionExecution ?? true,
   });
   const presence = new PresenceTracker(deps.store, logger);
+  const rateLimiters =
+    deps.rateLimit === undefined ? undefined : createRateLimiters(deps.rateLimit.limits, deps.rateLimit.redisUrl, logger);
 
   const common = commonYogaOptions({
     logger,
@@ -92,7 +108,20 @@ export async function createGateway(deps: {
   });
   const yoga = createYoga<object, GatewayContext>({
     ...common,
-    plugins: [...common.plugins, useApolloFederation({ gateway }), useFederatedSubscriptions(subscriptions)],
+    ...requestLimitOptions(),
+    plugins: [
+      ...common.plugins,
+      useCompression(),
+      useCsrfPrevention(),
+      ...useOperationLimits(deps.operationLimits ?? DEFAULT_OPERATION_LIMITS, { production: deps.production ?? false }),
+      ...useIntrospection(deps.introspection ?? true),
+      // Before the executors: a refused operation never reaches a subgraph.
+      ...(rateLimiters === undefined
+        ? []
+        : [useRateLimit(rateLimiters, { trustProxy: deps.rateLimit?.trustProxy ?? false, logger })]),
+      useApolloFederation({ gateway }),
+      useFederatedSubscriptions(subscriptions),
+    ],
     graphiql: deps.graphiql
       ? { title: 'ChitLaq Graph', defaultQuery: GRAPHIQL_DEFAULT_QUERY, subscriptionsProtocol: 'WS' }
       : false,
@@ -119,6 +148,7 @@ export async function createGateway(deps: {
       await upstream.close();
       await presence.stop();
       await gateway.stop();
+      await rateLimiters?.close();
     },
   };
 }

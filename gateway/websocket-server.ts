@@ -100,9 +100,11 @@ export function serveGatewayWebSockets(
         const socket = ctx.extra.socket;
         const viewer = states.get(socket)?.viewer ?? null;
         const connection = { restart: (reason: string) => socket.close(SERVICE_RESTART, reason) };
+        // `req` (the upgrade request) gives plugins the client's address, as Yoga's server context does over HTTP.
         const { schema, execute, subscribe, contextFactory, parse, validate } = deps.yoga.getEnveloped({
           viewer,
           connection,
+          req: ctx.extra.request,
         });
         let document: DocumentNode;
         try {

@@ -23,6 +23,15 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+/** Sized so GraphiQL's introspection query and every operation of the apps pass (gateway/README.md). */
+export const DEFAULT_OPERATION_LIMITS = Object.freeze({
+  maxDepth: 12,
+  maxAliases: 30,
+  maxTokens: 2000,
+  maxDirectives: 50,
+  maxCost: 5000,
+});
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -55,6 +64,19 @@ const EnvSchema = z.object({
     .max(90 * 24 * 3600)
     .default(7 * 24 * 3600),
   GRAPHIQL: bool.default(true),
+  // Rate limits at the gateway (gateway/plugins/rate-limit.ts).
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
+  LOGIN_ATTEMPTS_PER_15_MIN: z.coerce.number().int().min(1).default(10),
+  REGISTER_ATTEMPTS_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  // Only behind a proxy that sets X-Forwarded-For: otherwise any client could pick its own IP.
+  TRUST_PROXY: bool.default(false),
+  // Operation limits checked before execution (gateway/plugins/operation-limits.ts).
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(1000).default(DEFAULT_OPERATION_LIMITS.maxDepth),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_OPERATION_LIMITS.maxAliases),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(DEFAULT_OPERATION_LIMITS.maxTokens),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_OPERATION_LIMITS.maxDirectives),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(DEFAULT_OPERATION_LIMITS.maxCost),
+  INTROSPECTION: bool.default(true),
 });
 
 export type JwtKeyConfig =
@@ -89,6 +111,26 @@ export interface Config {
     readonly ttlSeconds: number;
   };
   readonly graphiql: boolean;
+  /** Requests per window the gateway accepts (gateway/plugins/rate-limit.ts). */
+  readonly rateLimit: {
+    /** Operations per minute per viewer, or per client IP when anonymous. */
+    readonly perMinute: number;
+    /** `login` field calls per 15 minutes per email and client IP; a successful login resets it. */
+    readonly loginAttemptsPer15Min: number;
+    /** `register` field calls per hour per client IP. */
+    readonly registerAttemptsPerHour: number;
+  };
+  /** The client IP is taken from X-Forwarded-For (set by a trusted proxy) instead of the socket. */
+  readonly trustProxy: boolean;
+  /** What the gateway refuses before execution (gateway/plugins/operation-limits.ts). */
+  readonly operationLimits: {
+    readonly maxDepth: number;
+    readonly maxAliases: number;
+    readonly maxTokens: number;
+    readonly maxDirectives: number;
+    readonly maxCost: number;
+  };
+  readonly introspection: boolean;
 }
 
 export class ConfigError extends Error {
@@ -138,6 +180,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redis: { url: e.REDIS_URL },
     auth: { key, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ttlSeconds: e.JWT_TTL_SECONDS },
     graphiql: e.GRAPHIQL,
+    rateLimit: {
+      perMinute: e.RATE_LIMIT_PER_MINUTE,
+      loginAttemptsPer15Min: e.LOGIN_ATTEMPTS_PER_15_MIN,
+      registerAttemptsPerHour: e.REGISTER_ATTEMPTS_PER_HOUR,
+    },
+    trustProxy: e.TRUST_PROXY,
+    operationLimits: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxCost: e.GRAPHQL_MAX_COST,
+    },
+    introspection: e.INTROSPECTION,
   });
 }
 

@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'GRAPHQL_PARSE_FAILED'
   | 'GRAPHQL_VALIDATION_FAILED'
   | 'OPERATION_TOO_COMPLEX'
+  | 'BAD_REQUEST'
+  | 'REQUEST_ENTITY_TOO_LARGE'
   | 'INTERNAL_SERVER_ERROR';
 
 /**
@@ -67,8 +69,8 @@ export class ConflictError extends AppError {
 
 /** Too much, too fast: try again after `retryAfter` seconds (0: at once, e.g. resubscribe). */
 export class RateLimitedError extends AppError {
-  constructor(message: string, retryAfterSeconds: number) {
-    super('RATE_LIMITED', message, { retryAfter: retryAfterSeconds });
+  constructor(message: string, retryAfterSeconds: number, extensions: Record<string, unknown> = {}) {
+    super('RATE_LIMITED', message, { retryAfter: retryAfterSeconds, ...extensions });
   }
 }
 

@@ -66,6 +66,7 @@ export function serveSubgraphWebSockets(
 
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_PAYLOAD_BYTES });
   wsServer.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
+  let closing: Promise<void> | undefined;
   const graphqlWs = useServer(
     {
       schema,
@@ -116,18 +117,25 @@ export function serveSubgraphWebSockets(
 
   return {
     async close() {
-      // Sockets that do not answer the close handshake are cut after a grace period.
-      const cut = setTimeout(() => {
-        for (const socket of wsServer.clients) socket.terminate();
-      }, CLOSE_GRACE_MS);
-      cut.unref();
-      try {
-        await graphqlWs.dispose();
-      } finally {
-        clearTimeout(cut);
-      }
+      // Idempotent: a test may close the endpoint before the platform stops.
+      if (closing !== undefined) return closing;
+      closing = closeNow();
+      return closing;
     },
   };
+
+  async function closeNow(): Promise<void> {
+    // Sockets that do not answer the close handshake are cut after a grace period.
+    const cut = setTimeout(() => {
+      for (const socket of wsServer.clients) socket.terminate();
+    }, CLOSE_GRACE_MS);
+    cut.unref();
+    try {
+      await graphqlWs.dispose();
+    } finally {
+      clearTimeout(cut);
+    }
+  }
 }
 
 /** The operation's own `extensions.authorization` when the key is there (even null: anonymous), else the socket's. */

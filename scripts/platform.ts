@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import { openPubSub, type PubSub } from '../lib/pubsub.js';
 import { type SubgraphDeps, type SubgraphUrls, subgraphUrlsFrom } from '../lib/service-runtime.js';
 import type { Subgraph } from '../lib/subgraph.js';
+import type { WebSocketEndpoint } from '../lib/subgraph-websockets.js';
 import { createTokenService, type TokenService } from '../lib/tokens.js';
 import { createMessagesSubgraph } from '../subgraphs/messages/server.js';
 import { createPostsSubgraph } from '../subgraphs/posts/server.js';
@@ -30,6 +31,8 @@ export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
 export interface RunningSubgraph {
   readonly url: string;
   readonly queryStats: QueryStats;
+  /** Its graphql-ws endpoint (tests close it to cut the gateway's subscriptions). */
+  readonly webSockets: WebSocketEndpoint;
 }
 
 /** The whole platform in one process: what `npm start` and the tests run. */
@@ -84,10 +87,11 @@ export async function startPlatform(
       const subgraph = await definition.create({ config, database, store, pubsub, tokens, logger, subgraphUrls });
       const server = await startHttpServer(subgraph.yoga, { port: definition.port(config), host: config.host });
       // The WebSocket endpoint closes before its HTTP server: an open socket keeps the server open.
-      servers.push(subgraph.serveWebSockets(server.server), server);
+      const webSockets = subgraph.serveWebSockets(server.server);
+      servers.push(webSockets, server);
       const url = `${server.origin}/graphql`;
       subgraphUrls = { ...subgraphUrls, [definition.name]: url };
-      subgraphs[definition.name] = { url, queryStats: subgraph.queryStats };
+      subgraphs[definition.name] = { url, queryStats: subgraph.queryStats, webSockets };
     }
     gateway = await createGateway({
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, subgraph]) => [name, subgraph.url])),
@@ -96,6 +100,10 @@ export async function startPlatform(
       logger,
       graphiql: config.graphiql,
       sharedSubscriptionExecution: config.realtime.sharedExecution,
+      operationLimits: config.operationLimits,
+      introspection: config.introspection,
+      production: config.env === 'production',
+      rateLimit: { limits: config.rateLimit, trustProxy: config.trustProxy, redisUrl: config.redis.url },
     });
     const gatewayServer = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
     servers.unshift(gatewayServer);

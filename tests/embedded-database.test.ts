@@ -71,6 +71,8 @@ describe('embedded platform', () => {
       LOG_LEVEL: 'silent',
       GATEWAY_PORT: '0',
       USERS_PORT: '0',
+      POSTS_PORT: '0',
+      MESSAGES_PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       JWT_SECRET: TEST_JWT_SECRET,

@@ -279,6 +279,24 @@ describe('typing through the gateway', () => {
 });
 
 describe('restarts', () => {
+  it('closes a client with 1012 when the subgraph under its subscription goes away', async () => {
+    const own = await startTestPlatform();
+    try {
+      const [ada, bob] = await Promise.all([registerUser(own.gatewayUrl), registerUser(own.gatewayUrl)]);
+      const chat = await startConversation(own.gatewayUrl, ada, [bob]);
+      const socket = connectSocket(own.gatewayUrl, ada.token);
+      const live = subscribe<Event>(socket, MESSAGE_ADDED, { c: chat.id });
+      await untilLive(live, () => sendMessage(own.gatewayUrl, bob, chat.id, 'warm-up'));
+
+      // The messages subgraph's WebSocket endpoint goes away (a crash, a deploy).
+      await own.subgraphs.messages.webSockets.close();
+      // graphql-ws clients reconnect on 1012 and resubscribe with `after` (tested above).
+      expect((await socket.closed).code).toBe(1012);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('closes sockets with 1012 on shutdown, so clients reconnect and resume', async () => {
     const own = await startTestPlatform();
     try {

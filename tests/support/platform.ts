@@ -42,6 +42,10 @@ export async function startTestPlatform(
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     JWT_SECRET: TEST_JWT_SECRET,
+    // The suite sends hundreds of requests from 127.0.0.1; rate-limit tests pass low limits in `env`.
+    RATE_LIMIT_PER_MINUTE: '100000',
+    LOGIN_ATTEMPTS_PER_15_MIN: '100000',
+    REGISTER_ATTEMPTS_PER_HOUR: '100000',
     ...(testDatabase === undefined ? {} : { DATABASE_URL: testDatabase.url }),
     ...(shared === undefined ? {} : { DATABASE_URL: shared }),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
