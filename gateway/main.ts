@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     introspection: config.introspection,
     production: config.env === 'production',
     rateLimit: { limits: config.rateLimit, trustProxy: config.trustProxy, redisUrl: config.redis.url },
+    persistedQueries: config.persistedQueries,
   });
   const server = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
   const websockets = gateway.serveWebSockets(server.server);

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { useApolloFederation } from '@envelop/apollo-federation';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { type Config, DEFAULT_OPERATION_LIMITS } from '../lib/config.js';
+import { type Config, DEFAULT_OPERATION_LIMITS, DEFAULT_PERSISTED_QUERIES } from '../lib/config.js';
 import type { KeyValueStore } from '../lib/key-value-store.js';
 import type { Logger } from '../lib/logger.js';
 import type { TokenService, Viewer } from '../lib/tokens.js';
@@ -15,6 +15,7 @@ import { useCompression } from './plugins/compression.js';
 import { useCsrfPrevention } from './plugins/csrf-prevention.js';
 import { useIntrospection } from './plugins/introspection.js';
 import { useOperationLimits } from './plugins/operation-limits.js';
+import { usePersistedQueries } from './plugins/persisted-queries.js';
 import { createRateLimiters, useRateLimit } from './plugins/rate-limit.js';
 import { requestLimitOptions } from './plugins/request-limits.js';
 import { PresenceTracker } from './presence-tracker.js';
@@ -64,12 +65,18 @@ export async function createGateway(deps: {
   production?: boolean;
   /** Rate limits (gateway/plugins/rate-limit.ts), counted in Redis when `redisUrl` is set; none when absent. */
   rateLimit?: { limits: Config['rateLimit']; trustProxy: boolean; redisUrl: string | undefined };
+  /** Automatic persisted queries, stored in `store`; the defaults of lib/config.ts when absent. */
+  persistedQueries?: Config['persistedQueries'];
   supergraphSdl?: string;
 }): Promise<Gateway> {
   const logger = deps.logger.child({ component: 'gateway' });
   const subgraphRequests: SubgraphRequestCounts = new Map();
   const supergraphSdl = deps.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8');
   const dataSources: Record<string, SubgraphDataSource> = {};
+  // @apollo/gateway reports usage metrics to Apollo unless told not to, and on the way probes
+  // cloud metadata servers (a warning on every start outside a cloud). ChitLaq does not phone
+  // home by default; APOLLO_TELEMETRY_DISABLED=false turns Apollo's reporting back on.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => {
@@ -111,6 +118,12 @@ export async function createGateway(deps: {
     ...requestLimitOptions(),
     plugins: [
       ...common.plugins,
+      // Before compression: its ETag is computed over the plain body, and a 304 has none.
+      usePersistedQueries({
+        store: deps.store,
+        logger,
+        ...(deps.persistedQueries ?? DEFAULT_PERSISTED_QUERIES),
+      }),
       useCompression(),
       useCsrfPrevention(),
       ...useOperationLimits(deps.operationLimits ?? DEFAULT_OPERATION_LIMITS, { production: deps.production ?? false }),

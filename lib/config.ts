@@ -32,6 +32,9 @@ export const DEFAULT_OPERATION_LIMITS = Object.freeze({
   maxCost: 5000,
 });
 
+/** Automatic persisted queries: documents kept a day, anonymous GETs cacheable for 30 s. */
+export const DEFAULT_PERSISTED_QUERIES = Object.freeze({ ttlSeconds: 24 * 3600, maxAgeSeconds: 30 });
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -77,6 +80,19 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_OPERATION_LIMITS.maxDirectives),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(DEFAULT_OPERATION_LIMITS.maxCost),
   INTROSPECTION: bool.default(true),
+  // Automatic persisted queries (gateway/plugins/persisted-queries.ts).
+  PERSISTED_QUERIES_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 24 * 3600)
+    .default(DEFAULT_PERSISTED_QUERIES.ttlSeconds),
+  PERSISTED_QUERIES_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600)
+    .default(DEFAULT_PERSISTED_QUERIES.maxAgeSeconds),
 });
 
 export type JwtKeyConfig =
@@ -131,6 +147,13 @@ export interface Config {
     readonly maxCost: number;
   };
   readonly introspection: boolean;
+  /** Automatic persisted queries (gateway/plugins/persisted-queries.ts). */
+  readonly persistedQueries: {
+    /** How long a registered document is kept in the shared store. */
+    readonly ttlSeconds: number;
+    /** `max-age` of anonymous persisted-query GETs (`Cache-Control: public`). */
+    readonly maxAgeSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -194,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCost: e.GRAPHQL_MAX_COST,
     },
     introspection: e.INTROSPECTION,
+    persistedQueries: { ttlSeconds: e.PERSISTED_QUERIES_TTL_SECONDS, maxAgeSeconds: e.PERSISTED_QUERIES_MAX_AGE_SECONDS },
   });
 }
 

@@ -104,6 +104,7 @@ export async function startPlatform(
       introspection: config.introspection,
       production: config.env === 'production',
       rateLimit: { limits: config.rateLimit, trustProxy: config.trustProxy, redisUrl: config.redis.url },
+      persistedQueries: config.persistedQueries,
     });
     const gatewayServer = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
     servers.unshift(gatewayServer);
