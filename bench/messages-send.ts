@@ -18,6 +18,7 @@ import { createScratchDatabase } from '../lib/db/scratch-database.js';
 import type { MessagesDatabase } from '../subgraphs/messages/conversation.table.js';
 import { migrations } from '../subgraphs/messages/migrations/index.js';
 import { createMessageSender, type MessageSender } from '../subgraphs/messages/send-messages.js';
+import { type BenchGroup, createGroups } from './support/groups.js';
 import { median, printTable } from './support/stats.js';
 
 const { values: args } = parseArgs({
@@ -35,37 +36,20 @@ const CONVERSATIONS = Number(args.conversations);
 const ROUNDS = Number(args.rounds);
 const POOL_SIZE = Number(args.pool);
 
-interface Conversation {
-  id: string;
-  memberIds: string[];
-}
-
-async function createConversations(db: Kysely<MessagesDatabase>, count: number, membersEach: number): Promise<Conversation[]> {
-  const conversations: Conversation[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const memberIds = Array.from({ length: membersEach }, () => randomUUID());
-    const row = await db
-      .insertInto('messages.conversations')
-      .values({ title: `bench ${i}`, is_group: true, direct_key: null, created_by: memberIds[0] as string })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await db
-      .insertInto('messages.members')
-      .values(memberIds.map((userId) => ({ conversation_id: row.id, user_id: userId })))
-      .execute();
-    conversations.push({ id: row.id, memberIds });
-  }
-  return conversations;
+/** `count` groups of `membersEach` made-up members (the messages schema keeps no foreign key to users). */
+function createConversations(db: Kysely<MessagesDatabase>, count: number, membersEach: number): Promise<BenchGroup[]> {
+  const memberLists = Array.from({ length: count }, () => Array.from({ length: membersEach }, () => randomUUID()));
+  return createGroups(db as unknown as Kysely<object>, memberLists);
 }
 
 /** `CONCURRENCY` clients, each sending its next message as soon as the previous one is acknowledged. */
-async function sendAll(sender: MessageSender, conversations: Conversation[]): Promise<number> {
+async function sendAll(sender: MessageSender, conversations: BenchGroup[]): Promise<number> {
   let next = 0;
   const started = performance.now();
   const client = async () => {
     while (next < MESSAGES) {
       const n = next++;
-      const conversation = conversations[n % conversations.length] as Conversation;
+      const conversation = conversations[n % conversations.length] as BenchGroup;
       const senderId = conversation.memberIds[n % conversation.memberIds.length] as string;
       await sender.send({ conversationId: conversation.id, senderId, body: `message ${n}`, clientMessageId: randomUUID() });
     }

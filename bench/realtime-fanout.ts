@@ -32,6 +32,7 @@ import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../subgraphs/messag
 import { migrations as messagesMigrations } from '../subgraphs/messages/migrations/index.js';
 import { migrations as postsMigrations } from '../subgraphs/posts/migrations/index.js';
 import { migrations as usersMigrations } from '../subgraphs/users/migrations/index.js';
+import { type BenchGroup, createGroups } from './support/groups.js';
 import { freePort, type ServiceProcess, startProcess, waitUntilReady } from './support/processes.js';
 import { percentile, printTable } from './support/stats.js';
 
@@ -57,12 +58,7 @@ const SEND =
 
 const now = () => performance.timeOrigin + performance.now();
 
-interface Group {
-  id: string;
-  memberIds: string[];
-}
-
-async function prepareData(url: string): Promise<{ userIds: string[]; groups: Group[] }> {
+async function prepareData(url: string): Promise<{ userIds: string[]; groups: BenchGroup[] }> {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   const db = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
   try {
@@ -72,17 +68,9 @@ async function prepareData(url: string): Promise<{ userIds: string[]; groups: Gr
     await seedDatabase(db, { users: SUBSCRIBERS, posts: 0, follows: 0, likes: 0 }, { seed: 7 });
     const { rows } = await sql<{ id: string }>`select id from users.users order by id`.execute(db);
     const userIds = rows.map((row) => row.id);
-    const groups: Group[] = [];
-    for (let start = 0; start < userIds.length; start += GROUP_SIZE) {
-      const memberIds = userIds.slice(start, start + GROUP_SIZE);
-      const { rows: created } = await sql<{ id: string }>`
-        insert into messages.conversations (title, is_group, direct_key, created_by)
-        values (${`bench group ${groups.length}`}, true, null, ${memberIds[0]}) returning id`.execute(db);
-      const id = created[0]?.id as string;
-      await sql`insert into messages.members (conversation_id, user_id)
-                select ${id}::uuid, unnest(${memberIds}::uuid[])`.execute(db);
-      groups.push({ id, memberIds });
-    }
+    const memberLists: string[][] = [];
+    for (let start = 0; start < userIds.length; start += GROUP_SIZE) memberLists.push(userIds.slice(start, start + GROUP_SIZE));
+    const groups = await createGroups(db, memberLists);
     return { userIds, groups };
   } finally {
     await db.destroy();
@@ -168,7 +156,7 @@ async function main(): Promise<void> {
 
     let sequence = 0;
     const sendTimes: number[] = [];
-    const send = async (group: Group, body: string) => {
+    const send = async (group: BenchGroup, body: string) => {
       const sentAt = now();
       const sender = group.memberIds[sequence % group.memberIds.length] as string;
       sequence += 1;
@@ -200,7 +188,7 @@ async function main(): Promise<void> {
     const latencyEnd = Date.now() + SECONDS * 1000;
     const pending: Promise<void>[] = [];
     for (let i = 0; Date.now() < latencyEnd; i += 1) {
-      pending.push(send(groups[i % groups.length] as Group, `t=${now()}`));
+      pending.push(send(groups[i % groups.length] as BenchGroup, `t=${now()}`));
       await new Promise((resolve) => setTimeout(resolve, interval));
     }
     await Promise.all(pending);
@@ -217,7 +205,7 @@ async function main(): Promise<void> {
     await Promise.all(
       Array.from({ length: SENDERS }, async (_, s) => {
         for (let i = s; Date.now() < throughputEnd; i += SENDERS) {
-          await send(groups[i % groups.length] as Group, 'load');
+          await send(groups[i % groups.length] as BenchGroup, 'load');
           sent += 1;
         }
       }),
@@ -245,7 +233,7 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
-      const group = groups[published % groups.length] as Group;
+      const group = groups[published % groups.length] as BenchGroup;
       const seq = (nextSeq.get(group.id) ?? 0) + 1;
       nextSeq.set(group.id, seq);
       const row = {

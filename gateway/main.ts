@@ -6,7 +6,7 @@ import { createLogger } from '../lib/logger.js';
 import { subgraphUrlsFrom, warnWithoutRedis } from '../lib/service-runtime.js';
 import { exitOnStartupError, onShutdownSignal } from '../lib/shutdown.js';
 import { createTokenService } from '../lib/tokens.js';
-import { createGateway } from './server.js';
+import { createGateway, gatewaySettingsFrom } from './server.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,13 +18,7 @@ async function main(): Promise<void> {
     tokens: createTokenService(config.auth),
     store,
     logger,
-    graphiql: config.graphiql,
-    sharedSubscriptionExecution: config.realtime.sharedExecution,
-    operationLimits: config.operationLimits,
-    introspection: config.introspection,
-    production: config.env === 'production',
-    rateLimit: { limits: config.rateLimit, trustProxy: config.trustProxy, redisUrl: config.redis.url },
-    persistedQueries: config.persistedQueries,
+    ...gatewaySettingsFrom(config),
   });
   const server = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
   const websockets = gateway.serveWebSockets(server.server);

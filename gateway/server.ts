@@ -45,16 +45,8 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/**
- * The public GraphQL endpoint: Yoga in front, Apollo's query planner executing the composed
- * supergraph. `subgraphUrls` overrides the routing URLs baked into supergraph.graphql, so the
- * same file serves development, tests on random ports and deployments.
- */
-export async function createGateway(deps: {
-  subgraphUrls: Readonly<Record<string, string | undefined>>;
-  tokens: TokenService;
-  store: KeyValueStore;
-  logger: Logger;
+/** What configures the gateway beyond its connections: every field comes from Config. */
+export interface GatewaySettings {
   graphiql: boolean;
   /** See FederatedSubscriptions; on unless turned off (SUBSCRIPTION_SHARED_EXECUTION=false). */
   sharedSubscriptionExecution?: boolean;
@@ -67,8 +59,38 @@ export async function createGateway(deps: {
   rateLimit?: { limits: Config['rateLimit']; trustProxy: boolean; redisUrl: string | undefined };
   /** Automatic persisted queries, stored in `store`; the defaults of lib/config.ts when absent. */
   persistedQueries?: Config['persistedQueries'];
-  supergraphSdl?: string;
-}): Promise<Gateway> {
+}
+
+/**
+ * The gateway's settings from config, in one place for every process that runs a gateway
+ * (`npm start`'s platform and `npm run start:gateway`).
+ */
+export function gatewaySettingsFrom(config: Config): GatewaySettings {
+  return {
+    graphiql: config.graphiql,
+    sharedSubscriptionExecution: config.realtime.sharedExecution,
+    operationLimits: config.operationLimits,
+    introspection: config.introspection,
+    production: config.env === 'production',
+    rateLimit: { limits: config.rateLimit, trustProxy: config.trustProxy, redisUrl: config.redis.url },
+    persistedQueries: config.persistedQueries,
+  };
+}
+
+/**
+ * The public GraphQL endpoint: Yoga in front, Apollo's query planner executing the composed
+ * supergraph. `subgraphUrls` overrides the routing URLs baked into supergraph.graphql, so the
+ * same file serves development, tests on random ports and deployments.
+ */
+export async function createGateway(
+  deps: GatewaySettings & {
+    subgraphUrls: Readonly<Record<string, string | undefined>>;
+    tokens: TokenService;
+    store: KeyValueStore;
+    logger: Logger;
+    supergraphSdl?: string;
+  },
+): Promise<Gateway> {
   const logger = deps.logger.child({ component: 'gateway' });
   const subgraphRequests: SubgraphRequestCounts = new Map();
   const supergraphSdl = deps.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8');

@@ -1,4 +1,4 @@
-import { createGateway, type Gateway } from '../gateway/server.js';
+import { createGateway, type Gateway, gatewaySettingsFrom } from '../gateway/server.js';
 import type { GatewayWebSockets } from '../gateway/websocket-server.js';
 import type { Config } from '../lib/config.js';
 import { type Database, openDatabase } from '../lib/db/database.js';
@@ -98,13 +98,7 @@ export async function startPlatform(
       tokens,
       store,
       logger,
-      graphiql: config.graphiql,
-      sharedSubscriptionExecution: config.realtime.sharedExecution,
-      operationLimits: config.operationLimits,
-      introspection: config.introspection,
-      production: config.env === 'production',
-      rateLimit: { limits: config.rateLimit, trustProxy: config.trustProxy, redisUrl: config.redis.url },
-      persistedQueries: config.persistedQueries,
+      ...gatewaySettingsFrom(config),
     });
     const gatewayServer = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
     servers.unshift(gatewayServer);
