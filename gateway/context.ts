@@ -1,8 +1,11 @@
 import type { Viewer } from '../lib/tokens.js';
+import type { TouchedEntities } from '../lib/touched-entities.js';
 
 /** The gateway's per-request context: who is asking. Subgraphs build their own from the forwarded token. */
 export interface GatewayContext {
   readonly viewer: Viewer | null;
+  /** What this request's mutations changed, as the subgraphs reported it (for the response cache). */
+  readonly touched: TouchedEntities;
   /** Set for operations over a WebSocket: closes it so the client reconnects (and resumes). */
   readonly connection?: { restart(reason: string): void };
 }

@@ -1,24 +1,32 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
-import { useApolloFederation } from '@envelop/apollo-federation';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Config, DEFAULT_OPERATION_LIMITS, DEFAULT_PERSISTED_QUERIES } from '../lib/config.js';
 import type { KeyValueStore } from '../lib/key-value-store.js';
 import type { Logger } from '../lib/logger.js';
+import { createServiceMetrics, createSubgraphFetchMetrics, type ServiceMetrics } from '../lib/metrics.js';
 import type { TokenService, Viewer } from '../lib/tokens.js';
+import { TouchedEntities } from '../lib/touched-entities.js';
+import { viewerDependentFields } from '../lib/viewer-dependence.js';
 import { commonYogaOptions } from '../lib/yoga-options.js';
 import type { GatewayContext } from './context.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
 import { useCompression } from './plugins/compression.js';
 import { useCsrfPrevention } from './plugins/csrf-prevention.js';
+import { useFederationExecutor } from './plugins/federation-executor.js';
 import { useIntrospection } from './plugins/introspection.js';
 import { useOperationLimits } from './plugins/operation-limits.js';
 import { usePersistedQueries } from './plugins/persisted-queries.js';
 import { createRateLimiters, useRateLimit } from './plugins/rate-limit.js';
 import { requestLimitOptions } from './plugins/request-limits.js';
+import { INVALIDATION_GUARD_MS, useResponseCache } from './plugins/response-cache.js';
+import { loadTrustedDocuments, useTrustedDocuments } from './plugins/trusted-documents.js';
 import { PresenceTracker } from './presence-tracker.js';
+import type { ResponseCacheStore } from './response-cache/cache-store.js';
+import { createResponseCacheCounters } from './response-cache/metrics.js';
+import { openResponseCacheStore } from './response-cache/open-store.js';
 import { SubgraphDataSource, type SubgraphRequestCounts } from './subgraph-data-source.js';
 import { UpstreamSubscriptions } from './upstream-subscriptions.js';
 import { useFederatedSubscriptions } from './use-federated-subscriptions.js';
@@ -40,6 +48,8 @@ export interface Gateway {
   readonly yoga: YogaServerInstance<object, GatewayContext>;
   /** Requests sent to each subgraph so far. */
   readonly subgraphRequests: SubgraphRequestCounts;
+  /** Its Prometheus registry (served at /metrics); register more with `registers: [metrics.registry]`. */
+  readonly metrics: ServiceMetrics;
   /** Serves graphql-ws on the HTTP server that serves `yoga` (subscriptions, presence). */
   serveWebSockets(server: Server): GatewayWebSockets;
   stop(): Promise<void>;
@@ -59,6 +69,10 @@ export interface GatewaySettings {
   rateLimit?: { limits: Config['rateLimit']; trustProxy: boolean; redisUrl: string | undefined };
   /** Automatic persisted queries, stored in `store`; the defaults of lib/config.ts when absent. */
   persistedQueries?: Config['persistedQueries'];
+  /** Run only the operations of the trusted-documents manifest (clients/generated/); off when absent. */
+  persistedOperationsOnly?: boolean;
+  /** The response cache, in Redis when `redisUrl` is set; none when absent or disabled. */
+  responseCache?: Config['responseCache'] & { redisUrl: string | undefined; namespace: string };
 }
 
 /**
@@ -74,6 +88,8 @@ export function gatewaySettingsFrom(config: Config): GatewaySettings {
     production: config.env === 'production',
     rateLimit: { limits: config.rateLimit, trustProxy: config.trustProxy, redisUrl: config.redis.url },
     persistedQueries: config.persistedQueries,
+    persistedOperationsOnly: config.persistedOperationsOnly,
+    responseCache: { ...config.responseCache, redisUrl: config.redis.url, namespace: config.cache.namespace },
   };
 }
 
@@ -89,30 +105,36 @@ export async function createGateway(
     store: KeyValueStore;
     logger: Logger;
     supergraphSdl?: string;
+    /** The gateway's metrics (lib/metrics.ts); a new registry for service "gateway" when absent. */
+    metrics?: ServiceMetrics;
   },
 ): Promise<Gateway> {
   const logger = deps.logger.child({ component: 'gateway' });
   const subgraphRequests: SubgraphRequestCounts = new Map();
+  const metrics = deps.metrics ?? createServiceMetrics('gateway');
+  const subgraphFetches = createSubgraphFetchMetrics(metrics);
   const supergraphSdl = deps.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8');
+  const trustedDocuments = loadTrustedDocuments();
   const dataSources: Record<string, SubgraphDataSource> = {};
   // @apollo/gateway reports usage metrics to Apollo unless told not to, and on the way probes
   // cloud metadata servers (a warning on every start outside a cloud). ChitLaq does not phone
   // home by default; APOLLO_TELEMETRY_DISABLED=false turns Apollo's reporting back on.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  const apolloLogger = {
+    debug: (message: unknown) => logger.debug(String(message)),
+    info: (message: unknown) => logger.info(String(message)),
+    warn: (message: unknown) => logger.warn(String(message)),
+    error: (message: unknown) => logger.error(String(message)),
+  };
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => {
       const target = deps.subgraphUrls[name] ?? url;
       if (target === undefined) throw new Error(`No URL for subgraph "${name}"`);
-      dataSources[name] = new SubgraphDataSource(name, target, subgraphRequests);
+      dataSources[name] = new SubgraphDataSource(name, target, subgraphRequests, subgraphFetches);
       return dataSources[name];
     },
-    logger: {
-      debug: (message) => logger.debug(String(message)),
-      info: (message) => logger.info(String(message)),
-      warn: (message) => logger.warn(String(message)),
-      error: (message) => logger.error(String(message)),
-    },
+    logger: apolloLogger,
   });
   await gateway.load();
   const upstream = new UpstreamSubscriptions(deps.subgraphUrls, logger);
@@ -124,11 +146,16 @@ export async function createGateway(
     sharedExecution: deps.sharedSubscriptionExecution ?? true,
   });
   const presence = new PresenceTracker(deps.store, logger);
+  const responseCacheStore: ResponseCacheStore | undefined =
+    deps.responseCache?.enabled === true
+      ? openResponseCacheStore({ ...deps.responseCache, guardMs: INVALIDATION_GUARD_MS }, logger)
+      : undefined;
   const rateLimiters =
     deps.rateLimit === undefined ? undefined : createRateLimiters(deps.rateLimit.limits, deps.rateLimit.redisUrl, logger);
 
   const common = commonYogaOptions({
     logger,
+    metrics,
     isClientSafe: isSubgraphError,
     async isReady() {
       await deps.store.ping();
@@ -140,10 +167,13 @@ export async function createGateway(
     ...requestLimitOptions(),
     plugins: [
       ...common.plugins,
+      // Before persisted queries, so a refused document is never registered.
+      useTrustedDocuments(trustedDocuments, { only: deps.persistedOperationsOnly ?? false }),
       // Before compression: its ETag is computed over the plain body, and a 304 has none.
       usePersistedQueries({
         store: deps.store,
         logger,
+        trusted: trustedDocuments,
         ...(deps.persistedQueries ?? DEFAULT_PERSISTED_QUERIES),
       }),
       useCompression(),
@@ -154,7 +184,19 @@ export async function createGateway(
       ...(rateLimiters === undefined
         ? []
         : [useRateLimit(rateLimiters, { trustProxy: deps.rateLimit?.trustProxy ?? false, logger })]),
-      useApolloFederation({ gateway }),
+      useFederationExecutor(gateway, apolloLogger),
+      // After the executor it wraps (it answers a hit instead of calling it) and after the rate
+      // limit (a refused request costs nothing).
+      ...(responseCacheStore === undefined || deps.responseCache === undefined
+        ? []
+        : useResponseCache({
+            store: responseCacheStore,
+            logger,
+            counters: createResponseCacheCounters(metrics.registry),
+            viewerDependentFields: viewerDependentFields(supergraphSdl),
+            defaultTtlSeconds: deps.responseCache.defaultTtlSeconds,
+            ttlSeconds: deps.responseCache.ttlSeconds,
+          })),
       useFederatedSubscriptions(subscriptions),
     ],
     graphiql: deps.graphiql
@@ -164,6 +206,7 @@ export async function createGateway(
     // Over HTTP the viewer comes from the Authorization header; over a WebSocket the
     // connection authenticated once and passes its viewer in the initial context.
     context: async (initial: { request?: Request; viewer?: Viewer | null }): Promise<GatewayContext> => ({
+      touched: new TouchedEntities(),
       viewer:
         initial.viewer !== undefined
           ? initial.viewer
@@ -174,6 +217,7 @@ export async function createGateway(
   return {
     yoga,
     subgraphRequests,
+    metrics,
     serveWebSockets(server) {
       websockets = serveGatewayWebSockets(server, { yoga, tokens: deps.tokens, presence, logger });
       return websockets;
@@ -184,6 +228,7 @@ export async function createGateway(
       await presence.stop();
       await gateway.stop();
       await rateLimiters?.close();
+      await responseCacheStore?.close();
     },
   };
 }

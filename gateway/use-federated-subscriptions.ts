@@ -3,7 +3,7 @@ import type { FederatedSubscriptions } from './federated-subscriptions.js';
 
 /**
  * Envelop plugin: subscriptions run through FederatedSubscriptions (queries and mutations stay
- * with @envelop/apollo-federation's executor). Works for every transport Yoga serves
+ * with plugins/federation-executor.ts). Works for every transport Yoga serves
  * subscriptions on: graphql-ws here, and server-sent events over plain HTTP.
  */
 export function useFederatedSubscriptions(subscriptions: FederatedSubscriptions): Plugin {

@@ -32,6 +32,40 @@ export const DEFAULT_OPERATION_LIMITS = Object.freeze({
   maxCost: 5000,
 });
 
+/**
+ * TTL in seconds of cached responses, per type or `Type.field`; a response lives as long as
+ * the smallest entry it contains, 0 meaning never cached (the feed, presence). RESPONSE_CACHE_TTL
+ * overrides or adds entries. `HashtagTrend` defaults to TRENDING_TTL_SECONDS: the posts
+ * subgraph caches the aggregate that long already.
+ */
+export const DEFAULT_RESPONSE_CACHE_TTL: Readonly<Record<string, number>> = Object.freeze({
+  User: 300,
+  Post: 60,
+  'Query.feed': 0,
+  'Query.onlineUsers': 0,
+  'User.online': 0,
+});
+
+/** `Post=60,User.online=0`: type names or `Type.field`, seconds. */
+const ttlList = z
+  .string()
+  .trim()
+  .transform((value, context) => {
+    const entries: Record<string, number> = {};
+    for (const item of value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '')) {
+      const match = /^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)=(\d+)$/.exec(item);
+      if (match === null) {
+        context.addIssue({ code: 'custom', message: `"${item}" is not Type=seconds or Type.field=seconds` });
+        return z.NEVER;
+      }
+      entries[match[1] as string] = Number(match[2]);
+    }
+    return entries;
+  });
+
 /** Automatic persisted queries: documents kept a day, anonymous GETs cacheable for 30 s. */
 export const DEFAULT_PERSISTED_QUERIES = Object.freeze({ ttlSeconds: 24 * 3600, maxAgeSeconds: 30 });
 
@@ -93,6 +127,21 @@ const EnvSchema = z.object({
     .min(0)
     .max(24 * 3600)
     .default(DEFAULT_PERSISTED_QUERIES.maxAgeSeconds),
+  // Trusted documents only (gateway/plugins/trusted-documents.ts): operations outside the manifest are refused.
+  PERSISTED_OPERATIONS_ONLY: bool.default(false),
+  // The gateway's response cache (gateway/plugins/response-cache.ts).
+  RESPONSE_CACHE_ENABLED: bool.default(true),
+  RESPONSE_CACHE_DEFAULT_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  RESPONSE_CACHE_TTL: ttlList.optional(),
+  RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  RESPONSE_CACHE_REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(100),
+  // Prefixes the Redis keys of cached data (responses, aggregates): deployments or test runs
+  // that share one Redis but not one database must not read each other's.
+  CACHE_NAMESPACE: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9, _ . -')
+    .default('chitlaq'),
 });
 
 export type JwtKeyConfig =
@@ -113,7 +162,11 @@ export interface Config {
   readonly database: { readonly url: string | undefined; readonly poolSize: number; readonly dataDir: string };
   readonly redis: { readonly url: string | undefined };
   /** How long computed aggregates are reused. */
-  readonly cache: { readonly trendingTtlSeconds: number };
+  readonly cache: {
+    readonly trendingTtlSeconds: number;
+    /** Prefix of the Redis keys of cached data (CACHE_NAMESPACE). */
+    readonly namespace: string;
+  };
   /** Real-time delivery (subscriptions). */
   readonly realtime: {
     readonly typingTtlMs: number;
@@ -153,6 +206,19 @@ export interface Config {
     readonly ttlSeconds: number;
     /** `max-age` of anonymous persisted-query GETs (`Cache-Control: public`). */
     readonly maxAgeSeconds: number;
+  };
+  /** Only the operations of the trusted-documents manifest run (gateway/plugins/trusted-documents.ts). */
+  readonly persistedOperationsOnly: boolean;
+  /** The gateway's response cache (gateway/plugins/response-cache.ts), in Redis when REDIS_URL is set. */
+  readonly responseCache: {
+    readonly enabled: boolean;
+    readonly defaultTtlSeconds: number;
+    /** Seconds per type or `Type.field` (DEFAULT_RESPONSE_CACHE_TTL with RESPONSE_CACHE_TTL over it). */
+    readonly ttlSeconds: Readonly<Record<string, number>>;
+    /** Entries the in-memory store keeps (embedded mode). */
+    readonly maxEntries: number;
+    /** Redis commands slower than this count as misses. */
+    readonly redisTimeoutMs: number;
   };
 }
 
@@ -197,7 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     ports: { gateway: e.GATEWAY_PORT, users: e.USERS_PORT, posts: e.POSTS_PORT, messages: e.MESSAGES_PORT },
     subgraphUrls: { users: e.USERS_URL, posts: e.POSTS_URL, messages: e.MESSAGES_URL },
-    cache: { trendingTtlSeconds: e.TRENDING_TTL_SECONDS },
+    cache: { trendingTtlSeconds: e.TRENDING_TTL_SECONDS, namespace: e.CACHE_NAMESPACE },
     realtime: { typingTtlMs: e.TYPING_TTL_MS, sharedExecution: e.SUBSCRIPTION_SHARED_EXECUTION },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
     redis: { url: e.REDIS_URL },
@@ -218,6 +284,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     introspection: e.INTROSPECTION,
     persistedQueries: { ttlSeconds: e.PERSISTED_QUERIES_TTL_SECONDS, maxAgeSeconds: e.PERSISTED_QUERIES_MAX_AGE_SECONDS },
+    persistedOperationsOnly: e.PERSISTED_OPERATIONS_ONLY,
+    responseCache: {
+      enabled: e.RESPONSE_CACHE_ENABLED,
+      defaultTtlSeconds: e.RESPONSE_CACHE_DEFAULT_TTL_SECONDS,
+      ttlSeconds: { ...DEFAULT_RESPONSE_CACHE_TTL, HashtagTrend: e.TRENDING_TTL_SECONDS, ...e.RESPONSE_CACHE_TTL },
+      maxEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
+      redisTimeoutMs: e.RESPONSE_CACHE_REDIS_TIMEOUT_MS,
+    },
   });
 }
 

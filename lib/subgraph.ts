@@ -8,9 +8,11 @@ import type { Kysely, Migration } from 'kysely';
 import { migrateSchema } from './db/migrate.js';
 import { QueryStats } from './db/query-stats.js';
 import type { Logger } from './logger.js';
+import { createServiceMetrics, observeDatabase, type ServiceMetrics } from './metrics.js';
 import type { SubgraphDeps } from './service-runtime.js';
 import { serveSubgraphWebSockets, type WebSocketEndpoint } from './subgraph-websockets.js';
 import type { Viewer } from './tokens.js';
+import { type TouchingContext, useTouchedEntitiesExtension } from './touched-entities.js';
 import { viewerDependentFields } from './viewer-dependence.js';
 import { commonYogaOptions } from './yoga-options.js';
 
@@ -21,6 +23,8 @@ export interface Subgraph {
   readonly yoga: SubgraphYoga;
   /** SQL statements this subgraph has executed (tests prove batching with it). */
   readonly queryStats: QueryStats;
+  /** Its Prometheus registry (served at /metrics): operations, SQL statement durations, pool. */
+  readonly metrics: ServiceMetrics;
   /**
    * Serves the same schema over graphql-ws at /graphql on `server` (subscriptions; the viewer
    * comes per operation in `extensions.authorization`, see subgraph-websockets.ts).
@@ -49,7 +53,7 @@ export interface SubgraphDefinition<DB, S, C> {
  * from outside is worthless), one typed context per request, masked errors, /healthz, /readyz.
  * Its WebSocket face (`serveWebSockets`) runs the same schema with the same contexts.
  */
-export async function createSubgraph<DB, S, C extends object>(
+export async function createSubgraph<DB, S, C extends TouchingContext>(
   definition: SubgraphDefinition<DB, S, C>,
   deps: SubgraphDeps,
 ): Promise<Subgraph> {
@@ -59,6 +63,8 @@ export async function createSubgraph<DB, S, C extends object>(
 
   const queryStats = new QueryStats();
   const db = deps.database.kysely.withPlugin(queryStats) as unknown as Kysely<DB>;
+  const metrics = createServiceMetrics(definition.name);
+  observeDatabase(metrics, deps.database, (query) => queryStats.owns(query));
   const services = await definition.createServices(db, { ...deps, logger });
 
   const sdl = readFileSync(definition.schemaFile, 'utf8');
@@ -66,6 +72,7 @@ export async function createSubgraph<DB, S, C extends object>(
   const schema = buildSubgraphSchema({ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> });
   const common = commonYogaOptions({
     logger,
+    metrics,
     async isReady() {
       await Promise.all([deps.database.ping(), deps.store.ping()]);
       return true;
@@ -73,6 +80,7 @@ export async function createSubgraph<DB, S, C extends object>(
   });
   const yoga = createYoga<object, object>({
     ...common,
+    plugins: [...common.plugins, useTouchedEntitiesExtension()],
     schema,
     graphiql: false,
     landingPage: false,
@@ -82,6 +90,7 @@ export async function createSubgraph<DB, S, C extends object>(
   return {
     yoga,
     queryStats,
+    metrics,
     serveWebSockets: (server) =>
       serveSubgraphWebSockets(server, {
         schema,

@@ -1,8 +1,20 @@
-import { type DocumentNode, type GraphQLSchema, isAbstractType, Kind, parse, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
+import {
+  type DocumentNode,
+  type GraphQLSchema,
+  getNamedType,
+  isAbstractType,
+  isCompositeType,
+  Kind,
+  parse,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
 
 /**
  * The tag subgraphs put on fields whose value depends on who asks (`User.email`,
- * `isFollowedByViewer`, `likedByViewer`, `unreadCount`): a federation `@tag`, so it is
+ * `isFollowedByViewer`, `likedByViewer`, `unreadCount`, and root fields such as `me`, `feed`
+ * and `conversations`): a federation `@tag`, so it is
  * composed into the supergraph and visible to the gateway, but not part of the public schema.
  */
 export const VIEWER_DEPENDENT_TAG = 'viewer-dependent';
@@ -37,23 +49,42 @@ export function viewerDependentFields(sdl: string): Set<string> {
 }
 
 /**
- * Whether `document` selects any viewer-dependent field, anywhere (every operation and
- * fragment, on abstract types through each possible type). When it does not, the result of
- * an event is the same for every subscriber that received that event, whoever they are.
+ * Every field `document` selects, anywhere (every operation and fragment), as schema
+ * coordinates `Type.field`; a field selected on an abstract type counts for each possible type.
+ * With it, the object, interface and union types the fields return.
  */
-export function selectsViewerDependentField(schema: GraphQLSchema, document: DocumentNode, tagged: ReadonlySet<string>): boolean {
+export function selectedFields(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+): { coordinates: Set<string>; returnTypes: Set<string> } {
   const typeInfo = new TypeInfo(schema);
-  let found = false;
+  const coordinates = new Set<string>();
+  const returnTypes = new Set<string>();
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
       Field(node) {
         const parent = typeInfo.getParentType();
-        if (parent === null || parent === undefined || found) return;
-        const names = [parent.name, ...(isAbstractType(parent) ? schema.getPossibleTypes(parent).map((type) => type.name) : [])];
-        if (names.some((name) => tagged.has(`${name}.${node.name.value}`))) found = true;
+        if (parent === null || parent === undefined) return;
+        for (const type of [parent, ...(isAbstractType(parent) ? schema.getPossibleTypes(parent) : [])]) {
+          coordinates.add(`${type.name}.${node.name.value}`);
+        }
+        const returned = typeInfo.getType();
+        const named = returned === null || returned === undefined ? undefined : getNamedType(returned);
+        if (named !== undefined && isCompositeType(named)) returnTypes.add(named.name);
       },
     }),
   );
-  return found;
+  return { coordinates, returnTypes };
+}
+
+/**
+ * Whether `document` selects any viewer-dependent field. When it does not, the result of
+ * an event is the same for every subscriber that received that event, whoever they are.
+ */
+export function selectsViewerDependentField(schema: GraphQLSchema, document: DocumentNode, tagged: ReadonlySet<string>): boolean {
+  for (const coordinate of selectedFields(schema, document).coordinates) {
+    if (tagged.has(coordinate)) return true;
+  }
+  return false;
 }

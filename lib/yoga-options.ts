@@ -1,13 +1,16 @@
 import { maskError, type Plugin, useReadinessCheck, type YogaServerOptions } from 'graphql-yoga';
 import type { Logger } from './logger.js';
+import { type ServiceMetrics, useMetrics } from './metrics.js';
 
 /**
  * Options every process's Yoga shares: errors masked in every environment (a client never sees
- * a stack trace or SQL; the cause is logged here instead), logging through pino, /healthz and
- * /readyz.
+ * a stack trace or SQL; the cause is logged here instead), logging through pino, /healthz,
+ * /readyz and /metrics (with the counting of GraphQL operations).
  */
 export function commonYogaOptions(options: {
   logger: Logger;
+  /** The service's registry, served at /metrics; its operation metrics are recorded here. */
+  metrics: ServiceMetrics;
   /** Throws or returns false when a dependency (database, Redis) is unreachable. */
   isReady: () => Promise<boolean>;
   /** Errors to pass to the client as they are (the gateway: errors a subgraph already masked). */
@@ -25,6 +28,8 @@ export function commonYogaOptions(options: {
     },
     healthCheckEndpoint: '/healthz',
     plugins: [
+      // First: /metrics answers before any other plugin sees the request.
+      useMetrics(options.metrics),
       useReadinessCheck({
         endpoint: '/readyz',
         async check() {

@@ -6,6 +6,7 @@ import type { QueryStats } from '../lib/db/query-stats.js';
 import { startHttpServer } from '../lib/http-server.js';
 import { type KeyValueStore, openKeyValueStore } from '../lib/key-value-store.js';
 import type { Logger } from '../lib/logger.js';
+import type { ServiceMetrics } from '../lib/metrics.js';
 import { openPubSub, type PubSub } from '../lib/pubsub.js';
 import { type SubgraphDeps, type SubgraphUrls, subgraphUrlsFrom } from '../lib/service-runtime.js';
 import type { Subgraph } from '../lib/subgraph.js';
@@ -31,6 +32,8 @@ export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
 export interface RunningSubgraph {
   readonly url: string;
   readonly queryStats: QueryStats;
+  /** Its own Prometheus registry, served at /metrics on its port. */
+  readonly metrics: ServiceMetrics;
   /** Its graphql-ws endpoint (tests close it to cut the gateway's subscriptions). */
   readonly webSockets: WebSocketEndpoint;
 }
@@ -91,7 +94,7 @@ export async function startPlatform(
       servers.push(webSockets, server);
       const url = `${server.origin}/graphql`;
       subgraphUrls = { ...subgraphUrls, [definition.name]: url };
-      subgraphs[definition.name] = { url, queryStats: subgraph.queryStats, webSockets };
+      subgraphs[definition.name] = { url, queryStats: subgraph.queryStats, metrics: subgraph.metrics, webSockets };
     }
     gateway = await createGateway({
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, subgraph]) => [name, subgraph.url])),

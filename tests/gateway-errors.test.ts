@@ -41,4 +41,17 @@ describe('gateway errors', () => {
     expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(JSON.stringify(response.errors)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|:9\b|fetch failed/);
   });
+
+  it('passes a subgraph refusal on as its own error, not as an HTTP failure with the subgraph address', async () => {
+    // The users subgraph answers an anonymous mutation with HTTP 401 and a GraphQL body.
+    const response = await graphql(platform.gatewayUrl, 'mutation { follow(userId: "someone") { id } }');
+    expect(response.errors).toEqual([
+      {
+        message: 'You must be signed in to do this.',
+        path: ['follow'],
+        extensions: { code: 'UNAUTHENTICATED', serviceName: 'users' },
+      },
+    ]);
+    expect(JSON.stringify(response)).not.toMatch(/localhost|127\.0\.0\.1|401/);
+  });
 });

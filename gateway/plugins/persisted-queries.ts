@@ -5,6 +5,7 @@ import type { Plugin } from 'graphql-yoga';
 import { AppError } from '../../lib/errors.js';
 import type { KeyValueStore } from '../../lib/key-value-store.js';
 import type { Logger } from '../../lib/logger.js';
+import type { TrustedDocuments } from './trusted-documents.js';
 
 /**
  * Automatic persisted queries (Apollo's protocol): a client sends
@@ -40,6 +41,8 @@ export interface PersistedQueriesOptions {
   ttlSeconds: number;
   /** `max-age` of anonymous persisted-query GETs. */
   maxAgeSeconds: number;
+  /** The trusted-documents manifest: its hashes resolve as registered, and are never written to the store. */
+  trusted?: Pick<TrustedDocuments, 'get'>;
 }
 
 export function usePersistedQueries(options: PersistedQueriesOptions): Plugin {
@@ -49,6 +52,8 @@ export function usePersistedQueries(options: PersistedQueriesOptions): Plugin {
       // A store failure degrades to "not found" (the client then sends the document) and an
       // unregistered document: APQ is an optimisation and must not fail the request.
       async get(hash) {
+        const trusted = options.trusted?.get(hash);
+        if (trusted !== undefined) return trusted;
         try {
           return await store.get(KEY_PREFIX + hash);
         } catch (error) {
@@ -57,6 +62,7 @@ export function usePersistedQueries(options: PersistedQueriesOptions): Plugin {
         }
       },
       async set(hash, query) {
+        if (options.trusted?.get(hash) !== undefined) return;
         try {
           await store.set(KEY_PREFIX + hash, query, options.ttlSeconds);
         } catch (error) {

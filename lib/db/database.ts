@@ -27,9 +27,18 @@ export interface Database {
   readonly kysely: Kysely<object>;
   /** Calls `listener` after every statement; returns the function that stops it. */
   onQuery(listener: (query: ExecutedQuery) => void): () => void;
+  /** The pg pool's connections (metrics); undefined on PGlite, which has a single session. */
+  poolStats(): PoolStats | undefined;
   /** Resolves when a trivial statement succeeds; used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  /** Statements queued for a free connection. */
+  readonly waiting: number;
 }
 
 /** Extensions the migrations create (PGlite ships them as bundles to load up front). */
@@ -43,7 +52,16 @@ export async function openDatabase(
     const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize, application_name: 'chitlaq-graph' });
     // An idle client's error (the server restarted, say) must not crash the process.
     pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client failed'));
-    return createDatabase('postgres', new PostgresDialect({ pool }), async () => {});
+    return createDatabase(
+      'postgres',
+      new PostgresDialect({ pool }),
+      async () => {},
+      () => ({
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+      }),
+    );
   }
   if (config.inMemory === true) {
     const pglite = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
@@ -64,7 +82,12 @@ export async function openDatabase(
   }
 }
 
-function createDatabase(kind: Database['kind'], dialect: Dialect, release: () => Promise<void>): Database {
+function createDatabase(
+  kind: Database['kind'],
+  dialect: Dialect,
+  release: () => Promise<void>,
+  poolStats: () => PoolStats | undefined = () => undefined,
+): Database {
   const listeners = new Set<(query: ExecutedQuery) => void>();
   const kysely = new Kysely<object>({
     dialect,
@@ -81,6 +104,7 @@ function createDatabase(kind: Database['kind'], dialect: Dialect, release: () =>
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    poolStats,
     async ping() {
       await sql`select 1`.execute(kysely);
     },

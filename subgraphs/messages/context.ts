@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../../lib/logger.js';
 import type { PubSub } from '../../lib/pubsub.js';
 import type { Viewer } from '../../lib/tokens.js';
+import { TouchedEntities } from '../../lib/touched-entities.js';
 import type { MessagesDatabase } from './conversation.table.js';
 import { createLoaders, type MessagesLoaders } from './loaders.js';
 import type { MessageFeed } from './message-feed.js';
@@ -31,8 +32,10 @@ export interface Context {
   readonly viewer: Viewer | null;
   readonly loaders: MessagesLoaders;
   readonly services: MessagesServices;
+  /** What this request's mutations changed, reported to the gateway's response cache. */
+  readonly touched: TouchedEntities;
 }
 
 export function createContext(services: MessagesServices, viewer: Viewer | null): Context {
-  return { viewer, services, loaders: createLoaders(services.db, viewer?.id ?? null) };
+  return { viewer, services, touched: new TouchedEntities(), loaders: createLoaders(services.db, viewer?.id ?? null) };
 }

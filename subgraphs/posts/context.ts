@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { KeyValueStore } from '../../lib/key-value-store.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Viewer } from '../../lib/tokens.js';
+import { TouchedEntities } from '../../lib/touched-entities.js';
 import { createLoaders, type PostsLoaders } from './loaders.js';
 import type { PostsDatabase } from './post.table.js';
 
@@ -13,6 +14,8 @@ export interface PostsServices {
   readonly logger: Logger;
   /** How long trendingHashtags results are reused, in seconds. */
   readonly trendingTtlSeconds: number;
+  /** Prefix of the cache keys (CACHE_NAMESPACE). */
+  readonly cacheNamespace: string;
 }
 
 /** The one per-request context every posts resolver receives. */
@@ -20,8 +23,10 @@ export interface Context {
   readonly viewer: Viewer | null;
   readonly loaders: PostsLoaders;
   readonly services: PostsServices;
+  /** What this request's mutations changed, reported to the gateway's response cache. */
+  readonly touched: TouchedEntities;
 }
 
 export function createContext(services: PostsServices, viewer: Viewer | null): Context {
-  return { viewer, services, loaders: createLoaders(services.db, viewer?.id ?? null) };
+  return { viewer, services, touched: new TouchedEntities(), loaders: createLoaders(services.db, viewer?.id ?? null) };
 }

@@ -18,6 +18,7 @@ export function createPostsSubgraph(deps: SubgraphDeps): Promise<Subgraph> {
         cache: store,
         logger,
         trendingTtlSeconds: config.cache.trendingTtlSeconds,
+        cacheNamespace: config.cache.namespace,
       }),
       createContext,
     },

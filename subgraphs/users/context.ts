@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { KeyValueStore } from '../../lib/key-value-store.js';
 import type { Logger } from '../../lib/logger.js';
 import type { TokenService, Viewer } from '../../lib/tokens.js';
+import { TouchedEntities } from '../../lib/touched-entities.js';
 import { createLoaders, type UsersLoaders } from './loaders.js';
 import type { UsersDatabase } from './user.table.js';
 
@@ -20,8 +21,15 @@ export interface Context {
   readonly viewer: Viewer | null;
   readonly loaders: UsersLoaders;
   readonly services: UsersServices;
+  /** What this request's mutations changed, reported to the gateway's response cache. */
+  readonly touched: TouchedEntities;
 }
 
 export function createContext(services: UsersServices, viewer: Viewer | null): Context {
-  return { viewer, services, loaders: createLoaders(services.db, services.store, viewer?.id ?? null) };
+  return {
+    viewer,
+    services,
+    touched: new TouchedEntities(),
+    loaders: createLoaders(services.db, services.store, viewer?.id ?? null),
+  };
 }

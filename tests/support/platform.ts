@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type Config, loadConfig } from '../../lib/config.js';
 import { createScratchDatabase } from '../../lib/db/scratch-database.js';
 import { createLogger } from '../../lib/logger.js';
@@ -49,6 +49,8 @@ export async function startTestPlatform(
     ...(testDatabase === undefined ? {} : { DATABASE_URL: testDatabase.url }),
     ...(shared === undefined ? {} : { DATABASE_URL: shared }),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    // Runs share Redis but not databases: each database gets its own cached responses.
+    CACHE_NAMESPACE: basename(dataDirOf(options.shareDatabaseWith) ?? dataDir),
     ...env,
   });
   const logger = createLogger({ level: config.log.level, pretty: false });
@@ -67,4 +69,9 @@ export async function startTestPlatform(
     await testDatabase?.drop();
     throw error;
   }
+}
+
+/** The data directory of a running test platform: unique per platform, so a fine namespace. */
+function dataDirOf(platform: TestPlatform | undefined): string | undefined {
+  return platform?.config.database.dataDir;
 }

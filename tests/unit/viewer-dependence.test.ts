@@ -14,6 +14,11 @@ describe('viewer-dependent fields', () => {
     expect([...tagged].sort()).toEqual([
       'Conversation.unreadCount',
       'Post.likedByViewer',
+      'Query.conversation',
+      'Query.conversations',
+      'Query.feed',
+      'Query.me',
+      'Query.onlineUsers',
       'User.email',
       'User.isFollowedByViewer',
     ]);

@@ -14,7 +14,7 @@ import { encodeTyping, TYPING_CHANNEL } from '../message-events.js';
 import { MAX_GROUP_MEMBERS, SendMessageInput, StartConversationInput } from '../validation.js';
 
 export const Mutation: MutationResolvers = {
-  async startConversation(_parent, args, { viewer, services, loaders }) {
+  async startConversation(_parent, args, { viewer, services, loaders, touched }) {
     const me = requireViewer(viewer);
     const input = parseInput(StartConversationInput, args);
     const others = [...new Set(input.memberIds)].filter((id) => id !== me.id);
@@ -37,10 +37,11 @@ export const Mutation: MutationResolvers = {
       }),
     );
     loaders.conversationById.prime(conversation.id, conversation);
+    touched.add('Conversation', conversation.id).add('ConversationConnection');
     return conversation;
   },
 
-  async sendMessage(_parent, args, { viewer, services, loaders }) {
+  async sendMessage(_parent, args, { viewer, services, loaders, touched }) {
     const me = requireViewer(viewer);
     const { body, clientMessageId } = parseInput(SendMessageInput, args);
     if (!isUuid(args.conversationId)) throw new NotFoundError('No conversation with this id.');
@@ -52,10 +53,13 @@ export const Mutation: MutationResolvers = {
     });
     loaders.messageById.prime(message.id, message);
     loaders.conversationById.clear(message.conversation_id);
+    // lastMessage, updatedAt and every member's unreadCount changed, and the conversation
+    // moves to the top of its members' lists.
+    touched.add('Conversation', message.conversation_id).add('ConversationConnection');
     return message;
   },
 
-  async markRead(_parent, { conversationId, messageId }, { viewer, services, loaders }) {
+  async markRead(_parent, { conversationId, messageId }, { viewer, services, loaders, touched }) {
     const me = requireViewer(viewer);
     if (!isUuid(conversationId)) throw new NotFoundError('No conversation with this id.');
     const moved = isUuid(messageId) && (await advanceReadMarker(services.db, { conversationId, userId: me.id, messageId }));
@@ -66,6 +70,7 @@ export const Mutation: MutationResolvers = {
       throw new BadUserInputError('This message is not in this conversation.', 'messageId');
     }
     loaders.unreadCount.clear(conversationId);
+    touched.add('Conversation', conversationId);
     const conversation = await loaders.conversationById.load(conversationId);
     if (conversation === null) throw new ForbiddenError('Only members can read this conversation.');
     return conversation;
@@ -97,6 +102,7 @@ export const Mutation: MutationResolvers = {
     if (!(await removeGroupMember(context.services.db, conversationId, viewer.id))) {
       throw new BadUserInputError('A 1:1 conversation cannot be left.', 'conversationId');
     }
+    context.touched.add('Conversation', conversationId).add('ConversationConnection');
     return true;
   },
 };

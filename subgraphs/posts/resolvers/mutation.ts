@@ -11,7 +11,7 @@ import { CreatePostInput } from '../validation.js';
 const NO_SUCH_POST = 'No post with this id.';
 
 export const Mutation: MutationResolvers = {
-  async createPost(_parent, args, { viewer, services, loaders }) {
+  async createPost(_parent, args, { viewer, services, loaders, touched }) {
     const { id } = requireViewer(viewer);
     const { content } = parseInput(CreatePostInput, args);
     const post = await services.db
@@ -19,15 +19,18 @@ export const Mutation: MutationResolvers = {
       .execute((trx) => insertPost(trx, { authorId: id, content, hashtags: extractHashtags(content) }));
     loaders.postById.prime(post.id, post);
     loaders.postsCount.clear(id);
+    // The author's postsCount, and every list of posts the new one may now belong in.
+    touched.add('Post', post.id).add('User', id).add('PostConnection');
     return post;
   },
 
-  async deletePost(_parent, { id }, { viewer, services, loaders }) {
+  async deletePost(_parent, { id }, { viewer, services, loaders, touched }) {
     const viewerId = requireViewer(viewer).id;
     if (!isUuid(id)) throw new NotFoundError(NO_SUCH_POST);
     if (await deletePostByAuthor(services.db, id, viewerId)) {
       loaders.postById.clear(id);
       loaders.postsCount.clear(viewerId);
+      touched.add('Post', id).add('User', viewerId).add('PostConnection');
       return id;
     }
     if (await postExists(services.db, id)) throw new ForbiddenError('Only the author can delete a post.');
@@ -38,11 +41,12 @@ export const Mutation: MutationResolvers = {
   unlikePost: (_parent, { id }, context) => changeLike(context, id, false),
 };
 
-async function changeLike({ viewer, services, loaders }: Context, postId: string, liked: boolean) {
+async function changeLike({ viewer, services, loaders, touched }: Context, postId: string, liked: boolean) {
   const { id: userId } = requireViewer(viewer);
   const post = isUuid(postId) ? await setLike(services.db, { postId, userId, liked }) : undefined;
   if (post === undefined) throw new NotFoundError(NO_SUCH_POST);
   loaders.postById.clear(post.id).prime(post.id, post);
   loaders.likedByViewer?.clear(post.id).prime(post.id, liked);
+  touched.add('Post', post.id);
   return post;
 }

@@ -42,7 +42,7 @@ export const Query: QueryResolvers = {
 
   async trendingHashtags(_parent, args, { services }) {
     const { limit } = parseInput(TrendingInput, { limit: args.limit ?? 10 });
-    const key = `posts:trending:${limit}`;
+    const key = `${services.cacheNamespace}:posts:trending:${limit}`;
     const cached = await readCache(services, key);
     if (cached !== null) return cached;
     const rows = await trendingHashtags(services.db, limit);

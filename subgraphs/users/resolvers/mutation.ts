@@ -20,7 +20,7 @@ const CONFLICT_FIELDS: Record<string, { field: string; message: string }> = {
 };
 
 export const Mutation: MutationResolvers = {
-  async register(_parent, { input }, { services, loaders }) {
+  async register(_parent, { input }, { services, loaders, touched }) {
     const valid = parseInput(RegisterInput, input);
     const passwordHash = await hashPassword(valid.password);
     let user: UserRow;
@@ -39,6 +39,8 @@ export const Mutation: MutationResolvers = {
       throw error;
     }
     loaders.userById.prime(user.id, user);
+    // A new user may belong in cached search results.
+    touched.add('User', user.id).add('UserConnection');
     services.logger.info({ userId: user.id }, 'user registered');
     return { token: await services.tokens.sign(user.id), user: { ...user, signedInAs: true } };
   },
@@ -54,7 +56,7 @@ export const Mutation: MutationResolvers = {
     return { token: await services.tokens.sign(user.id), user: { ...user, signedInAs: true } };
   },
 
-  async updateProfile(_parent, { input }, { viewer, services, loaders }) {
+  async updateProfile(_parent, { input }, { viewer, services, loaders, touched }) {
     const { id } = requireViewer(viewer);
     const valid = parseInput(UpdateProfileInput, input);
     const user = await updateUser(services.db, id, {
@@ -65,6 +67,8 @@ export const Mutation: MutationResolvers = {
     });
     if (user === undefined) throw new UnauthenticatedError('Your account no longer exists.');
     loaders.userById.clear(id).prime(id, user);
+    // A new name or university moves the user into or out of cached search results.
+    touched.add('User', id).add('UserConnection');
     return user;
   },
 
@@ -92,8 +96,13 @@ async function loadTarget(userId: string, { loaders }: Context): Promise<UserRow
   return target;
 }
 
-/** After a follow change, counts and follow state read later in this request must be fresh. */
-function clearFollowState({ loaders }: Context, followerId: string, followeeId: string): void {
+/**
+ * After a follow change, counts and follow state read later in this request must be fresh,
+ * and so must cached responses.
+ */
+function clearFollowState({ loaders, touched }: Context, followerId: string, followeeId: string): void {
   loaders.followCounts.clear(followerId).clear(followeeId);
   loaders.followedByViewer?.clear(followeeId);
+  // Both counts and both lists changed: the follower's following, the followee's followers.
+  touched.add('User', followerId).add('User', followeeId);
 }

@@ -1,0 +1,69 @@
+import { type DocumentNode, type GraphQLSchema, getOperationAST } from 'graphql';
+import { selectedFields } from '../../lib/viewer-dependence.js';
+
+/** How the response cache treats one operation of one document. */
+export interface CachePolicy {
+  /**
+   * A query the cache may answer: not a mutation or subscription, no introspection, and no
+   * field or type whose TTL is 0 (the feed, presence).
+   */
+  readonly cacheable: boolean;
+  /**
+   * Selects a field whose value depends on who asks (tagged viewer-dependent by its
+   * subgraph: `email`, `likedByViewer`, `me`, `conversations`, …): cached per viewer and never
+   * served to another. Everything else is public and shared by all viewers.
+   */
+  readonly perViewer: boolean;
+  /**
+   * The object types the operation can return, by name. A cached response is indexed under
+   * them even when its lists came back empty: a mutation that touches `PostConnection` (a new
+   * post) must reach the cached empty result of a hashtag the post is the first to use.
+   */
+  readonly types: readonly string[];
+}
+
+const NOT_CACHEABLE: CachePolicy = Object.freeze({ cacheable: false, perViewer: false, types: [] });
+
+/**
+ * Decides the policy of each (document, operation) once, from the fields it selects: parsed
+ * documents are reused by Yoga's parse cache, so this is a WeakMap hit on the hot path.
+ */
+export function createCachePolicy(options: {
+  viewerDependentFields: ReadonlySet<string>;
+  /** Seconds per type name or `Type.field`; 0 means never cached. */
+  ttlSeconds: Readonly<Record<string, number>>;
+}): (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined) => CachePolicy {
+  const neverCached = new Set(Object.entries(options.ttlSeconds).flatMap(([name, ttl]) => (ttl === 0 ? [name] : [])));
+  const decided = new WeakMap<DocumentNode, Map<string, CachePolicy>>();
+
+  return (schema, document, operationName) => {
+    let byOperation = decided.get(document);
+    if (byOperation === undefined) {
+      byOperation = new Map();
+      decided.set(document, byOperation);
+    }
+    const name = operationName ?? '';
+    let policy = byOperation.get(name);
+    if (policy === undefined) {
+      policy = decide(schema, document, operationName);
+      byOperation.set(name, policy);
+    }
+    return policy;
+  };
+
+  function decide(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): CachePolicy {
+    if (getOperationAST(document, operationName)?.operation !== 'query') return NOT_CACHEABLE;
+    const { coordinates, returnTypes } = selectedFields(schema, document);
+    for (const coordinate of coordinates) {
+      if (coordinate.startsWith('Query.__') || neverCached.has(coordinate)) return NOT_CACHEABLE;
+    }
+    for (const type of returnTypes) {
+      if (neverCached.has(type)) return NOT_CACHEABLE;
+    }
+    return {
+      cacheable: true,
+      perViewer: [...coordinates].some((coordinate) => options.viewerDependentFields.has(coordinate)),
+      types: [...returnTypes],
+    };
+  }
+}

@@ -1,0 +1,109 @@
+import type { Cache, CacheEntityRecord } from '@envelop/response-cache';
+import type { ExecutionResult } from 'graphql';
+import type { Logger } from '../../lib/logger.js';
+import { entityKey, type ResponseCacheStore } from './cache-store.js';
+
+/** Lookups by outcome since start; the gateway's metrics export them. */
+export interface ResponseCacheCounters {
+  hit(): void;
+  miss(): void;
+  /** A store error, answered as a miss. */
+  error(operation: 'lookup' | 'store' | 'invalidate'): void;
+}
+
+/** Misses still waiting for their result to be stored, at most this many (oldest dropped). */
+const MAX_PENDING = 10_000;
+
+/**
+ * Adapts a ResponseCacheStore to @envelop/response-cache's Cache. It remembers the epoch of
+ * each miss so that the result computed after it is stored only if nothing it contains was
+ * invalidated meanwhile (cache-store.ts), and it turns every store error into a miss: the
+ * cache may fail, a request may not.
+ */
+export function createEnvelopCache(
+  store: ResponseCacheStore,
+  options: {
+    logger: Logger;
+    counters: ResponseCacheCounters;
+    /** A result computed longer than this after its lookup is not stored (the store's guard window). */
+    guardMs: number;
+    /** Type names to index a response under besides the entities found in it (cache-policy.ts `types`). */
+    typesOf(key: string): readonly string[];
+  },
+): Cache {
+  const pending = new Map<string, { epoch: number; at: number; types: readonly string[] }>();
+  const failed = throttledWarning(options.logger);
+
+  return {
+    async get(key) {
+      try {
+        const { json, epoch } = await store.lookup(key);
+        if (json !== null) {
+          options.counters.hit();
+          return JSON.parse(json) as ExecutionResult;
+        }
+        options.counters.miss();
+        // Concurrent misses of one key: the earliest epoch is the safe one to check against.
+        const earlier = pending.get(key);
+        pending.delete(key);
+        pending.set(
+          key,
+          earlier !== undefined && earlier.epoch < epoch ? earlier : { epoch, at: Date.now(), types: options.typesOf(key) },
+        );
+        if (pending.size > MAX_PENDING) pending.delete(pending.keys().next().value as string);
+        return null;
+      } catch (error) {
+        options.counters.miss();
+        options.counters.error('lookup');
+        failed(error, 'lookup');
+        return null;
+      }
+    },
+
+    async set(key, result, entities, ttl) {
+      const lookup = pending.get(key);
+      pending.delete(key);
+      if (lookup === undefined || Date.now() - lookup.at > options.guardMs || !(ttl > 0)) return;
+      try {
+        await store.store(key, JSON.stringify(result), entityKeys(entities, lookup.types), ttl, lookup.epoch);
+      } catch (error) {
+        options.counters.error('store');
+        failed(error, 'store');
+      }
+    },
+
+    async invalidate(entities) {
+      try {
+        await store.invalidate(
+          [...entities].map(({ typename, id }) =>
+            id === undefined || id === null ? { typename } : { typename, id: String(id) },
+          ),
+        );
+      } catch (error) {
+        options.counters.error('invalidate');
+        failed(error, 'invalidate');
+      }
+    },
+  };
+}
+
+/** Each entity under its id and under its type name (`Post:1` and `Post`), and `types`, once. */
+function entityKeys(entities: Iterable<CacheEntityRecord>, types: readonly string[]): string[] {
+  const keys = new Set<string>(types);
+  for (const entity of entities) {
+    keys.add(entity.typename);
+    if (entity.id !== undefined && entity.id !== null) keys.add(entityKey({ typename: entity.typename, id: entity.id }));
+  }
+  return [...keys];
+}
+
+/** Logs a failing cache at most every 10 s: when Redis is down, every request would say so. */
+function throttledWarning(logger: Logger): (error: unknown, operation: string) => void {
+  let lastAt = 0;
+  return (error, operation) => {
+    const now = Date.now();
+    if (now - lastAt < 10_000) return;
+    lastAt = now;
+    logger.warn({ err: error, operation }, 'response cache unavailable; answering without it');
+  };
+}

@@ -1,0 +1,26 @@
+import { Counter, type Registry } from 'prom-client';
+import type { ResponseCacheCounters } from './envelop-cache.js';
+
+/**
+ * `gateway_response_cache_lookups_total{outcome="hit"|"miss"}` (a failed lookup is a miss) and
+ * `gateway_response_cache_errors_total{operation}`; the hit rate is hits over lookups.
+ */
+export function createResponseCacheCounters(registry: Registry): ResponseCacheCounters {
+  const lookups = new Counter({
+    name: 'gateway_response_cache_lookups_total',
+    help: 'Response cache lookups of cacheable queries, by outcome (hit or miss).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'gateway_response_cache_errors_total',
+    help: 'Response cache store operations that failed (answered as misses), by operation.',
+    labelNames: ['operation'],
+    registers: [registry],
+  });
+  return {
+    hit: () => lookups.inc({ outcome: 'hit' }),
+    miss: () => lookups.inc({ outcome: 'miss' }),
+    error: (operation) => errors.inc({ operation }),
+  };
+}

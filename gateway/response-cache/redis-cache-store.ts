@@ -1,0 +1,118 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../../lib/logger.js';
+import type { TouchedEntity } from '../../lib/touched-entities.js';
+import { type CacheLookup, entityKey, type ResponseCacheStore } from './cache-store.js';
+
+/**
+ * Keys, under one prefix:
+ * - `r:<key>`: a cached response (JSON), expiring with its TTL;
+ * - `e:<entity>`: the set of response keys that contain the entity;
+ * - `v:<entity>`: the epoch of the entity's last invalidation, kept for `guardMs`;
+ * - `epoch`: the invalidation counter.
+ * Storing and invalidating are Lua scripts, so neither can interleave with the other.
+ */
+const STORE = `
+local prefix, json, ttl, epoch, indexTtl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+for i = 6, #ARGV do
+  local invalidated = redis.call('GET', prefix .. 'v:' .. ARGV[i])
+  if invalidated and tonumber(invalidated) > epoch then return 0 end
+end
+redis.call('SET', KEYS[1], json, 'PX', ttl)
+for i = 6, #ARGV do
+  local index = prefix .. 'e:' .. ARGV[i]
+  redis.call('SADD', index, KEYS[1])
+  redis.call('PEXPIRE', index, indexTtl)
+end
+return 1`;
+
+const INVALIDATE = `
+local prefix, guardMs = ARGV[1], ARGV[2]
+local epoch = redis.call('INCR', prefix .. 'epoch')
+for i = 3, #ARGV do
+  local index = prefix .. 'e:' .. ARGV[i]
+  for _, key in ipairs(redis.call('SMEMBERS', index)) do redis.call('DEL', key) end
+  redis.call('DEL', index)
+  redis.call('SET', prefix .. 'v:' .. ARGV[i], epoch, 'PX', guardMs)
+end
+return epoch`;
+
+type CacheRedis = Redis & {
+  storeResponse(key: string, ...args: (string | number)[]): Promise<number>;
+  invalidateEntities(...args: (string | number)[]): Promise<number>;
+};
+
+/**
+ * The response cache in Redis, shared by every gateway instance. Its client never waits for
+ * Redis: no offline queue, no retries, a short command timeout. A cache that is down or slow
+ * turns into misses (the caller treats errors so), never into slow or failed requests.
+ */
+export class RedisResponseCacheStore implements ResponseCacheStore {
+  readonly kind = 'redis';
+  readonly #redis: CacheRedis;
+  readonly #prefix: string;
+  /** How long an entity's index outlives its last write: the longest TTL in use. */
+  readonly #indexTtlMs: number;
+  readonly #guardMs: number;
+
+  constructor(options: {
+    url: string;
+    logger: Logger;
+    commandTimeoutMs: number;
+    maxTtlMs: number;
+    guardMs: number;
+    /** Of every key, e.g. `chitlaq:response-cache:`. */
+    prefix: string;
+  }) {
+    this.#prefix = options.prefix;
+    this.#indexTtlMs = Math.max(1, Math.ceil(options.maxTtlMs));
+    this.#guardMs = options.guardMs;
+    this.#redis = new Redis(options.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs,
+      connectTimeout: 2000,
+    }) as CacheRedis;
+    this.#redis.defineCommand('storeResponse', { numberOfKeys: 1, lua: STORE });
+    this.#redis.defineCommand('invalidateEntities', { numberOfKeys: 0, lua: INVALIDATE });
+    let lastError = '';
+    this.#redis.on('error', (error: Error) => {
+      if (error.message !== lastError) options.logger.warn({ err: error }, 'response cache: Redis connection error');
+      lastError = error.message;
+    });
+    this.#redis.on('ready', () => {
+      lastError = '';
+    });
+  }
+
+  async lookup(key: string): Promise<CacheLookup> {
+    const [json, epoch] = await this.#redis.mget(this.#responseKey(key), `${this.#prefix}epoch`);
+    return { json: json ?? null, epoch: Number(epoch ?? 0) };
+  }
+
+  async store(key: string, json: string, entities: readonly string[], ttlMs: number, epoch: number): Promise<boolean> {
+    const ttl = Math.max(1, Math.round(ttlMs));
+    const stored = await this.#redis.storeResponse(
+      this.#responseKey(key),
+      this.#prefix,
+      json,
+      ttl,
+      epoch,
+      Math.max(ttl, this.#indexTtlMs),
+      ...entities,
+    );
+    return stored === 1;
+  }
+
+  async invalidate(entities: readonly TouchedEntity[]): Promise<void> {
+    if (entities.length === 0) return;
+    await this.#redis.invalidateEntities(this.#prefix, this.#guardMs, ...entities.map(entityKey));
+  }
+
+  async close(): Promise<void> {
+    this.#redis.disconnect();
+  }
+
+  #responseKey(key: string): string {
+    return `${this.#prefix}r:${key}`;
+  }
+}

@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryResponseCacheStore, type ResponseCacheStore } from '../../gateway/response-cache/cache-store.js';
+import { createEnvelopCache } from '../../gateway/response-cache/envelop-cache.js';
+import { RedisResponseCacheStore } from '../../gateway/response-cache/redis-cache-store.js';
+import { createLogger } from '../../lib/logger.js';
+
+/** The contract every response cache store keeps, run against memory and (with REDIS_URL) Redis. */
+
+const logger = createLogger({ level: 'silent', pretty: false });
+const redisUrl = process.env.REDIS_URL;
+
+const stores: [string, () => ResponseCacheStore][] = [
+  ['memory', () => new MemoryResponseCacheStore({ maxEntries: 100 })],
+  ...(redisUrl
+    ? ([
+        [
+          'redis',
+          () =>
+            new RedisResponseCacheStore({
+              url: redisUrl,
+              logger,
+              commandTimeoutMs: 1000,
+              maxTtlMs: 60_000,
+              guardMs: 60_000,
+              prefix: `test-${randomBytes(4).toString('hex')}:`,
+            }),
+        ],
+      ] as [string, () => ResponseCacheStore][])
+    : []),
+];
+
+/** Redis connects asynchronously and the cache client does not queue: wait until it answers. */
+async function ready(store: ResponseCacheStore): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      await store.lookup('ping');
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  throw new Error('store never became ready');
+}
+
+describe.each(stores)('%s store', (_name, open) => {
+  let store: ResponseCacheStore;
+  beforeAll(async () => {
+    store = open();
+    await ready(store);
+  });
+  afterAll(() => store?.close());
+
+  it('returns what it stored until an entity in it is invalidated, by id or by type', async () => {
+    const { epoch } = await store.lookup('a');
+    expect(await store.store('a', '{"data":1}', ['Post', 'Post:1', 'User:9'], 10_000, epoch)).toBe(true);
+    expect(await store.store('b', '{"data":2}', ['Post', 'Post:2'], 10_000, epoch)).toBe(true);
+    expect(await store.store('c', '{"data":3}', ['PostConnection'], 10_000, epoch)).toBe(true);
+    expect((await store.lookup('a')).json).toBe('{"data":1}');
+
+    await store.invalidate([{ typename: 'User', id: '9' }]);
+    expect((await store.lookup('a')).json).toBeNull();
+    expect((await store.lookup('b')).json).toBe('{"data":2}');
+
+    await store.invalidate([{ typename: 'PostConnection' }]);
+    expect((await store.lookup('c')).json).toBeNull();
+    expect((await store.lookup('b')).json).toBe('{"data":2}');
+  });
+
+  it('refuses a result looked up before an invalidation of one of its entities', async () => {
+    const before = await store.lookup('race');
+    // A mutation commits and invalidates Post:7 while this query is still running…
+    await store.invalidate([{ typename: 'Post', id: '7' }]);
+    // …so what the query read may be the old value: it must not be stored.
+    expect(await store.store('race', '{"old":true}', ['Post:7'], 10_000, before.epoch)).toBe(false);
+    expect((await store.lookup('race')).json).toBeNull();
+    // Entities that were not invalidated do not hold a result back.
+    expect(await store.store('other', '{"ok":true}', ['Post:8'], 10_000, before.epoch)).toBe(true);
+    // A lookup after the invalidation may store.
+    const after = await store.lookup('race');
+    expect(await store.store('race', '{"new":true}', ['Post:7'], 10_000, after.epoch)).toBe(true);
+    expect((await store.lookup('race')).json).toBe('{"new":true}');
+  });
+
+  it('forgets a response when its TTL ends', async () => {
+    const { epoch } = await store.lookup('short');
+    await store.store('short', '{}', ['Post:3'], 30, epoch);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect((await store.lookup('short')).json).toBeNull();
+  });
+});
+
+describe('a cache whose Redis does not answer', () => {
+  /** Accepts connections and never says a word: a hung Redis. */
+  let blackHole: Server;
+  const sockets: Socket[] = [];
+  let port: number;
+  beforeAll(async () => {
+    blackHole = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    port = (blackHole.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => blackHole.close(resolve));
+  });
+
+  it('answers every lookup as a miss, without throwing or waiting for Redis', async () => {
+    const store = new RedisResponseCacheStore({
+      url: `redis://127.0.0.1:${port}`,
+      logger,
+      commandTimeoutMs: 50,
+      maxTtlMs: 60_000,
+      guardMs: 60_000,
+      prefix: 'unused:',
+    });
+    const counted = { hit: 0, miss: 0, error: 0 };
+    const cache = createEnvelopCache(store, {
+      logger,
+      guardMs: 60_000,
+      typesOf: () => [],
+      counters: { hit: () => counted.hit++, miss: () => counted.miss++, error: () => counted.error++ },
+    });
+    try {
+      const started = Date.now();
+      expect(await cache.get('key')).toBeNull();
+      await cache.set('key', { data: { a: 1 } }, [{ typename: 'Post', id: '1' }], 1000);
+      await cache.invalidate([{ typename: 'Post', id: '1' }]);
+      // Generous: the point is "not the default 10 s of a queued command", not a speed target.
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(counted).toEqual({ hit: 0, miss: 1, error: 2 });
+    } finally {
+      await store.close();
+    }
+  });
+});
