@@ -227,6 +227,7 @@ export async function createGateway(
       await upstream.close();
       await presence.stop();
       await gateway.stop();
+      await Promise.all(Object.values(dataSources).map((source) => source.close()));
       await rateLimiters?.close();
       await responseCacheStore?.close();
     },

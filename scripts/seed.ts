@@ -1,8 +1,9 @@
 /**
- * `npm run seed -- --users N --posts M --follows K [--likes L] [--seed S]`: fills the database
- * (DATABASE_URL, or the embedded PGlite under DATA_DIR) with realistic users, follows, posts,
- * hashtags and likes for development and benchmarks. Migrates both schemas first, so it works
- * on a fresh database too; adds to whatever is already there.
+ * `npm run seed -- --users N --posts M --follows K [--likes L] [--conversations C --messages X] [--seed S]`:
+ * fills the database (DATABASE_URL, or the embedded PGlite under DATA_DIR) with realistic
+ * users, follows, posts, hashtags, likes, conversations and messages for development and
+ * benchmarks. Migrates the schemas first, so it works on a fresh database too; adds to
+ * whatever is already there.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.js';
@@ -10,20 +11,23 @@ import { openDatabase } from '../lib/db/database.js';
 import { migrateSchema } from '../lib/db/migrate.js';
 import { createLogger } from '../lib/logger.js';
 import { exitOnStartupError } from '../lib/shutdown.js';
+import { migrations as messagesMigrations } from '../subgraphs/messages/migrations/index.js';
 import { migrations as postsMigrations } from '../subgraphs/posts/migrations/index.js';
 import { migrations as usersMigrations } from '../subgraphs/users/migrations/index.js';
 import { checkCounts, defaultLikes, SEED_PHASES, type SeedCounts, type SeedSummary, seedDatabase } from './seed/index.js';
 import { createProgressBars } from './seed/progress-bars.js';
 
-const USAGE = `Usage: npm run seed -- --users N --posts M --follows K [--likes L] [--seed S]
+const USAGE = `Usage: npm run seed -- --users N --posts M --follows K [--likes L] [--conversations C --messages X] [--seed S]
 
-  --users N     accounts to create (all with the demo password)
-  --posts M     posts, spread over the last 30 days
-  --follows K   distinct follow edges
-  --likes L     distinct likes (default: 2 per post, at most one per user and post)
-  --seed S      PRNG seed, for reproducible data (default: 42)
+  --users N          accounts to create (all with the demo password)
+  --posts M          posts, spread over the last 30 days
+  --follows K        distinct follow edges
+  --likes L          distinct likes (default: 2 per post, at most one per user and post)
+  --conversations C  conversations, 85 % 1:1 (mostly between people who follow each other), the rest groups (default: 0)
+  --messages X       messages spread over the conversations, busy ones get most (default: 0)
+  --seed S           PRNG seed, for reproducible data (default: 42)
 
-Example: npm run seed -- --users 20000 --posts 500000 --follows 200000`;
+Example: npm run seed -- --users 20000 --posts 500000 --follows 200000 --conversations 2000 --messages 200000`;
 
 interface SeedArgs {
   counts: SeedCounts;
@@ -39,6 +43,8 @@ function parseSeedArgs(args: string[]): SeedArgs | 'help' {
       posts: { type: 'string' },
       follows: { type: 'string' },
       likes: { type: 'string' },
+      conversations: { type: 'string' },
+      messages: { type: 'string' },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -46,7 +52,10 @@ function parseSeedArgs(args: string[]): SeedArgs | 'help' {
   });
   if (values.help === true) return 'help';
   const problems: string[] = [];
-  const count = (name: 'users' | 'posts' | 'follows' | 'likes' | 'seed', fallback?: number): number => {
+  const count = (
+    name: 'users' | 'posts' | 'follows' | 'likes' | 'conversations' | 'messages' | 'seed',
+    fallback?: number,
+  ): number => {
     const raw = values[name];
     if (raw === undefined) {
       if (fallback === undefined) problems.push(`--${name} is required`);
@@ -60,9 +69,11 @@ function parseSeedArgs(args: string[]): SeedArgs | 'help' {
   const posts = count('posts');
   const follows = count('follows');
   const likes = count('likes', defaultLikes({ users, posts }));
+  const conversations = count('conversations', 0);
+  const messages = count('messages', 0);
   const seed = count('seed', 42);
   if (seed > 0xffffffff) problems.push('--seed must be below 2^32');
-  const counts = { users, posts, follows, likes };
+  const counts = { users, posts, follows, likes, conversations, messages };
   if (problems.length === 0) problems.push(...checkCounts(counts));
   if (problems.length > 0) throw new Error(problems.join('\n'));
   return { counts, seed };
@@ -76,7 +87,7 @@ function printSummary(summary: SeedSummary): void {
     `Seeded ${total.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s (${Math.round(total / seconds).toLocaleString('en-US')} rows/s):`,
     ...SEED_PHASES.map(
       (phase) =>
-        `  ${phase.padEnd(9)} ${summary.rows[phase].toLocaleString('en-US').padStart(11)}  ${(summary.phaseMs[phase] / 1000).toFixed(1).padStart(6)} s`,
+        `  ${phase.padEnd(13)} ${summary.rows[phase].toLocaleString('en-US').padStart(11)}  ${(summary.phaseMs[phase] / 1000).toFixed(1).padStart(6)} s`,
     ),
     '',
     summary.demoLogin === null
@@ -107,6 +118,7 @@ async function main(): Promise<void> {
   try {
     await migrateSchema(database.kysely, 'users', usersMigrations);
     await migrateSchema(database.kysely, 'posts', postsMigrations);
+    await migrateSchema(database.kysely, 'messages', messagesMigrations);
     const summary = await seedDatabase(database.kysely, args.counts, { seed: args.seed, onProgress: bars.onProgress });
     bars.stop();
     printSummary(summary);

@@ -7,12 +7,13 @@ import { DEMO_COUNTS, DEMO_PASSWORD, type SeedSummary, seedDatabase, seedDemoIfE
 import { pairCapacity, sampleDistinctPairs } from '../scripts/seed/pairs.js';
 import { createRandom, createZipfSampler } from '../scripts/seed/random.js';
 import { TAGS } from '../scripts/seed/tags.js';
+import { migrations as messagesMigrations } from '../subgraphs/messages/migrations/index.js';
 import { extractHashtags } from '../subgraphs/posts/hashtags.js';
 import { migrations as postsMigrations } from '../subgraphs/posts/migrations/index.js';
 import { graphql } from './support/graphql.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 
-const COUNTS = { users: 200, posts: 2000, follows: 800, likes: 3000 };
+const COUNTS = { users: 200, posts: 2000, follows: 800, likes: 3000, conversations: 40, messages: 1500 };
 const LOGIN = 'mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { user { id username } } }';
 
 /** One number from a statement: the checks below are each a single aggregate over a whole table. */
@@ -22,12 +23,17 @@ async function scalar(db: Kysely<object>, query: RawBuilder<{ n: number }>): Pro
 }
 
 async function rowCounts(db: Kysely<object>) {
-  const { rows } = await sql<Record<'users' | 'follows' | 'posts' | 'hashtags' | 'likes', number>>`
+  const { rows } = await sql<
+    Record<'users' | 'follows' | 'posts' | 'hashtags' | 'likes' | 'conversations' | 'members' | 'messages', number>
+  >`
     select (select count(*)::int from users.users) as users,
            (select count(*)::int from users.follows) as follows,
            (select count(*)::int from posts.posts) as posts,
            (select count(*)::int from posts.post_hashtags) as hashtags,
-           (select count(*)::int from posts.likes) as likes`.execute(db);
+           (select count(*)::int from posts.likes) as likes,
+           (select count(*)::int from messages.conversations) as conversations,
+           (select count(*)::int from messages.members) as members,
+           (select count(*)::int from messages.messages) as messages`.execute(db);
   return rows[0];
 }
 
@@ -102,14 +108,17 @@ describe('seedDatabase', () => {
     platform = await startTestPlatform();
     db = platform.database.kysely;
     await migrateSchema(db, 'posts', postsMigrations);
+    await migrateSchema(db, 'messages', messagesMigrations);
     summary = await seedDatabase(db, COUNTS, { seed: 7 });
   });
   afterAll(() => platform?.stop());
 
   it('inserts exactly the requested rows, and one post_hashtags row per stored tag', async () => {
     const hashtags = await scalar(db, sql`select coalesce(sum(cardinality(hashtags)), 0)::int as n from posts.posts`);
-    expect(await rowCounts(db)).toEqual({ ...COUNTS, hashtags });
-    expect(summary.rows).toEqual({ ...COUNTS, hashtags });
+    const members = await scalar(db, sql`select count(*)::int as n from messages.members`);
+    expect(members).toBeGreaterThanOrEqual(2 * COUNTS.conversations);
+    expect(await rowCounts(db)).toEqual({ ...COUNTS, hashtags, members });
+    expect(summary.rows).toEqual({ ...COUNTS, hashtags, members });
   });
 
   it('keeps likes_count equal to the like rows of every post', async () => {
@@ -182,6 +191,61 @@ describe('seedDatabase', () => {
     expect(rows[0]?.following).toBeGreaterThan(0);
   });
 
+  it('numbers each conversation’s messages 1..n in time order, with last_seq = n and updated_at = the newest', async () => {
+    const { rows } = await sql<Record<string, number>>`
+      select count(*) filter (where c.last_seq <> coalesce(s.n, 0) or coalesce(s.max_seq, 0) <> coalesce(s.n, 0)
+                                 or coalesce(s.min_seq, 1) <> 1)::int as bad_numbering,
+             count(*) filter (where c.updated_at <> coalesce(s.newest, c.created_at))::int as bad_updated_at,
+             count(*) filter (where s.first_at < c.created_at)::int as before_start
+        from messages.conversations c
+        left join (select conversation_id, count(*) as n, min(seq) as min_seq, max(seq) as max_seq,
+                          max(created_at) as newest, min(created_at) as first_at
+                     from messages.messages group by conversation_id) s on s.conversation_id = c.id`.execute(db);
+    expect(rows[0]).toEqual({ bad_numbering: 0, bad_updated_at: 0, before_start: 0 });
+    const outOfOrder = await scalar(
+      db,
+      sql`select count(*)::int as n from (
+            select created_at < lag(created_at) over (partition by conversation_id order by seq) as earlier
+              from messages.messages) x where x.earlier`,
+    );
+    expect(outOfOrder).toBe(0);
+  });
+
+  it('makes mostly 1:1 conversations with the direct key startConversation writes, and some titled groups', async () => {
+    const { rows } = await sql<Record<string, number>>`
+      select count(*) filter (where not c.is_group)::int as direct,
+             count(*) filter (where c.is_group and c.title is not null and c.direct_key is null)::int as titled_groups,
+             count(*) filter (where not c.is_group and (m.n <> 2 or c.direct_key <> m.pair))::int as bad_direct,
+             count(*) filter (where c.is_group and m.n < 3)::int as small_groups,
+             count(*) filter (where not m.has_creator)::int as creator_not_member
+        from messages.conversations c
+        join (select conversation_id, count(*) as n, string_agg(user_id::text, ':' order by user_id::text collate "C") as pair,
+                     bool_or(user_id = (select created_by from messages.conversations x where x.id = conversation_id)) as has_creator
+                from messages.members group by conversation_id) m on m.conversation_id = c.id`.execute(db);
+    expect(rows[0]).toMatchObject({ bad_direct: 0, small_groups: 0, creator_not_member: 0 });
+    expect(rows[0]?.direct).toBeGreaterThan(COUNTS.conversations / 2);
+    expect(rows[0]?.titled_groups).toBeGreaterThan(0);
+    const senderNotMember = await scalar(
+      db,
+      sql`select count(*)::int as n from messages.messages x
+           where not exists (select 1 from messages.members m where m.conversation_id = x.conversation_id and m.user_id = x.sender_id)`,
+    );
+    expect(senderNotMember).toBe(0);
+  });
+
+  it('keeps read markers within last_seq, and at or after each member’s own last message', async () => {
+    const { rows } = await sql<Record<string, number>>`
+      select count(*) filter (where m.last_read_seq > c.last_seq or m.last_read_seq < 0)::int as beyond,
+             count(*) filter (where m.last_read_seq < coalesce(own.seq, 0))::int as behind_own,
+             count(*) filter (where m.last_read_seq < c.last_seq)::int as with_unread
+        from messages.members m
+        join messages.conversations c on c.id = m.conversation_id
+        left join (select conversation_id, sender_id, max(seq) as seq from messages.messages group by 1, 2) own
+               on own.conversation_id = m.conversation_id and own.sender_id = m.user_id`.execute(db);
+    expect(rows[0]).toMatchObject({ beyond: 0, behind_own: 0 });
+    expect(rows[0]?.with_unread).toBeGreaterThan(0);
+  });
+
   it('seeds again into the same database: no collisions, counts add up, invariants hold', async () => {
     const before = await rowCounts(db);
     const again = await seedDatabase(db, COUNTS, { seed: 7 });
@@ -192,6 +256,9 @@ describe('seedDatabase', () => {
       posts: (before?.posts ?? 0) + COUNTS.posts,
       hashtags: (before?.hashtags ?? 0) + again.rows.hashtags,
       likes: (before?.likes ?? 0) + COUNTS.likes,
+      conversations: (before?.conversations ?? 0) + COUNTS.conversations,
+      members: (before?.members ?? 0) + again.rows.members,
+      messages: (before?.messages ?? 0) + COUNTS.messages,
     });
     expect(again.demoLogin?.email).not.toBe(summary.demoLogin?.email);
     const mismatched = await scalar(

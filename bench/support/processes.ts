@@ -18,11 +18,21 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `npm run <script>`-equivalent entry `file` with tsx, as its own process, like a deployment. */
-export function startProcess(name: string, file: string, env: Record<string, string>): ServiceProcess {
+/**
+ * Starts `npm run <script>`-equivalent entry `file` (TypeScript, through tsx, unless
+ * `options.tsx` is false) with `args`, as its own process, like a deployment.
+ */
+export function startProcess(
+  name: string,
+  file: string,
+  env: Record<string, string>,
+  args: readonly string[] = [],
+  options: { tsx?: boolean } = {},
+): ServiceProcess {
   // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of each service when it stops.
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', file], {
+  const loader = options.tsx === false ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...profile, ...loader, file, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -31,7 +41,8 @@ export function startProcess(name: string, file: string, env: Record<string, str
     child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // Exited already (by itself, or killed by a signal: then exitCode stays null and signalCode is set).
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

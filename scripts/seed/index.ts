@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { hashPassword } from '../../lib/passwords.js';
+import { checkConversationCounts, composeMessageBody, generateConversations, generateMessages } from './conversations.js';
+import type { Language } from './cultures.js';
 import {
   composeSeedPost,
   generateFollows,
@@ -12,7 +15,17 @@ import {
   type SeedFollows,
   type SeedUsers,
 } from './generate.js';
-import { inBatches, insertFollows, insertLikes, insertPostHashtags, insertPosts, insertUsers } from './insert.js';
+import {
+  inBatches,
+  insertConversations,
+  insertFollows,
+  insertLikes,
+  insertMembers,
+  insertMessageRows,
+  insertPostHashtags,
+  insertPosts,
+  insertUsers,
+} from './insert.js';
 import { findTakenUsernames, hasUsers, lockSeeding } from './lookups.js';
 import { pairCapacity } from './pairs.js';
 import { createRandom, type Random } from './random.js';
@@ -27,14 +40,27 @@ import { createRandom, type Random } from './random.js';
 /** The password of every seeded account. Seeded data is for development and benchmarks only. */
 export const DEMO_PASSWORD = 'chitlaq-demo-password';
 
-export type SeedPhase = 'users' | 'follows' | 'posts' | 'hashtags' | 'likes';
-export const SEED_PHASES: readonly SeedPhase[] = ['users', 'follows', 'posts', 'hashtags', 'likes'];
+export type SeedPhase = 'users' | 'follows' | 'posts' | 'hashtags' | 'likes' | 'conversations' | 'members' | 'messages';
+export const SEED_PHASES: readonly SeedPhase[] = [
+  'users',
+  'follows',
+  'posts',
+  'hashtags',
+  'likes',
+  'conversations',
+  'members',
+  'messages',
+];
 
 export interface SeedCounts {
   users: number;
   posts: number;
   follows: number;
   likes: number;
+  /** Conversations (mostly 1:1, some groups) in the messages schema, which must be migrated; default 0. */
+  conversations?: number;
+  /** Messages spread over the conversations; default 0. */
+  messages?: number;
 }
 
 /** A phase's progress: reported with done = 0 when it starts and done = total when it ends. */
@@ -59,7 +85,7 @@ export interface DemoLogin {
 }
 
 export interface SeedSummary {
-  /** Rows inserted per table (hashtags = posts.post_hashtags rows). */
+  /** Rows inserted per table (hashtags = posts.post_hashtags rows, members = messages.members rows). */
   rows: Record<SeedPhase, number>;
   /** Wall time per phase, generation included. */
   phaseMs: Record<SeedPhase, number>;
@@ -69,7 +95,16 @@ export interface SeedSummary {
 }
 
 /** Rows per statement: large enough to amortise round trips, small enough to keep each statement a few MB. */
-const BATCH = { users: 2_000, follows: 10_000, posts: 2_000, hashtags: 10_000, likes: 10_000 } as const;
+const BATCH = {
+  users: 2_000,
+  follows: 10_000,
+  posts: 2_000,
+  hashtags: 10_000,
+  likes: 10_000,
+  conversations: 5_000,
+  members: 10_000,
+  messages: 5_000,
+} as const;
 
 /** The like count used when none is asked for: two per post, within what the users can give. */
 export function defaultLikes(counts: Pick<SeedCounts, 'users' | 'posts'>): number {
@@ -89,6 +124,7 @@ export function checkCounts(counts: SeedCounts): string[] {
   const likes = likeCapacity(counts.users, counts.posts);
   if (counts.likes > likes)
     problems.push(`${counts.users} users and ${counts.posts} posts allow at most ${likes} distinct likes`);
+  problems.push(...checkConversationCounts(counts.users, counts.conversations ?? 0, counts.messages ?? 0));
   return problems;
 }
 
@@ -135,7 +171,7 @@ async function seedInto(
   const startedAt = performance.now();
   const now = (options.now ?? new Date()).getTime();
   const random = createRandom(options.seed);
-  const phaseMs = { users: 0, follows: 0, posts: 0, hashtags: 0, likes: 0 };
+  const phaseMs = { users: 0, follows: 0, posts: 0, hashtags: 0, likes: 0, conversations: 0, members: 0, messages: 0 };
   const report = (phase: SeedPhase, total: number) => (done: number) => options.onProgress?.({ phase, done, total });
   const timed = async <T>(phase: SeedPhase, run: () => T | Promise<T>): Promise<T> => {
     const start = performance.now();
@@ -231,12 +267,105 @@ async function seedInto(
     );
   });
 
+  const chats = await seedConversations(trx, random, users, follows, counts, now, report, timed);
+
   return {
-    rows: { users: users.count, follows: follows.count, posts: posts.count, hashtags: hashtags.tag.length, likes: likes.count },
+    rows: {
+      users: users.count,
+      follows: follows.count,
+      posts: posts.count,
+      hashtags: hashtags.tag.length,
+      likes: likes.count,
+      ...chats,
+    },
     phaseMs,
     elapsedMs: performance.now() - startedAt,
     demoLogin: demoLogin(users, follows),
   };
+}
+
+/**
+ * Conversations, their members and their messages (the messages schema), after the users they
+ * involve. Skipped entirely when no conversation is asked for, so seeds without messages do
+ * not need the messages schema.
+ */
+async function seedConversations(
+  trx: Transaction<object>,
+  random: Random,
+  users: SeedUsers,
+  follows: SeedFollows,
+  counts: SeedCounts,
+  now: number,
+  report: (phase: SeedPhase, total: number) => (done: number) => void,
+  timed: <T>(phase: SeedPhase, run: () => T | Promise<T>) => Promise<T>,
+): Promise<{ conversations: number; members: number; messages: number }> {
+  const wanted = counts.conversations ?? 0;
+  if (wanted === 0) return { conversations: 0, members: 0, messages: 0 };
+  const { conversations, messages } = await timed('conversations', () => {
+    const planned = generateConversations(random.fork('conversations'), users, follows, wanted, now);
+    return generateMessages(random.fork('messages'), planned, counts.messages ?? 0, now);
+  });
+  await timed('conversations', () => {
+    report('conversations', conversations.count)(0);
+    return inBatches(
+      conversations.count,
+      BATCH.conversations,
+      (start, end) => ({
+        id: conversations.id.slice(start, end),
+        title: conversations.title.slice(start, end),
+        isGroup: conversations.isGroup.slice(start, end),
+        directKey: conversations.directKey.slice(start, end),
+        createdBy: pick(users.id, conversations.createdBy, start, end),
+        lastSeq: Array.from(conversations.lastSeq.subarray(start, end)),
+        createdAt: Array.from(conversations.createdAt.subarray(start, end)),
+        updatedAt: Array.from(conversations.updatedAt.subarray(start, end)),
+      }),
+      (batch) => insertConversations(trx, batch),
+      report('conversations', conversations.count),
+    );
+  });
+  // One entry per member row: which conversation it belongs to.
+  const memberCount = conversations.memberUser.length;
+  const memberConversation = new Uint32Array(memberCount);
+  for (let c = 0; c < conversations.count; c += 1)
+    memberConversation.fill(c, conversations.memberStart[c] as number, conversations.memberStart[c + 1] as number);
+  await timed('members', () => {
+    report('members', memberCount)(0);
+    return inBatches(
+      memberCount,
+      BATCH.members,
+      (start, end) => ({
+        conversationId: pick(conversations.id, memberConversation, start, end),
+        userId: pick(users.id, conversations.memberUser, start, end),
+        lastReadSeq: Array.from(conversations.lastReadSeq.subarray(start, end)),
+        joinedAt: Array.from(memberConversation.subarray(start, end), (c) => conversations.createdAt[c] as number),
+      }),
+      (batch) => insertMembers(trx, batch),
+      report('members', memberCount),
+    );
+  });
+  await timed('messages', () => {
+    report('messages', messages.count)(0);
+    const texts = random.fork('chats');
+    return inBatches(
+      messages.count,
+      BATCH.messages,
+      (start, end) => {
+        const sender = messages.sender.subarray(start, end);
+        return {
+          conversationId: pick(conversations.id, messages.conversation, start, end),
+          seq: Array.from(messages.seq.subarray(start, end)),
+          senderId: pick(users.id, messages.sender, start, end),
+          body: Array.from(sender, (user) => composeMessageBody(texts, users.language[user] as Language)),
+          clientMessageId: Array.from(sender, () => randomUUID()),
+          createdAt: Array.from(messages.createdAt.subarray(start, end)),
+        };
+      },
+      (batch) => insertMessageRows(trx, batch),
+      report('messages', messages.count),
+    );
+  });
+  return { conversations: conversations.count, members: memberCount, messages: messages.count };
 }
 
 /**

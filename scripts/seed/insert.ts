@@ -139,3 +139,57 @@ export async function inBatches<T>(
     onProgress(pendingEnd);
   }
 }
+
+export interface ConversationBatch {
+  id: string[];
+  title: (string | null)[];
+  isGroup: boolean[];
+  directKey: (string | null)[];
+  createdBy: string[];
+  lastSeq: number[];
+  createdAt: number[];
+  updatedAt: number[];
+}
+
+export async function insertConversations(db: Db, batch: ConversationBatch): Promise<void> {
+  await sql`
+    insert into messages.conversations (id, title, is_group, direct_key, created_by, last_seq, created_at, updated_at)
+    select t.id, t.title, t.is_group, t.direct_key, t.created_by, t.last_seq, to_timestamp(t.created_ms / 1000), to_timestamp(t.updated_ms / 1000)
+      from unnest(${batch.id}::uuid[], ${batch.title}::text[], ${batch.isGroup}::bool[], ${batch.directKey}::text[],
+                  ${batch.createdBy}::uuid[], ${batch.lastSeq}::int4[], ${batch.createdAt}::float8[], ${batch.updatedAt}::float8[])
+           as t (id, title, is_group, direct_key, created_by, last_seq, created_ms, updated_ms)`.execute(db);
+}
+
+export interface MemberBatch {
+  conversationId: string[];
+  userId: string[];
+  lastReadSeq: number[];
+  joinedAt: number[];
+}
+
+export async function insertMembers(db: Db, batch: MemberBatch): Promise<void> {
+  await sql`
+    insert into messages.members (conversation_id, user_id, last_read_seq, joined_at)
+    select t.conversation_id, t.user_id, t.last_read_seq, to_timestamp(t.ms / 1000)
+      from unnest(${batch.conversationId}::uuid[], ${batch.userId}::uuid[], ${batch.lastReadSeq}::int4[], ${batch.joinedAt}::float8[])
+           as t (conversation_id, user_id, last_read_seq, ms)`.execute(db);
+}
+
+export interface MessageBatch {
+  conversationId: string[];
+  seq: number[];
+  senderId: string[];
+  body: string[];
+  clientMessageId: string[];
+  createdAt: number[];
+}
+
+/** Message rows with their final seq numbers (the seed numbers them; it does not go through the send path). */
+export async function insertMessageRows(db: Db, batch: MessageBatch): Promise<void> {
+  await sql`
+    insert into messages.messages (conversation_id, seq, sender_id, body, client_message_id, created_at)
+    select t.conversation_id, t.seq, t.sender_id, t.body, t.client_message_id, to_timestamp(t.ms / 1000)
+      from unnest(${batch.conversationId}::uuid[], ${batch.seq}::int4[], ${batch.senderId}::uuid[], ${batch.body}::text[],
+                  ${batch.clientMessageId}::text[], ${batch.createdAt}::float8[])
+           as t (conversation_id, seq, sender_id, body, client_message_id, ms)`.execute(db);
+}

@@ -18,7 +18,7 @@ export function createProgressBars(): { onProgress: (progress: SeedProgress) => 
         const bar = new cliProgress.SingleBar(
           {
             stream: process.stderr,
-            format: `${phase.padEnd(8)} {bar} {percentage}% | {value}/{total} rows | {duration_formatted}`,
+            format: `${phase.padEnd(13)} {bar} {percentage}% | {value}/{total} rows | {duration_formatted}`,
             hideCursor: true,
           },
           cliProgress.Presets.shades_classic,

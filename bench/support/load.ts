@@ -1,0 +1,107 @@
+import { Pool } from 'undici';
+import { percentile } from './stats.js';
+
+/** One request of a load run: a POST of a GraphQL operation. */
+export interface LoadRequest {
+  readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** What one load run measured. Latencies are in milliseconds, one per completed request. */
+export interface LoadResult {
+  readonly requests: number;
+  readonly seconds: number;
+  readonly requestsPerSecond: number;
+  readonly latencies: number[];
+  /** Responses that were not HTTP 200, or carried GraphQL `errors`, or failed on the socket. */
+  readonly errors: number;
+  readonly errorRate: number;
+  /** Responses with an `X-Cache` header, by its value. */
+  readonly cache: { readonly hits: number; readonly misses: number };
+  /** A few distinct error descriptions, to print when something is wrong. */
+  readonly errorSamples: string[];
+}
+
+export interface LoadOptions {
+  /** http://host:port/graphql */
+  readonly url: string;
+  /** Concurrent connections, each sending its next request when the previous answer is in (closed loop, like k6 VUs without think time). */
+  readonly connections: number;
+  readonly seconds: number;
+  /** Builds request n (called once per request, so every request can differ: viewer, variables). */
+  readonly next: (n: number) => LoadRequest;
+}
+
+/**
+ * Runs a closed-loop HTTP load with undici (keep-alive, one pool of `connections` sockets) and
+ * records each request's latency, its status and GraphQL errors, and its X-Cache header.
+ * The body is read completely, as a client would.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const url = new URL(options.url);
+  const pool = new Pool(url.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const latencies: number[] = [];
+  const errorSamples = new Set<string>();
+  let errors = 0;
+  let hits = 0;
+  let misses = 0;
+  let n = 0;
+  const started = performance.now();
+  const deadline = started + options.seconds * 1000;
+  const noteError = (description: string) => {
+    errors += 1;
+    if (errorSamples.size < 5) errorSamples.add(description.slice(0, 300));
+  };
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const request = options.next(n++);
+      const sentAt = performance.now();
+      try {
+        const response = await pool.request({
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json', ...request.headers },
+          body: request.body,
+        });
+        const text = await response.body.text();
+        latencies.push(performance.now() - sentAt);
+        const cache = response.headers['x-cache'];
+        if (cache === 'HIT') hits += 1;
+        else if (cache === 'MISS') misses += 1;
+        if (response.statusCode !== 200) noteError(`HTTP ${response.statusCode}: ${text}`);
+        else if (text.includes('"errors"')) noteError(text);
+      } catch (error) {
+        latencies.push(performance.now() - sentAt);
+        noteError(error instanceof Error ? error.message : String(error));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.connections }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  return {
+    requests: latencies.length,
+    seconds,
+    requestsPerSecond: latencies.length / seconds,
+    latencies,
+    errors,
+    errorRate: latencies.length === 0 ? 0 : errors / latencies.length,
+    cache: { hits, misses },
+    errorSamples: [...errorSamples],
+  };
+}
+
+/** p50 / p95 / p99 of a run, in ms. */
+export function latencySummary(latencies: readonly number[]): { p50: number; p95: number; p99: number } {
+  return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) };
+}
+
+/** Percentiles 1..99.9 of `latencies`, for the report's latency charts (a short list, not the raw samples). */
+export function latencyCurve(latencies: readonly number[]): [number, number][] {
+  const points = [1, 5, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 97, 98, 99, 99.5, 99.9];
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return points.map((p) => {
+    const rank = Math.ceil((p / 100) * sorted.length);
+    return [p, sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? Number.NaN];
+  });
+}

@@ -1,0 +1,95 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, type ServiceProcess, startProcess } from './processes.js';
+
+/**
+ * The peers our gateway is compared with, each started as its own process on the same
+ * supergraph (its routing URLs pointed at the benchmark's subgraph processes):
+ *
+ * - apollo-server: Apollo Server 5 standalone + @apollo/gateway (bench/peers/apollo-server.ts);
+ * - hive-gateway: the @graphql-hive/gateway CLI, `hive-gateway supergraph <file> --fork 1`.
+ *
+ * Neither has a response cache (neither enables one by default); both run NODE_ENV=production.
+ */
+
+export interface Peer {
+  readonly name: string;
+  readonly url: string;
+  readonly settings: string;
+  readonly process: ServiceProcess;
+}
+
+/** supergraph.graphql with each `@join__graph(name, url)` pointed at `urls[name]`, written to a temporary file. */
+export function writeSupergraph(urls: Readonly<Record<string, string>>): string {
+  const sdl = readFileSync(new URL('../../supergraph.graphql', import.meta.url), 'utf8').replace(
+    /@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g,
+    (whole, name: string) => (urls[name] === undefined ? whole : `@join__graph(name: "${name}", url: "${urls[name]}")`),
+  );
+  const file = join(mkdtempSync(join(tmpdir(), 'chitlaq-bench-')), 'supergraph.graphql');
+  writeFileSync(file, sdl);
+  return file;
+}
+
+/** Resolves when `url` answers `{ __typename }` with HTTP 200 (every gateway does once its schema is loaded). */
+export async function waitForGraphql(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not answering after ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+const PEER_ENV = { NODE_ENV: 'production', APOLLO_TELEMETRY_DISABLED: 'true', LOG_LEVEL: 'warn' };
+
+export async function startApolloServerPeer(supergraphFile: string): Promise<Peer> {
+  const port = await freePort();
+  const process = startProcess('apollo-server', 'bench/peers/apollo-server.ts', {
+    ...PEER_ENV,
+    PEER_PORT: String(port),
+    PEER_SUPERGRAPH: supergraphFile,
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  await waitForGraphql(url);
+  return {
+    name: 'apollo-server',
+    url,
+    settings:
+      'Apollo Server 5.5.1 startStandaloneServer + @apollo/gateway 2.14 (supergraphSdl), defaults: no response cache, no usage reporting, NODE_ENV=production',
+    process,
+  };
+}
+
+export async function startHiveGatewayPeer(supergraphFile: string): Promise<Peer> {
+  const port = await freePort();
+  const require = createRequire(import.meta.url);
+  const bin = join(dirname(require.resolve('@graphql-hive/gateway/package.json')), 'dist', 'bin.js');
+  const process = startProcess(
+    'hive-gateway',
+    bin,
+    { ...PEER_ENV },
+    ['supergraph', supergraphFile, '--port', String(port), '--host', '127.0.0.1', '--fork', '1'],
+    { tsx: false },
+  );
+  const url = `http://127.0.0.1:${port}/graphql`;
+  await waitForGraphql(url);
+  return {
+    name: 'hive-gateway',
+    url,
+    settings:
+      'Hive Gateway 2.15.1 CLI `supergraph <file> --fork 1` (one process), defaults: no response cache, no JIT, masked errors, NODE_ENV=production',
+    process,
+  };
+}
