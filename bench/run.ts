@@ -30,6 +30,7 @@ import { type BenchGroup, createGroups } from './support/groups.js';
 import { type LoadRequest, type LoadResult, latencyCurve, latencySummary, runLoad } from './support/load.js';
 import { type OperationName, operation, operationSources } from './support/operations.js';
 import { type Peer, startApolloServerPeer, startHiveGatewayPeer, writeSupergraph } from './support/peers.js';
+import { cpuSecondsOfTree } from './support/process-cpu.js';
 import { type BenchReport, type Figure, figure, type LatencySeries, printSummary, writeReport } from './support/report.js';
 import { BENCH_JWT_SECRET, type RunningPlatform, startPlatformProcesses } from './support/services.js';
 import { type HistogramSnapshot, quantileBetween, snapshotSqlHistogram } from './support/sql-metrics.js';
@@ -179,6 +180,8 @@ function requestMakers(workload: Workload, random: Random) {
         ? { body: body('UserProfile', { username: users.draw() }) }
         : { body: body('Post', { id: posts.draw() }) },
     search: (): LoadRequest => ({ body: body('SearchPosts', { query: terms.draw(), first: 20 }), headers: signedIn(viewer()) }),
+    /** One anonymous public query, the same every time: the most liked post with its author. */
+    repeatedPublicRead: (): LoadRequest => ({ body: body('Post', { id: workload.postIds[0] }) }),
     /** The comparison's cross-subgraph query, with the same document text for every gateway. */
     entity: (): LoadRequest => ({ body: body('PostsByHashtag', { tag: tags.draw(), first: 20 }) }),
     sendMessage: (): LoadRequest => {
@@ -222,10 +225,18 @@ interface ScenarioRecord {
   sqlP95: number | null;
   errorSamples: string[];
   curve: [number, number][];
+  /** CPU milliseconds the target gateway process (tree) used per request during the run. */
+  gatewayCpuMsPerRequest: number | null;
   [key: string]: unknown;
 }
 
-function record(name: string, target: string, result: LoadResult, sqlP95: number | null): ScenarioRecord {
+function record(
+  name: string,
+  target: string,
+  result: LoadResult,
+  sqlP95: number | null,
+  gatewayCpuSeconds: number | null,
+): ScenarioRecord {
   const cached = result.cache.hits + result.cache.misses;
   return {
     name,
@@ -240,8 +251,13 @@ function record(name: string, target: string, result: LoadResult, sqlP95: number
     sqlP95,
     errorSamples: result.errorSamples,
     curve: latencyCurve(result.latencies),
+    gatewayCpuMsPerRequest:
+      gatewayCpuSeconds === null || result.requests === 0 ? null : (gatewayCpuSeconds * 1000) / result.requests,
   };
 }
+
+/** The process id serving each gateway URL, so its CPU time can be read around a run. */
+const gatewayPids = new Map<string, number>();
 
 /** Runs `make` against `url` for the profile's duration, after a warm-up; with the SQL p95 of just that run. */
 async function measure(
@@ -253,13 +269,17 @@ async function measure(
 ): Promise<ScenarioRecord> {
   await runLoad({ url, connections: PROFILE.connections, seconds: PROFILE.warmupSeconds, next: make });
   const before = await snapshotSqlHistogram(sqlOrigins);
+  const pid = gatewayPids.get(url);
+  const cpuBefore = pid === undefined ? null : cpuSecondsOfTree(pid);
   const result = await runLoad({ url, connections: PROFILE.connections, seconds: PROFILE.seconds, next: make });
+  const cpuAfter = pid === undefined ? null : cpuSecondsOfTree(pid);
   const after = await snapshotSqlHistogram(sqlOrigins);
-  const scenario = record(name, target, result, quantileBetween(before, after, 0.95));
+  const cpu = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
+  const scenario = record(name, target, result, quantileBetween(before, after, 0.95), cpu);
   log(
     `${name} @ ${target}: ${scenario.rps.toFixed(0)} req/s, p95 ${scenario.p95.toFixed(1)} ms, errors ${(scenario.errorRate * 100).toFixed(2)} %${
       scenario.hitRate === null ? '' : `, hit rate ${(scenario.hitRate * 100).toFixed(1)} %`
-    }`,
+    }${scenario.gatewayCpuMsPerRequest === null ? '' : `, gateway CPU ${scenario.gatewayCpuMsPerRequest.toFixed(3)} ms/request`}`,
   );
   for (const sample of scenario.errorSamples.slice(0, 2)) log(`  error sample: ${sample}`);
   return scenario;
@@ -274,7 +294,10 @@ async function alternate(
   targets: readonly { label: string; url: string }[],
   make: () => LoadRequest,
   sqlOrigins: readonly string[],
-): Promise<{ rounds: Record<string, ScenarioRecord[]>; median: Record<string, { rps: number; p95: number }> }> {
+): Promise<{
+  rounds: Record<string, ScenarioRecord[]>;
+  median: Record<string, { rps: number; p95: number; cpuMsPerRequest: number | null }>;
+}> {
   const rounds: Record<string, ScenarioRecord[]> = Object.fromEntries(targets.map((t) => [t.label, []]));
   for (let round = 0; round < PROFILE.rounds; round += 1) {
     for (let i = 0; i < targets.length; i += 1) {
@@ -285,7 +308,13 @@ async function alternate(
   const medians = Object.fromEntries(
     Object.entries(rounds).map(([label, runs]) => [
       label,
-      { rps: median(runs.map((r) => r.rps)), p95: median(runs.map((r) => r.p95)) },
+      {
+        rps: median(runs.map((r) => r.rps)),
+        p95: median(runs.map((r) => r.p95)),
+        cpuMsPerRequest: runs.every((r) => r.gatewayCpuMsPerRequest !== null)
+          ? median(runs.map((r) => r.gatewayCpuMsPerRequest as number))
+          : null,
+      },
     ]),
   );
   return { rounds, median: medians };
@@ -373,6 +402,7 @@ async function main(): Promise<void> {
   const figures: Figure[] = [];
   const notes: string[] = [
     `Servers (4 gateway/subgraph processes${args['no-peers'] === true ? '' : ' and 2 peer gateways'}), PostgreSQL, Redis and the load generator share this ${machine.cores}-core machine: every figure is a floor for servers with machines of their own.`,
+    'Throughput on a shared machine counts the subgraphs, PostgreSQL and the load generator too, which cost every gateway the same; "requests per gateway CPU-second" (from /proc, the gateway process and its children) is what one gateway core would serve on a machine of its own.',
     `HTTP scenarios: closed loop, ${PROFILE.connections} concurrent connections (${MODE === 'full' ? 'the seed’s 500 virtual users of feed_loading' : 'quick mode, a tenth of the seed’s 500'}), no think time, ${PROFILE.seconds} s after a ${PROFILE.warmupSeconds} s warm-up; comparisons in ${PROFILE.rounds} alternating rounds, medians.`,
   ];
   let comparison: Record<string, unknown> = {};
@@ -388,6 +418,9 @@ async function main(): Promise<void> {
     const sqlOrigins = Object.values(platform.subgraphUrls).map((url) => new URL(url).origin);
     const sqlStart: HistogramSnapshot = await snapshotSqlHistogram(sqlOrigins);
     const cachedUrl = platform.gatewayUrl;
+    const [cachedGateway, uncachedGateway] = platform.processes.filter((p) => p.name.startsWith('gateway'));
+    if (cachedGateway?.child.pid !== undefined) gatewayPids.set(cachedUrl, cachedGateway.child.pid);
+    if (uncachedGateway?.child.pid !== undefined) gatewayPids.set(uncachedUrl, uncachedGateway.child.pid);
 
     // 2. The platform's scenarios.
     scenarios.push(await measure('feed', 'gateway', cachedUrl, make.feed, sqlOrigins));
@@ -401,6 +434,16 @@ async function main(): Promise<void> {
       sqlOrigins,
     );
     for (const runs of Object.values(publicReads.rounds)) scenarios.push(...runs);
+    const repeated = await alternate(
+      'repeated public query',
+      [
+        { label: 'gateway (cache on)', url: cachedUrl },
+        { label: 'gateway (cache off)', url: uncachedUrl },
+      ],
+      make.repeatedPublicRead,
+      sqlOrigins,
+    );
+    for (const runs of Object.values(repeated.rounds)) scenarios.push(...runs);
     scenarios.push(await measure('search', 'gateway', cachedUrl, make.search, sqlOrigins));
     scenarios.push(await measure('sendMessage', 'gateway', cachedUrl, make.sendMessage, sqlOrigins));
     const mix = await measure('feed scenario mix', 'gateway', cachedUrl, make.mix, sqlOrigins);
@@ -413,7 +456,10 @@ async function main(): Promise<void> {
       log('starting the peers: Apollo Server + @apollo/gateway, Hive Gateway ...');
       peers.push(await startApolloServerPeer(supergraph));
       peers.push(await startHiveGatewayPeer(supergraph));
-      for (const peer of peers) targets.push({ label: peer.name, url: peer.url });
+      for (const peer of peers) {
+        targets.push({ label: peer.name, url: peer.url });
+        if (peer.process.child.pid !== undefined) gatewayPids.set(peer.url, peer.process.child.pid);
+      }
     }
     const entity = await alternate('cross-subgraph entity query', targets, make.entity, sqlOrigins);
     for (const runs of Object.values(entity.rounds)) scenarios.push(...runs);
@@ -476,12 +522,16 @@ async function main(): Promise<void> {
     const hits = cachedRuns.map((r) => r.hitRate).filter((rate): rate is number => rate !== null);
     figures.push(
       figure('public reads: hit rate, cache on', hits.length === 0 ? null : median(hits), 'ratio'),
-      figure(
-        'public reads: cached ÷ uncached throughput',
-        medianOf(cachedRuns, 'rps') / medianOf(uncachedRuns, 'rps'),
-        '×',
-        TARGET.cacheSpeedup,
-      ),
+      figure('public reads: cached ÷ uncached throughput', medianOf(cachedRuns, 'rps') / medianOf(uncachedRuns, 'rps'), '×'),
+    );
+    const repeatedOn = repeated.median['gateway (cache on)'] as { rps: number; p95: number };
+    const repeatedOff = repeated.median['gateway (cache off)'] as { rps: number; p95: number };
+    figures.push(
+      figure('repeated public query, cache on: requests/s (median)', repeatedOn.rps, '1/s'),
+      figure('repeated public query, cache on: p95 (median)', repeatedOn.p95, 'ms', TARGET.httpP95),
+      figure('repeated public query, cache off: requests/s (median)', repeatedOff.rps, '1/s'),
+      figure('repeated public query, cache off: p95 (median)', repeatedOff.p95, 'ms', TARGET.httpP95),
+      figure('repeated public query: cached ÷ uncached throughput', repeatedOn.rps / repeatedOff.rps, '×', TARGET.cacheSpeedup),
     );
     figures.push(...http('search (signed in)', byName('search')));
     figures.push(...http('sendMessage', byName('sendMessage')));
@@ -490,18 +540,26 @@ async function main(): Promise<void> {
       figure('feed scenario mix: cache hit rate', mix.hitRate, 'ratio', TARGET.hitRate),
     );
 
-    const ours = entity.median['chitlaq gateway (cache off)'] as { rps: number; p95: number };
+    const ours = entity.median['chitlaq gateway (cache off)'] as { rps: number; p95: number; cpuMsPerRequest: number | null };
     figures.push(
       figure('cross-subgraph: chitlaq gateway requests/s (median)', ours.rps, '1/s'),
       figure('cross-subgraph: chitlaq gateway p95 (median)', ours.p95, 'ms', TARGET.httpP95),
+      figure('cross-subgraph: chitlaq gateway CPU per request (median)', ours.cpuMsPerRequest, 'ms'),
     );
     const peerTargets: Record<string, string> = { 'apollo-server': '>= 2', 'hive-gateway': '> 1' };
     for (const peer of peers) {
-      const theirs = entity.median[peer.name] as { rps: number; p95: number };
+      const theirs = entity.median[peer.name] as { rps: number; p95: number; cpuMsPerRequest: number | null };
       figures.push(
         figure(`cross-subgraph: ${peer.name} requests/s (median)`, theirs.rps, '1/s'),
         figure(`cross-subgraph: ${peer.name} p95 (median)`, theirs.p95, 'ms'),
+        figure(`cross-subgraph: ${peer.name} CPU per request (median)`, theirs.cpuMsPerRequest, 'ms'),
         figure(`cross-subgraph: our throughput ÷ ${peer.name}`, ours.rps / theirs.rps, '×', peerTargets[peer.name] ?? null),
+        figure(
+          `cross-subgraph: requests per gateway CPU-second, ours ÷ ${peer.name}`,
+          ours.cpuMsPerRequest === null || theirs.cpuMsPerRequest === null ? null : theirs.cpuMsPerRequest / ours.cpuMsPerRequest,
+          '×',
+          peerTargets[peer.name] ?? null,
+        ),
         figure(`cross-subgraph: our p95 − ${peer.name} p95`, ours.p95 - theirs.p95, 'ms', '<= 0'),
       );
     }

@@ -134,7 +134,9 @@ const EnvSchema = z.object({
   RESPONSE_CACHE_DEFAULT_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   RESPONSE_CACHE_TTL: ttlList.optional(),
   RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
-  RESPONSE_CACHE_REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(100),
+  // Above the event-loop lag of a saturated gateway: a reply that arrived but was not read in
+  // time would otherwise turn hits into misses exactly when misses cost most.
+  RESPONSE_CACHE_REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
   // Prefixes the Redis keys of cached data (responses, aggregates): deployments or test runs
   // that share one Redis but not one database must not read each other's.
   CACHE_NAMESPACE: z

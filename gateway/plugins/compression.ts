@@ -27,14 +27,17 @@ export function useCompression(): Plugin {
       if (response.body === null || response.headers.has('content-encoding')) return;
       const contentType = response.headers.get('content-type') ?? '';
       if (contentType.startsWith('text/event-stream') || contentType.startsWith('multipart/')) return;
+      const encoding = preferredEncoding(request.headers.get('accept-encoding'));
+      if (encoding === undefined) {
+        // The response as it is, not rebuilt around `response.body`: reading `body` turns a
+        // string body into a stream, and @whatwg-node/server then pipes it to the socket
+        // instead of writing it at once (a stream pipeline per response).
+        response.headers.append('vary', 'accept-encoding');
+        return;
+      }
       const headers = new fetchAPI.Headers(response.headers);
       // Caches must keep the compressed and the plain variant apart.
       headers.append('vary', 'accept-encoding');
-      const encoding = preferredEncoding(request.headers.get('accept-encoding'));
-      if (encoding === undefined) {
-        setResponse(new fetchAPI.Response(response.body, { status: response.status, statusText: response.statusText, headers }));
-        return;
-      }
       const body = Buffer.from(await response.arrayBuffer());
       if (body.length < COMPRESSION_THRESHOLD_BYTES) {
         setResponse(new fetchAPI.Response(body, { status: response.status, statusText: response.statusText, headers }));

@@ -1,4 +1,10 @@
-import { type Cache, defaultBuildResponseCacheKey, useResponseCache as useEnvelopResponseCache } from '@envelop/response-cache';
+import { createHash } from 'node:crypto';
+import {
+  type BuildResponseCacheKeyFunction,
+  type Cache,
+  useResponseCache as useEnvelopResponseCache,
+} from '@envelop/response-cache';
+import stableStringify from 'fast-json-stable-stringify';
 import type { ExecutionResult } from 'graphql';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -62,8 +68,8 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
     cache,
     enabled: (context) => policies.get(context)?.cacheable === true,
     session: (context) => (policies.get(context)?.perViewer === true ? `viewer:${context.viewer?.id ?? 'anonymous'}` : null),
-    async buildResponseCacheKey(params) {
-      const key = await defaultBuildResponseCacheKey(params);
+    buildResponseCacheKey(params) {
+      const key = responseCacheKey(params);
       typesByKey.set(key, policies.get(params.context as object)?.types ?? []);
       return key;
     },
@@ -112,4 +118,22 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
   };
 
   return [decidePolicy, invalidateTouched, cacheQueries, reportOutcome];
+}
+
+/**
+ * The key of a response: what @envelop/response-cache's default hashes (document, operation,
+ * variables with sorted keys, session), with node:crypto's synchronous sha256 instead of
+ * WebCrypto's, whose promise and buffer copies were a tenth of the gateway's CPU on cache hits.
+ */
+function responseCacheKey(params: Parameters<BuildResponseCacheKeyFunction>[0]): string {
+  return createHash('sha256')
+    .update(
+      [
+        params.documentString,
+        params.operationName ?? '',
+        stableStringify(params.variableValues ?? {}),
+        params.sessionId ?? '',
+      ].join('|'),
+    )
+    .digest('hex');
 }
