@@ -15,6 +15,7 @@ import type { Config } from '../../lib/config.js';
 import { RateLimitedError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { GatewayContext } from '../context.js';
+import { LeasedRateLimiter, type PointConsumer } from '../rate-limit-leases.js';
 
 /**
  * Rate limits at the gateway, one envelop plugin for every transport: HTTP requests (each
@@ -29,12 +30,14 @@ import type { GatewayContext } from '../context.js';
  * - every `register` field call: `REGISTER_ATTEMPTS_PER_HOUR` per client IP.
  *
  * Counters live in Redis when REDIS_URL is set (shared by every gateway instance), in memory
- * otherwise. A Redis failure lets the request through (logged): a limiter must never take the
+ * otherwise. Operation points are taken from Redis in leases of a twentieth of the limit
+ * (rate-limit-leases.ts), so most operations cost no Redis round trip. A Redis failure lets the request through (logged): a limiter must never take the
  * API down with it.
  */
 
 export interface RateLimiters {
-  readonly operations: RateLimiterAbstract;
+  /** In Redis, handed out in leases (rate-limit-leases.ts): most operations cost no round trip. */
+  readonly operations: PointConsumer;
   readonly logins: RateLimiterAbstract;
   readonly registrations: RateLimiterAbstract;
   close(): Promise<void>;
@@ -78,7 +81,7 @@ export function createRateLimiters(limits: Config['rateLimit'], redisUrl: string
       new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points, duration, rejectIfRedisNotReady: true }),
   ) as [RateLimiterRedis, RateLimiterRedis, RateLimiterRedis];
   return {
-    operations,
+    operations: new LeasedRateLimiter(operations, LeasedRateLimiter.leaseSizeFor(limits.perMinute)),
     logins,
     registrations,
     async close() {
@@ -165,7 +168,7 @@ function argumentValue(node: ValueNode, variables: Readonly<Record<string, unkno
 export function useRateLimit(limiters: RateLimiters, options: { trustProxy: boolean; logger: Logger }): Plugin<GatewayContext> {
   let lastFailureLog = 0;
   /** Seconds until `points` more are allowed for `key`, or undefined when they are now. */
-  const consume = async (limiter: RateLimiterAbstract, key: string, points: number): Promise<number | undefined> => {
+  const consume = async (limiter: PointConsumer, key: string, points: number): Promise<number | undefined> => {
     try {
       await limiter.consume(key, points);
       return undefined;
