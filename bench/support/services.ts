@@ -65,7 +65,9 @@ export async function startPlatformProcesses(options: {
     }
     const startGateway = async (name: string, extraEnv: Readonly<Record<string, string>> = {}) => {
       const port = await freePort();
-      processes.push(startProcess(name, 'gateway/main.ts', { ...env, ...extraEnv, GATEWAY_PORT: String(port) }));
+      // The V8 flag `npm run start:gateway` sets (gateway/README.md, "Measured").
+      const gatewayEnv = { ...env, NODE_OPTIONS: '--max-semi-space-size=64', ...extraEnv, GATEWAY_PORT: String(port) };
+      processes.push(startProcess(name, 'gateway/main.ts', gatewayEnv));
       await waitUntilReady(`http://127.0.0.1:${port}/readyz`);
       return `http://127.0.0.1:${port}/graphql`;
     };

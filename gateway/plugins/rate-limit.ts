@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../../lib/config.js';
 import { RateLimitedError } from '../../lib/errors.js';
+import { lagTolerantTimeout } from '../../lib/lag-tolerant-timeout.js';
 import type { Logger } from '../../lib/logger.js';
 import type { GatewayContext } from '../context.js';
 import { LeasedRateLimiter, type PointConsumer } from '../rate-limit-leases.js';
@@ -43,7 +44,7 @@ export interface RateLimiters {
   close(): Promise<void>;
 }
 
-/** Redis calls fail after this long rather than hold a request. */
+/** A limiter check gives up after this long rather than hold a request (lib/lag-tolerant-timeout.ts). */
 const REDIS_COMMAND_TIMEOUT_MS = 300;
 /** At most one "limiter unavailable" log line per this interval. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
@@ -62,9 +63,10 @@ export function createRateLimiters(limits: Config['rateLimit'], redisUrl: string
   }
   // A client of its own: no offline queue and a short timeout, so a slow or absent Redis
   // fails the check at once (and the request goes through) instead of queueing it.
+  // No commandTimeout: the plugin bounds each check with lagTolerantTimeout instead, which a
+  // busy event loop does not trip.
   const redis = new Redis(redisUrl, {
     enableOfflineQueue: false,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
   });
@@ -170,7 +172,7 @@ export function useRateLimit(limiters: RateLimiters, options: { trustProxy: bool
   /** Seconds until `points` more are allowed for `key`, or undefined when they are now. */
   const consume = async (limiter: PointConsumer, key: string, points: number): Promise<number | undefined> => {
     try {
-      await limiter.consume(key, points);
+      await lagTolerantTimeout(limiter.consume(key, points), REDIS_COMMAND_TIMEOUT_MS, 'Rate limiter');
       return undefined;
     } catch (error) {
       if (error instanceof RateLimiterRes) return Math.max(1, Math.ceil(error.msBeforeNext / 1000));

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { lagTolerantTimeout } from '../../lib/lag-tolerant-timeout.js';
 import type { Logger } from '../../lib/logger.js';
 import type { TouchedEntity } from '../../lib/touched-entities.js';
 import { type CacheLookup, entityKey, type ResponseCacheStore } from './cache-store.js';
@@ -53,6 +54,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
   /** How long an entity's index outlives its last write: the longest TTL in use. */
   readonly #indexTtlMs: number;
   readonly #guardMs: number;
+  readonly #timeoutMs: number;
 
   constructor(options: {
     url: string;
@@ -66,12 +68,14 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     this.#prefix = options.prefix;
     this.#indexTtlMs = Math.max(1, Math.ceil(options.maxTtlMs));
     this.#guardMs = options.guardMs;
+    // No commandTimeout here: ioredis's timer cannot tell a slow Redis from a busy event loop
+    // (lib/lag-tolerant-timeout.ts), so every call is wrapped instead.
     this.#redis = new Redis(options.url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs,
       connectTimeout: 2000,
     }) as CacheRedis;
+    this.#timeoutMs = options.commandTimeoutMs;
     this.#redis.defineCommand('storeResponse', { numberOfKeys: 1, lua: STORE });
     this.#redis.defineCommand('invalidateEntities', { numberOfKeys: 0, lua: INVALIDATE });
     let lastError = '';
@@ -85,31 +89,37 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
   }
 
   async lookup(key: string): Promise<CacheLookup> {
-    const [json, epoch] = await this.#redis.mget(this.#responseKey(key), `${this.#prefix}epoch`);
+    const [json, epoch] = await this.#timed(this.#redis.mget(this.#responseKey(key), `${this.#prefix}epoch`));
     return { json: json ?? null, epoch: Number(epoch ?? 0) };
   }
 
   async store(key: string, json: string, entities: readonly string[], ttlMs: number, epoch: number): Promise<boolean> {
     const ttl = Math.max(1, Math.round(ttlMs));
-    const stored = await this.#redis.storeResponse(
-      this.#responseKey(key),
-      this.#prefix,
-      json,
-      ttl,
-      epoch,
-      Math.max(ttl, this.#indexTtlMs),
-      ...entities,
+    const stored = await this.#timed(
+      this.#redis.storeResponse(
+        this.#responseKey(key),
+        this.#prefix,
+        json,
+        ttl,
+        epoch,
+        Math.max(ttl, this.#indexTtlMs),
+        ...entities,
+      ),
     );
     return stored === 1;
   }
 
   async invalidate(entities: readonly TouchedEntity[]): Promise<void> {
     if (entities.length === 0) return;
-    await this.#redis.invalidateEntities(this.#prefix, this.#guardMs, ...entities.map(entityKey));
+    await this.#timed(this.#redis.invalidateEntities(this.#prefix, this.#guardMs, ...entities.map(entityKey)));
   }
 
   async close(): Promise<void> {
     this.#redis.disconnect();
+  }
+
+  #timed<T>(command: Promise<T>): Promise<T> {
+    return lagTolerantTimeout(command, this.#timeoutMs, 'Response cache Redis');
   }
 
   #responseKey(key: string): string {
