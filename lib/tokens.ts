@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Config } from './config.js';
 import { UnauthenticatedError } from './errors.js';
 
@@ -21,6 +22,9 @@ export interface TokenService {
   viewerFromHeader(header: string | null | undefined): Promise<Viewer | null>;
 }
 
+/** Verified tokens remembered per process (a few hundred bytes each). */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 export function createTokenService(auth: Config['auth']): TokenService {
   const { key, issuer, audience, ttlSeconds } = auth;
   let signingKey: KeyObject | undefined;
@@ -33,8 +37,23 @@ export function createTokenService(auth: Config['auth']): TokenService {
     verifyingKey = createPublicKey(key.publicKey);
   }
   const algorithms = [key.algorithm];
+  // A request is verified by the gateway and again by every subgraph it reaches, and an app
+  // sends the same token for hours: a token string verified once is the same proof until it
+  // expires. Only successes are kept, and expiry is checked on every use.
+  const verified = new LRUCache<string, Viewer>({ max: VERIFIED_TOKENS_KEPT });
 
   async function verify(token: string): Promise<Viewer> {
+    const known = verified.get(token);
+    if (known !== undefined) {
+      if (Date.now() < known.expiresAt) return known;
+      verified.delete(token);
+    }
+    const viewer = await verifyAfresh(token);
+    verified.set(token, viewer);
+    return viewer;
+  }
+
+  async function verifyAfresh(token: string): Promise<Viewer> {
     try {
       const { payload } = await jwtVerify(token, verifyingKey, { issuer, audience, algorithms, requiredClaims: ['sub', 'exp'] });
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new UnauthenticatedError('Invalid token.');

@@ -47,6 +47,17 @@ describe('tokens at the gateway', () => {
     expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('keeps refusing a token once it expires, after accepting it before', async () => {
+    const tokens = createTokenService(platform.config.auth);
+    const token = await signWith(TEST_JWT_SECRET, { sub: ada.id, exp: Math.floor(Date.now() / 1000) + 2 });
+    // Verified once, then remembered: the second answer is the same viewer.
+    expect(await tokens.verify(token)).toMatchObject({ id: ada.id });
+    expect(await tokens.verify(token)).toMatchObject({ id: ada.id });
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await expect(tokens.verify(token)).rejects.toThrow('Token expired');
+    await expect(tokens.verify(token)).rejects.toThrow('Token expired');
+  });
+
   it('rejects a malformed Authorization header', async () => {
     const response = await graphql(url, '{ me { id } }', {}, { headers: { authorization: 'Basic abc' } });
     expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
