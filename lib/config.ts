@@ -43,7 +43,9 @@ export const DEFAULT_RESPONSE_CACHE_TTL: Readonly<Record<string, number>> = Obje
   Post: 60,
   'Query.feed': 0,
   'Query.onlineUsers': 0,
-  'User.online': 0,
+  // Presence is itself coarse (a crashed instance's users stay online for up to a minute):
+  // a few seconds more let profiles, which show it, be cached at all.
+  'User.online': 5,
 });
 
 /** `Post=60,User.online=0`: type names or `Type.field`, seconds. */

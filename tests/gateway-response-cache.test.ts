@@ -18,7 +18,8 @@ let platform: TestPlatform;
 let url: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
+  // Presence is cached for 5 s by default; 1 s here so its expiry can be tested.
+  platform = await startTestPlatform({ RESPONSE_CACHE_TTL: 'User.online=1' });
   url = platform.gatewayUrl;
 });
 afterAll(() => platform?.stop());
@@ -112,17 +113,13 @@ describe('viewer-dependent data', () => {
 });
 
 describe('never cached', () => {
-  it('does not cache the feed, presence, mutations or errors', async () => {
+  it('does not cache the feed, mutations or errors', async () => {
     const viewer = await registerUser(url);
     const feed = '{ feed(first: 5) { nodes { id } } }';
     await graphql(url, feed, {}, { token: viewer.token });
     const feedAgain = await graphql(url, feed, {}, { token: viewer.token });
     expect(feedAgain.errors).toBeUndefined();
     expect(xCache(feedAgain)).toBeNull();
-
-    const online = 'query ($id: ID!) { user(id: $id) { username online } }';
-    await graphql(url, online, { id: viewer.id });
-    expect(xCache(await graphql(url, online, { id: viewer.id }))).toBeNull();
 
     const created = await graphql(url, 'mutation { createPost(content: "not cached") { id } }', {}, { token: viewer.token });
     expect(xCache(created)).toBeNull();
@@ -135,6 +132,25 @@ describe('never cached', () => {
     const forbiddenAgain = await graphql(url, forbidden, { id }, { token: viewer.token });
     expect(forbiddenAgain.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
     expect(xCache(forbiddenAgain)).toBe('MISS');
+  });
+});
+
+describe('presence', () => {
+  it('is cached only for its short TTL, the smallest in the response', async () => {
+    const user = await registerUser(url);
+    const query = 'query ($id: ID!) { user(id: $id) { username online } }';
+    expect(xCache(await graphql(url, query, { id: user.id }))).toBe('MISS');
+    expect(xCache(await graphql(url, query, { id: user.id }))).toBe('HIT');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const later = await graphql(url, query, { id: user.id });
+    expect(xCache(later)).toBe('MISS');
+    expect(later.data).toEqual({ user: { username: user.username, online: false } });
+  });
+
+  it('never caches onlineUsers, which is about the viewer and changes without a mutation', async () => {
+    const viewer = await registerUser(url);
+    await graphql(url, '{ onlineUsers { id } }', {}, { token: viewer.token });
+    expect(xCache(await graphql(url, '{ onlineUsers { id } }', {}, { token: viewer.token }))).toBeNull();
   });
 });
 
@@ -181,6 +197,20 @@ describe('invalidation', () => {
     );
     expect(before).toEqual({ user: { followingCount: 0, following: { nodes: [] } } });
     expect(after).toEqual({ user: { followingCount: 1, following: { nodes: [{ username: followee.username }] } } });
+  });
+
+  it('unfollow: the followee’s followersCount, which the mutation returns without the count', async () => {
+    const follower = await registerUser(url);
+    const followee = await registerUser(url);
+    await follow(url, follower, followee);
+    const { before, after } = await expectFreshAfter(
+      'query ($id: ID!) { user(id: $id) { followersCount } }',
+      { id: followee.id },
+      undefined,
+      () => graphql(url, 'mutation ($id: ID!) { unfollow(userId: $id) { id } }', { id: followee.id }, { token: follower.token }),
+    );
+    expect(before).toEqual({ user: { followersCount: 1 } });
+    expect(after).toEqual({ user: { followersCount: 0 } });
   });
 
   it('createPost: the author’s postsCount and lists the new post joins, empty ones included', async () => {
