@@ -20,10 +20,13 @@ export class PresenceTracker {
   readonly #store: KeyValueStore;
   readonly #logger: Logger;
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #onChange: ((userId: string) => Promise<void>) | undefined;
 
-  constructor(store: KeyValueStore, logger: Logger) {
+  /** `onChange` runs when a user comes online or goes offline here (the response cache drops their cached presence). */
+  constructor(store: KeyValueStore, logger: Logger, options: { onChange?: (userId: string) => Promise<void> } = {}) {
     this.#store = store;
     this.#logger = logger;
+    this.#onChange = options.onChange;
     this.#heartbeat = setInterval(() => void this.#refreshAll(), HEARTBEAT_MS);
     this.#heartbeat.unref();
   }
@@ -32,7 +35,10 @@ export class PresenceTracker {
   async connected(userId: string): Promise<void> {
     const count = (this.#sockets.get(userId) ?? 0) + 1;
     this.#sockets.set(userId, count);
-    if (count === 1) await this.#write(userId);
+    if (count === 1) {
+      await this.#write(userId);
+      await this.#onChange?.(userId);
+    }
   }
 
   async disconnected(userId: string): Promise<void> {
@@ -45,6 +51,7 @@ export class PresenceTracker {
     await this.#store.deleteIfEquals(presenceKey(userId), this.#instanceId).catch((error: unknown) => {
       this.#logger.warn({ err: error, userId }, 'could not clear presence');
     });
+    await this.#onChange?.(userId);
   }
 
   /** Stops the heartbeat and clears this instance's users (a clean shutdown). */

@@ -145,11 +145,18 @@ export async function createGateway(
     logger,
     sharedExecution: deps.sharedSubscriptionExecution ?? true,
   });
-  const presence = new PresenceTracker(deps.store, logger);
   const responseCacheStore: ResponseCacheStore | undefined =
     deps.responseCache?.enabled === true
       ? openResponseCacheStore({ ...deps.responseCache, guardMs: INVALIDATION_GUARD_MS }, logger)
       : undefined;
+  // A user's cached `online` must change when they connect or leave, not when its TTL ends.
+  const presence = new PresenceTracker(deps.store, logger, {
+    onChange: async (userId) => {
+      await responseCacheStore?.invalidate([{ typename: 'User', id: userId }]).catch((error: unknown) => {
+        logger.warn({ err: error, userId }, 'could not invalidate cached presence');
+      });
+    },
+  });
   const rateLimiters =
     deps.rateLimit === undefined ? undefined : createRateLimiters(deps.rateLimit.limits, deps.rateLimit.redisUrl, logger);
 

@@ -43,8 +43,8 @@ export const DEFAULT_RESPONSE_CACHE_TTL: Readonly<Record<string, number>> = Obje
   Post: 60,
   'Query.feed': 0,
   'Query.onlineUsers': 0,
-  // Presence is itself coarse (a crashed instance's users stay online for up to a minute):
-  // a few seconds more let profiles, which show it, be cached at all.
+  // Presence changes invalidate User:<id> (gateway/presence-tracker.ts); the TTL bounds the
+  // change no gateway sees: a crashed instance's users going offline when their keys expire.
   'User.online': 5,
 });
 

@@ -7,6 +7,7 @@ import { createPost, follow, likePost } from './support/actions.js';
 import { graphql, registerUser, type TestUser, uniqueName } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
 import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
+import { connectSocket } from './support/websocket.js';
 
 /**
  * The gateway's response cache, through the real gateway: what is shared and what is per
@@ -145,6 +146,23 @@ describe('presence', () => {
     const later = await graphql(url, query, { id: user.id });
     expect(xCache(later)).toBe('MISS');
     expect(later.data).toEqual({ user: { username: user.username, online: false } });
+  });
+
+  it('is invalidated when the user connects and when they leave', async () => {
+    const user = await registerUser(url);
+    const query = 'query ($id: ID!) { user(id: $id) { online } }';
+    await graphql(url, query, { id: user.id });
+    expect(xCache(await graphql(url, query, { id: user.id }))).toBe('HIT');
+    const socket = connectSocket(url, user.token);
+    await socket.connected;
+    await expect
+      .poll(async () => (await graphql(url, query, { id: user.id })).data, { timeout: 500 })
+      .toEqual({ user: { online: true } });
+    await socket.dispose();
+    await socket.closed;
+    await expect
+      .poll(async () => (await graphql(url, query, { id: user.id })).data, { timeout: 500 })
+      .toEqual({ user: { online: false } });
   });
 
   it('never caches onlineUsers, which is about the viewer and changes without a mutation', async () => {
