@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateSchema } from '../../lib/db/migrate.js';
+import { withClient } from '../../lib/db/scratch-database.js';
 import { type SeedCounts, seedDatabase } from '../../scripts/seed/index.js';
 import { createProgressBars } from '../../scripts/seed/progress-bars.js';
 import { migrations as messagesMigrations } from '../../subgraphs/messages/migrations/index.js';
@@ -24,29 +25,13 @@ export interface BenchDatabase {
   readonly seedSeconds: number;
 }
 
-async function admin<T>(serverUrl: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function readMarker(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+  return withClient(url, async (client) => {
     const { rows } = await client.query<{ marker: string }>(
       `select marker from bench.seed_marker where to_regclass('bench.seed_marker') is not null limit 1`,
     );
     return rows[0]?.marker ?? null;
-  } catch {
-    return null;
-  } finally {
-    await client.end();
-  }
+  }).catch(() => null);
 }
 
 export async function prepareBenchDatabase(options: {
@@ -59,14 +44,14 @@ export async function prepareBenchDatabase(options: {
   const url = new URL(options.serverUrl);
   url.pathname = `/${options.name}`;
   const marker = JSON.stringify({ version: SEED_VERSION, seed: options.seed, counts: options.counts });
-  const exists = await admin(options.serverUrl, async (client) => {
+  const exists = await withClient(options.serverUrl, async (client) => {
     const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [options.name]);
     return (rowCount ?? 0) > 0;
   });
   if (exists && !options.reseed && (await readMarker(url.toString())) === marker) {
     return { url: url.toString(), name: options.name, reused: true, seedSeconds: 0 };
   }
-  await admin(options.serverUrl, async (client) => {
+  await withClient(options.serverUrl, async (client) => {
     await client.query(`drop database if exists "${options.name}" with (force)`);
     await client.query(`create database "${options.name}"`);
   });
