@@ -423,26 +423,14 @@ async function main(): Promise<void> {
     if (uncachedGateway?.child.pid !== undefined) gatewayPids.set(uncachedUrl, uncachedGateway.child.pid);
 
     // 2. The platform's scenarios.
+    const cacheOnAndOff = [
+      { label: 'gateway (cache on)', url: cachedUrl },
+      { label: 'gateway (cache off)', url: uncachedUrl },
+    ];
     scenarios.push(await measure('feed', 'gateway', cachedUrl, make.feed, sqlOrigins));
-    const publicReads = await alternate(
-      'public reads',
-      [
-        { label: 'gateway (cache on)', url: cachedUrl },
-        { label: 'gateway (cache off)', url: uncachedUrl },
-      ],
-      make.publicRead,
-      sqlOrigins,
-    );
+    const publicReads = await alternate('public reads', cacheOnAndOff, make.publicRead, sqlOrigins);
     for (const runs of Object.values(publicReads.rounds)) scenarios.push(...runs);
-    const repeated = await alternate(
-      'repeated public query',
-      [
-        { label: 'gateway (cache on)', url: cachedUrl },
-        { label: 'gateway (cache off)', url: uncachedUrl },
-      ],
-      make.repeatedPublicRead,
-      sqlOrigins,
-    );
+    const repeated = await alternate('repeated public query', cacheOnAndOff, make.repeatedPublicRead, sqlOrigins);
     for (const runs of Object.values(repeated.rounds)) scenarios.push(...runs);
     scenarios.push(await measure('search', 'gateway', cachedUrl, make.search, sqlOrigins));
     scenarios.push(await measure('sendMessage', 'gateway', cachedUrl, make.sendMessage, sqlOrigins));

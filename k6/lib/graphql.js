@@ -22,7 +22,9 @@ export const graphqlErrors = new Rate('graphql_errors');
 /** Operations refused with RATE_LIMITED (HTTP 429, or the code over the WebSocket). */
 export const rateLimited = new Counter('rate_limited');
 
-const OPERATION_HEAD = /^\s*(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
+// The operation's definition: first in the document, or after a fragment's closing brace
+// (codegen prints the fragments an operation uses before it).
+const OPERATION_HEAD = /(?:^|\})\s*(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
 const HASH_PREFIX = 'sha256:';
 
 /**
