@@ -23,7 +23,7 @@ import { seedDatabase } from '../scripts/seed/index.js';
 import { migrations as messagesMigrations } from '../subgraphs/messages/migrations/index.js';
 import { migrations as postsMigrations } from '../subgraphs/posts/migrations/index.js';
 import { migrations as usersMigrations } from '../subgraphs/users/migrations/index.js';
-import { printFanout, runFanout } from './support/fanout.js';
+import { type FanoutResult, printCapacityComparison, printFanout, runFanout } from './support/fanout.js';
 import { type BenchGroup, createGroups } from './support/groups.js';
 import { operation } from './support/operations.js';
 import { BENCH_JWT_SECRET, startPlatformProcesses } from './support/services.js';
@@ -35,6 +35,9 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '50' },
     senders: { type: 'string', default: '16' },
     'shared-execution': { type: 'string', default: 'true' },
+    /** `NAME=a,b`: capacity only, in alternating rounds with the services' NAME set to each value. */
+    compare: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const SUBSCRIBERS = Number(args.subscribers);
@@ -67,38 +70,57 @@ async function main(): Promise<void> {
   try {
     console.log(`seeding ${SUBSCRIBERS} users in groups of ${GROUP_SIZE} ...`);
     const groups = await prepareData(scratch.url);
-    const sharedExecution = args['shared-execution'] ?? 'true';
-    const platform = await startPlatformProcesses({
-      databaseUrl: scratch.url,
-      redisUrl,
-      env: { SUBSCRIPTION_SHARED_EXECUTION: sharedExecution },
+    const tokens = createTokenService({
+      key: { algorithm: 'HS256', secret: BENCH_JWT_SECRET, source: 'env' },
+      issuer: 'chitlaq',
+      audience: 'chitlaq-graph',
+      ttlSeconds: 3600,
     });
-    try {
-      const tokens = createTokenService({
-        key: { algorithm: 'HS256', secret: BENCH_JWT_SECRET, source: 'env' },
-        issuer: 'chitlaq',
-        audience: 'chitlaq-graph',
-        ttlSeconds: 3600,
-      });
-      const tokenOf = new Map<string, string>();
-      for (const group of groups) for (const id of group.memberIds) tokenOf.set(id, await tokens.sign(id));
-      const result = await runFanout({
-        gatewayUrl: platform.gatewayUrl,
+    const tokenOf = new Map<string, string>();
+    for (const group of groups) for (const id of group.memberIds) tokenOf.set(id, await tokens.sign(id));
+    const sharedExecution = args['shared-execution'] ?? 'true';
+    const run = async (env: Record<string, string>, sendPhases: boolean) => {
+      const platform = await startPlatformProcesses({
+        databaseUrl: scratch.url,
         redisUrl,
-        groups,
-        tokenOf,
-        subscription: operation('MessageAdded'),
-        sendMutation: operation('SendMessage'),
-        seconds: Number(args.seconds),
-        rate: Number(args.rate),
-        senders: Number(args.senders),
+        env: { SUBSCRIPTION_SHARED_EXECUTION: sharedExecution, ...env },
       });
+      try {
+        return await runFanout({
+          gatewayUrl: platform.gatewayUrl,
+          redisUrl,
+          groups,
+          tokenOf,
+          subscription: operation('MessageAdded'),
+          sendMutation: operation('SendMessage'),
+          seconds: Number(args.seconds),
+          rate: Number(args.rate),
+          senders: Number(args.senders),
+          sendPhases,
+          processes: platform.processes.map((service) => ({ name: service.name, pid: service.child.pid })),
+        });
+      } finally {
+        await platform.stop();
+      }
+    };
+    if (args.compare === undefined) {
+      const result = await run({}, true);
       console.log(
         `\n${SUBSCRIBERS} subscribers in ${groups.length} groups of ${GROUP_SIZE}, shared execution ${sharedExecution}`,
       );
       printFanout(result);
-    } finally {
-      await platform.stop();
+    } else {
+      const [name, values] = args.compare.split('=');
+      if (name === undefined || values === undefined) throw new Error('--compare takes NAME=value1,value2');
+      const results = new Map<string, FanoutResult[]>(values.split(',').map((value) => [value, []]));
+      for (let round = 1; round <= Number(args.rounds); round += 1) {
+        for (const [value, list] of results) {
+          console.log(`round ${round}: ${name}=${value}`);
+          list.push(await run({ [name]: value }, false));
+        }
+      }
+      console.log(`\n${SUBSCRIBERS} subscribers in ${groups.length} groups of ${GROUP_SIZE}, medians of ${args.rounds} rounds`);
+      printCapacityComparison(name, results);
     }
   } finally {
     await scratch.drop();

@@ -478,6 +478,9 @@ async function main(): Promise<void> {
       rate: 50,
       senders: 16,
       log,
+      processes: platform.processes
+        .filter((service) => service.name !== 'gateway-no-cache')
+        .map((service) => ({ name: service.name, pid: service.child.pid })),
     });
     const sqlEnd = await snapshotSqlHistogram(sqlOrigins);
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
-import WebSocket from 'ws';
 import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../../subgraphs/messages/message-events.js';
 import type { BenchGroup } from './groups.js';
+import { cpuSecondsOfTree } from './process-cpu.js';
 import { percentile, printTable } from './stats.js';
+import { openSubscriber } from './subscriber-socket.js';
 
 /**
  * Real-time delivery through one gateway, measured end to end with graphql-ws clients: one
@@ -32,8 +32,12 @@ export interface FanoutOptions {
   readonly seconds: number;
   readonly rate: number;
   readonly senders: number;
+  /** Run phases 1 and 2 (sends through the gateway); default true. */
+  readonly sendPhases?: boolean;
   /** Run phase 3 (publishing on Redis) too; default true. */
   readonly capacity?: boolean;
+  /** Server processes whose CPU time phase 3 reports (by name, e.g. gateway, messages). */
+  readonly processes?: ReadonlyArray<{ readonly name: string; readonly pid: number | undefined }>;
   readonly log?: (line: string) => void;
 }
 
@@ -55,7 +59,14 @@ export interface FanoutResult {
     readonly receivedDeliveries: number;
     readonly sendErrors: number;
   };
-  readonly capacity: { readonly published: number; readonly deliveriesPerSecond: number; readonly latencies: number[] } | null;
+  readonly capacity: {
+    readonly published: number;
+    readonly deliveries: number;
+    readonly deliveriesPerSecond: number;
+    readonly latencies: number[];
+    /** CPU seconds each server process (and this load generator, `clients`) used during phase 3. */
+    readonly cpuSeconds: Readonly<Record<string, number>>;
+  } | null;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -72,15 +83,13 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     const received = new Map<string, number>();
     for (const group of groups) {
       for (const userId of group.memberIds) {
-        const client = createClient({
-          url: gatewayUrl.replace('http', 'ws'),
-          webSocketImpl: WebSocket,
-          connectionParams: { authorization: `Bearer ${tokenOf.get(userId)}` },
-          retryAttempts: 0,
-        });
-        sockets.push(client);
-        client.subscribe<{ messageAdded: { body: string } }>(
-          { query: options.subscription, variables: { conversationId: group.id } },
+        const socket = openSubscriber<{ messageAdded: { body: string } }>(
+          gatewayUrl.replace('http', 'ws'),
+          {
+            authorization: `Bearer ${tokenOf.get(userId)}`,
+            query: options.subscription,
+            variables: { conversationId: group.id },
+          },
           {
             next: (event) => {
               const body = event.data?.messageAdded.body;
@@ -90,9 +99,9 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
               if (latencies !== null && body.startsWith('t=')) latencies.push(now() - Number(body.slice(2)));
             },
             error: (error) => console.error('subscription error', error),
-            complete: () => undefined,
           },
         );
+        sockets.push(socket);
       }
     }
 
@@ -131,52 +140,64 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     sendTimes.length = 0;
     sendErrors = 0;
 
-    // 1. Latency at a steady rate.
-    log(`latency: ${options.rate} sends/s for ${options.seconds} s ...`);
-    latencies = [];
-    const interval = 1000 / options.rate;
-    const latencyEnd = Date.now() + options.seconds * 1000;
-    const pending: Promise<void>[] = [];
-    for (let i = 0; Date.now() < latencyEnd; i += 1) {
-      pending.push(send(groups[i % groups.length] as BenchGroup, `t=${now()}`));
-      await sleep(interval);
-    }
-    await Promise.all(pending);
-    await sleep(1000);
-    const measured = latencies;
-    latencies = null;
-    const latencySendTimes = sendTimes.splice(0);
-
-    // 2. Throughput: senders as fast as they go; count deliveries inside the window.
-    log(`throughput: ${options.senders} senders for ${options.seconds} s ...`);
-    const before = deliveries;
-    const started = now();
-    const throughputEnd = Date.now() + options.seconds * 1000;
-    let sent = 0;
-    let expectedDeliveries = 0;
-    await Promise.all(
-      Array.from({ length: options.senders }, async (_, s) => {
-        for (let i = s; Date.now() < throughputEnd; i += options.senders) {
-          const group = groups[i % groups.length] as BenchGroup;
-          await send(group, 'load');
-          sent += 1;
-          expectedDeliveries += group.memberIds.length;
-        }
-      }),
-    );
-    const windowDeliveries = deliveries - before;
-    const elapsedSeconds = (now() - started) / 1000;
-    // Let the tail drain so the next phase starts clean, and count what arrived late.
-    await sleep(2000);
-    const receivedDeliveries = deliveries - before;
-    const throughput = {
-      sent,
-      sendTimes: sendTimes.splice(0),
-      deliveriesPerSecond: windowDeliveries / elapsedSeconds,
-      expectedDeliveries,
-      receivedDeliveries,
-      sendErrors,
+    let measured: number[] = [];
+    let latencySendTimes: number[] = [];
+    let throughput: FanoutResult['throughput'] = {
+      sent: 0,
+      sendTimes: [],
+      deliveriesPerSecond: 0,
+      expectedDeliveries: 0,
+      receivedDeliveries: 0,
+      sendErrors: 0,
     };
+    if (options.sendPhases !== false) {
+      // 1. Latency at a steady rate.
+      log(`latency: ${options.rate} sends/s for ${options.seconds} s ...`);
+      latencies = [];
+      const interval = 1000 / options.rate;
+      const latencyEnd = Date.now() + options.seconds * 1000;
+      const pending: Promise<void>[] = [];
+      for (let i = 0; Date.now() < latencyEnd; i += 1) {
+        pending.push(send(groups[i % groups.length] as BenchGroup, `t=${now()}`));
+        await sleep(interval);
+      }
+      await Promise.all(pending);
+      await sleep(1000);
+      measured = latencies;
+      latencies = null;
+      latencySendTimes = sendTimes.splice(0);
+
+      // 2. Throughput: senders as fast as they go; count deliveries inside the window.
+      log(`throughput: ${options.senders} senders for ${options.seconds} s ...`);
+      const before = deliveries;
+      const started = now();
+      const throughputEnd = Date.now() + options.seconds * 1000;
+      let sent = 0;
+      let expectedDeliveries = 0;
+      await Promise.all(
+        Array.from({ length: options.senders }, async (_, s) => {
+          for (let i = s; Date.now() < throughputEnd; i += options.senders) {
+            const group = groups[i % groups.length] as BenchGroup;
+            await send(group, 'load');
+            sent += 1;
+            expectedDeliveries += group.memberIds.length;
+          }
+        }),
+      );
+      const windowDeliveries = deliveries - before;
+      const elapsedSeconds = (now() - started) / 1000;
+      // Let the tail drain so the next phase starts clean, and count what arrived late.
+      await sleep(2000);
+      const receivedDeliveries = deliveries - before;
+      throughput = {
+        sent,
+        sendTimes: sendTimes.splice(0),
+        deliveriesPerSecond: windowDeliveries / elapsedSeconds,
+        expectedDeliveries,
+        receivedDeliveries,
+        sendErrors,
+      };
+    }
 
     let capacity: FanoutResult['capacity'] = null;
     if (options.capacity !== false) {
@@ -186,17 +207,30 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
       // the gateway and the messages subgraph deliver.
       log(`capacity: events published on Redis for ${options.seconds} s ...`);
       const publisher = new Redis(options.redisUrl);
-      const WINDOW = 20_000;
+      // Enough to keep every stage busy (a few hundred events) without queues that only add latency.
+      const WINDOW = 5_000;
       const nextSeq = new Map(groups.map((group) => [group.id, 1_000_000]));
       let published = 0;
       let publishedDeliveries = 0;
       latencies = [];
+      const cpuOf = () => {
+        const seconds: Record<string, number> = {};
+        for (const { name, pid } of options.processes ?? []) {
+          const used = pid === undefined ? null : cpuSecondsOfTree(pid);
+          if (used !== null) seconds[name] = used;
+        }
+        const own = process.cpuUsage();
+        seconds.clients = (own.user + own.system) / 1e6;
+        return seconds;
+      };
+      const cpuBefore = cpuOf();
       const capacityStart = now();
       const capacityEnd = Date.now() + options.seconds * 1000;
       const deliveredBefore = deliveries;
       while (Date.now() < capacityEnd) {
         if (publishedDeliveries - (deliveries - deliveredBefore) > WINDOW) {
-          await new Promise((resolve) => setImmediate(resolve));
+          // A timer, not a spin: this process shares the cores with the servers it measures.
+          await sleep(2);
           continue;
         }
         const group = groups[published % groups.length] as BenchGroup;
@@ -217,7 +251,17 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
       }
       const capacitySeconds = (now() - capacityStart) / 1000;
       const capacityDeliveries = deliveries - deliveredBefore;
-      capacity = { published, deliveriesPerSecond: capacityDeliveries / capacitySeconds, latencies };
+      const cpuAfter = cpuOf();
+      const cpuSeconds = Object.fromEntries(
+        Object.entries(cpuAfter).map(([name, used]) => [name, used - (cpuBefore[name] ?? used)]),
+      );
+      capacity = {
+        published,
+        deliveries: capacityDeliveries,
+        deliveriesPerSecond: capacityDeliveries / capacitySeconds,
+        latencies,
+        cpuSeconds,
+      };
       latencies = null;
       await sleep(2000);
       publisher.disconnect();
@@ -262,6 +306,34 @@ export function printFanout(result: FanoutResult): void {
       ['capacity: deliveries/s', result.capacity.deliveriesPerSecond.toFixed(0)],
       ['capacity: publish-to-receipt p50 / p95 / p99 (ms)', triple(result.capacity.latencies)],
     );
+    for (const [name, seconds] of Object.entries(result.capacity.cpuSeconds)) {
+      const perDelivery = (seconds * 1e6) / Math.max(1, result.capacity.deliveries);
+      rows.push([
+        `capacity: ${name} CPU per delivery (µs), deliveries per ${name} CPU-second`,
+        `${perDelivery.toFixed(1)}, ${(1e6 / Math.max(perDelivery, 1e-9)).toFixed(0)}`,
+      ]);
+    }
   }
   printTable(['measure', 'value'], rows);
+}
+
+/** Phase 3 of several runs per setting (`--compare`): medians of each, side by side. */
+export function printCapacityComparison(name: string, runs: ReadonlyMap<string, readonly FanoutResult[]>): void {
+  const capacities = new Map([...runs].map(([value, results]) => [value, results.flatMap((result) => result.capacity ?? [])]));
+  const median = (values: number[]) => percentile(values, 50);
+  const processes = [...new Set([...capacities.values()].flat().flatMap((capacity) => Object.keys(capacity.cpuSeconds)))];
+  const rows: string[][] = [
+    ['deliveries/s', ...[...capacities.values()].map((list) => median(list.map((c) => c.deliveriesPerSecond)).toFixed(0))],
+    [
+      'publish-to-receipt p50 (ms)',
+      ...[...capacities.values()].map((list) => median(list.map((c) => percentile(c.latencies, 50))).toFixed(1)),
+    ],
+    ...processes.map((process) => [
+      `${process} CPU per delivery (µs)`,
+      ...[...capacities.values()].map((list) =>
+        median(list.map((c) => ((c.cpuSeconds[process] ?? 0) * 1e6) / Math.max(1, c.deliveries))).toFixed(1),
+      ),
+    ]),
+  ];
+  printTable(['measure (median)', ...[...capacities.keys()].map((value) => `${name}=${value}`)], rows);
 }
