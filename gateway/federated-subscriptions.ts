@@ -8,6 +8,7 @@ import type { FormattedExecutionResult } from 'graphql-ws';
 import type { Logger } from '../lib/logger.js';
 import { selectsViewerDependentField, viewerDependentFields } from '../lib/viewer-dependence.js';
 import type { GatewayContext } from './context.js';
+import { UpstreamRefusal } from './upstream-connection.js';
 import type { UpstreamSubscriptions } from './upstream-subscriptions.js';
 
 /** A planned subscription: `primary` goes to the owning subgraph once, `rest` runs per event. */
@@ -47,8 +48,10 @@ export class FederatedSubscriptions {
   readonly #logger: Logger;
   readonly #viewerDependent: ReadonlySet<string>;
   readonly #sharedExecution: boolean;
-  /** Results of recent events by (plan, variables, event): the shared execution. */
-  readonly #sharedResults = new Map<string, Promise<ExecutionResult>>();
+  /** Results of recent events, by event data JSON, then by plan and variables: the shared execution. */
+  readonly #sharedByJson = new Map<string, Map<string, Promise<ExecutionResult>>>();
+  /** The same, by event object (weakly: an entry goes with its event). */
+  readonly #sharedByEvent = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
   #nextPlanId = 1;
 
   constructor(deps: {
@@ -90,8 +93,9 @@ export class FederatedSubscriptions {
       variables: primaryVariables,
       token: context.viewer?.token,
     });
+    const shareKey = `${plan.id}\u0000${JSON.stringify(variables)}`;
     return mapEvents(events, {
-      resolve: (event) => this.#resolveShared(plan, event, args, variables),
+      resolve: (event) => this.#resolveShared(plan, shareKey, event, args, variables),
       // Named like the gateway's own subgraph errors, so the error filter lets them through.
       refused: (error) =>
         new GraphQLError(error.message ?? 'Subscription refused.', {
@@ -138,20 +142,35 @@ export class FederatedSubscriptions {
    * same result for the same event: the first one to receive it runs the plan, the others (in
    * the next moments) reuse the result. A 50-member group costs one entity fetch per message
    * instead of 50. Viewer-dependent selections always run per subscriber.
+   *
+   * An event that reached several operations in one merged frame is one object
+   * (upstream-connection.ts), found by identity; otherwise by its JSON, computed once per
+   * object.
    */
   #resolveShared(
     plan: SubscriptionPlan,
+    shareKey: string,
     event: FormattedExecutionResult,
     args: ExecutionArgs,
     variables: Record<string, unknown>,
   ): Promise<ExecutionResult> {
     if (!plan.shareable || event.errors !== undefined) return this.#resolveEvent(plan, event, args, variables);
-    const key = `${plan.id}\u0000${JSON.stringify(variables)}\u0000${JSON.stringify(event.data)}`;
-    let result = this.#sharedResults.get(key);
+    let byOperation = this.#sharedByEvent.get(event);
+    if (byOperation === undefined) {
+      const key = JSON.stringify(event.data);
+      byOperation = this.#sharedByJson.get(key);
+      if (byOperation === undefined) {
+        const created = new Map<string, Promise<ExecutionResult>>();
+        this.#sharedByJson.set(key, created);
+        setTimeout(() => this.#sharedByJson.delete(key), SHARED_RESULT_MS).unref();
+        byOperation = created;
+      }
+      this.#sharedByEvent.set(event, byOperation);
+    }
+    let result = byOperation.get(shareKey);
     if (result === undefined) {
       result = this.#resolveEvent(plan, event, args, variables);
-      this.#sharedResults.set(key, result);
-      setTimeout(() => this.#sharedResults.delete(key), SHARED_RESULT_MS).unref();
+      byOperation.set(shareKey, result);
     }
     return result;
   }
@@ -232,7 +251,8 @@ function mapEvents(
       } catch (error) {
         done = true;
         // The subgraph refused the operation (graphql-ws `error` message): pass its errors on.
-        if (Array.isArray(error)) return { done: false, value: { errors: error.map((e) => handlers.refused(e)) } };
+        if (error instanceof UpstreamRefusal)
+          return { done: false, value: { errors: error.errors.map((e) => handlers.refused(e)) } };
         handlers.upstreamLost(error);
         return { done: true, value: undefined };
       }

@@ -1,6 +1,6 @@
-import { type Client, createClient, type FormattedExecutionResult } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { FormattedExecutionResult } from 'graphql-ws';
 import type { Logger } from '../lib/logger.js';
+import { UpstreamConnection } from './upstream-connection.js';
 
 /** One operation sent to a subgraph over its WebSocket, on behalf of one viewer. */
 export interface UpstreamOperation {
@@ -11,18 +11,19 @@ export interface UpstreamOperation {
   readonly token: string | undefined;
 }
 
+/** Keep a subgraph's socket through short lulls between subscriptions instead of reconnecting. */
+const IDLE_CLOSE_MS = 30_000;
+const KEEPALIVE_MS = 10_000;
+
 /**
  * The gateway's graphql-ws connections to subgraphs: one socket per subgraph, shared by every
- * subscription of every client (graphql-ws multiplexes operations by id), opened on first use.
- * The viewer travels with each operation (`extensions.authorization`), not with the socket.
- *
- * No retries: when a subgraph's socket drops, its subscriptions fail, and the public server
- * closes the affected clients with a code that makes graphql-ws clients reconnect; they
- * resubscribe with `after`, and catch-up makes that lossless. Silently resubscribing here
- * would instead skip whatever was sent while the socket was down.
+ * subscription of every client (operations multiplexed by id), opened on first use
+ * (upstream-connection.ts). The viewer travels with each operation (`extensions.authorization`),
+ * not with the socket. Operations fail with UpstreamRefusal (the subgraph's `error` message) or
+ * UpstreamLost (the socket dropped; no retries, see UpstreamConnection).
  */
 export class UpstreamSubscriptions {
-  readonly #clients = new Map<string, Client>();
+  readonly #connections = new Map<string, UpstreamConnection>();
   readonly #urls: Readonly<Record<string, string | undefined>>;
   readonly #logger: Logger;
 
@@ -32,7 +33,7 @@ export class UpstreamSubscriptions {
   }
 
   subscribe(subgraph: string, operation: UpstreamOperation): AsyncIterableIterator<FormattedExecutionResult> {
-    return this.#client(subgraph).iterate({
+    return this.#connection(subgraph).subscribe({
       query: operation.query,
       ...(operation.operationName === undefined ? {} : { operationName: operation.operationName }),
       variables: operation.variables,
@@ -41,32 +42,25 @@ export class UpstreamSubscriptions {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#clients.values()].map((client) => client.dispose()));
-    this.#clients.clear();
+    for (const connection of this.#connections.values()) connection.close();
+    this.#connections.clear();
   }
 
-  #client(subgraph: string): Client {
-    let client = this.#clients.get(subgraph);
-    if (client === undefined) {
+  #connection(subgraph: string): UpstreamConnection {
+    let connection = this.#connections.get(subgraph);
+    if (connection === undefined) {
       const url = this.#urls[subgraph];
       if (url === undefined) throw new Error(`No URL for subgraph "${subgraph}"`);
-      client = createClient({
+      connection = new UpstreamConnection({
         url: url.replace(/^http/, 'ws'),
-        webSocketImpl: WebSocket,
-        lazy: true,
-        // Keep the socket through short lulls between subscriptions instead of reconnecting.
-        lazyCloseTimeout: 30_000,
-        keepAlive: 10_000,
-        retryAttempts: 0,
-        on: {
-          closed: (event) => {
-            const { code, reason } = event as { code?: number; reason?: string };
-            if (code !== 1000) this.#logger.warn({ subgraph, code, reason }, 'subgraph WebSocket closed');
-          },
+        idleCloseMs: IDLE_CLOSE_MS,
+        keepAliveMs: KEEPALIVE_MS,
+        onClosed: (code, reason) => {
+          if (code !== 1000) this.#logger.warn({ subgraph, code, reason }, 'subgraph WebSocket closed');
         },
       });
-      this.#clients.set(subgraph, client);
+      this.#connections.set(subgraph, connection);
     }
-    return client;
+    return connection;
   }
 }

@@ -4,6 +4,7 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import { coalesceSends } from '../lib/coalesced-sends.js';
 import type { Logger } from '../lib/logger.js';
 import type { TokenService, Viewer } from '../lib/tokens.js';
 import type { GatewayContext } from './context.js';
@@ -64,6 +65,7 @@ export function serveGatewayWebSockets(
     },
   });
   const states = new WeakMap<object, SocketState>();
+  coalesceSends(wss);
 
   const serverCleanup = useServer<Record<string, unknown> | undefined, { state: SocketState }>(
     {

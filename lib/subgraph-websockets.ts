@@ -11,6 +11,7 @@ import {
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { coalesceSends, MERGED_NEXT_PARAM } from './coalesced-sends.js';
 import type { Logger } from './logger.js';
 import { subscribeWithContextPerEvent } from './subscribe-per-event.js';
 import type { TokenService, Viewer } from './tokens.js';
@@ -66,10 +67,18 @@ export function serveSubgraphWebSockets(
 
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_PAYLOAD_BYTES });
   wsServer.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
+  // The gateway multiplexes every subscription on one socket: an event's frames leave in one
+  // write, and the same payload for several of its operations in one frame when it asked so.
+  const mergingSockets = new WeakSet<object>();
+  coalesceSends(wsServer, (socket) => mergingSockets.has(socket));
   let closing: Promise<void> | undefined;
   const graphqlWs = useServer(
     {
       schema,
+      onConnect(ctx) {
+        if (ctx.connectionParams?.[MERGED_NEXT_PARAM] === true) mergingSockets.add(ctx.extra.socket);
+        return true;
+      },
       async onSubscribe(ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
         let document: DocumentNode;
         try {

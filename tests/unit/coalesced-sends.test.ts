@@ -1,0 +1,95 @@
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { coalesceSends } from '../../lib/coalesced-sends.js';
+
+/** A server socket with coalesced sends and a raw client that records every frame it receives. */
+async function connect(mergesNext: boolean) {
+  const server = new WebSocketServer({ port: 0 });
+  coalesceSends(server, () => mergesNext);
+  const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
+  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const frames: unknown[] = [];
+  client.on('message', (data) => frames.push(JSON.parse(String(data))));
+  await new Promise((resolve) => client.once('open', resolve));
+  const socket = await accepted;
+  const close = async () => {
+    client.close();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { socket, frames, close };
+}
+
+const next = (id: string, payload: unknown) => JSON.stringify({ id, type: 'next', payload });
+const until = async (condition: () => boolean) => {
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited > 2000) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+describe('coalesceSends', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+
+  it('merges consecutive next frames with one payload into one frame, in order, when the client asked for it', async () => {
+    const connection = await connect(true);
+    close = connection.close;
+    const { socket, frames } = connection;
+    const message = { data: { messageAdded: { body: 'hi "there"' } } };
+    socket.send(next('1', message));
+    socket.send(next('2', message));
+    socket.send(next('3', message));
+    socket.send(next('1', { data: { other: true } }));
+    socket.send(JSON.stringify({ id: '4', type: 'complete' }));
+    socket.send(next('2', message));
+    await until(() => frames.length >= 4);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(frames).toEqual([
+      { id: '1', ids: ['2', '3'], type: 'next', payload: message },
+      { id: '1', type: 'next', payload: { data: { other: true } } },
+      { id: '4', type: 'complete' },
+      { id: '2', type: 'next', payload: message },
+    ]);
+  });
+
+  it('sends every frame as it is without the opt-in', async () => {
+    const connection = await connect(false);
+    close = connection.close;
+    const { socket, frames } = connection;
+    socket.send(next('1', { data: 1 }));
+    socket.send(next('2', { data: 1 }));
+    await until(() => frames.length >= 2);
+    expect(frames).toEqual([
+      { id: '1', type: 'next', payload: { data: 1 } },
+      { id: '2', type: 'next', payload: { data: 1 } },
+    ]);
+  });
+
+  it('acknowledges a send at once while little is waiting, and only after the write beyond that', async () => {
+    const connection = await connect(false);
+    close = connection.close;
+    const { socket, frames } = connection;
+    let acknowledged = false;
+    socket.send(next('1', { data: 'small' }), () => {
+      acknowledged = true;
+    });
+    // graphql-ws's server sends an operation's next event when this callback runs: at once.
+    expect(acknowledged).toBe(true);
+
+    // More than the early-ack allowance queued in one turn: the next callback waits for the write.
+    const big = 'x'.repeat(1024 * 1024);
+    socket.send(next('2', { data: big }));
+    let bigAcknowledged = false;
+    socket.send(next('3', { data: 'after' }), () => {
+      bigAcknowledged = true;
+    });
+    expect(bigAcknowledged).toBe(false);
+    await until(() => bigAcknowledged);
+    await until(() => frames.length >= 3);
+    expect((frames[2] as { id: string }).id).toBe('3');
+  });
+});

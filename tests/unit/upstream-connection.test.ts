@@ -1,0 +1,132 @@
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type WebSocket from 'ws';
+import { WebSocketServer } from 'ws';
+import { UpstreamConnection, UpstreamLost, UpstreamRefusal } from '../../gateway/upstream-connection.js';
+
+interface Received {
+  type: string;
+  id?: string;
+  payload?: unknown;
+}
+
+/** A scripted graphql-transport-ws server: records what the client sends, acks when told. */
+async function fakeSubgraph(options: { ack: boolean }) {
+  const server = new WebSocketServer({ port: 0 });
+  const received: Received[] = [];
+  let socket: WebSocket | undefined;
+  let acknowledge: () => void = () => undefined;
+  server.on('connection', (connection) => {
+    socket = connection;
+    connection.on('message', (data) => {
+      const message = JSON.parse(String(data)) as Received;
+      received.push(message);
+      if (message.type === 'connection_init') {
+        acknowledge = () => {
+          connection.send('{"type":"connection_ack"}');
+        };
+        if (options.ack) acknowledge();
+      }
+    });
+  });
+  const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    received,
+    send: (message: unknown) => socket?.send(JSON.stringify(message)),
+    acknowledge: () => acknowledge(),
+    dropSocket: () => socket?.terminate(),
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+const until = async (condition: () => boolean) => {
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited > 2000) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+const payload = { query: 'subscription { tick }', variables: {}, extensions: { authorization: 'Bearer t' } };
+
+describe('UpstreamConnection', () => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+
+  async function open(ack = true) {
+    const subgraph = await fakeSubgraph({ ack });
+    const connection = new UpstreamConnection({ url: subgraph.url, idleCloseMs: 50, keepAliveMs: 10_000, onClosed: () => {} });
+    cleanups.push(() => connection.close(), subgraph.close);
+    return { subgraph, connection };
+  }
+
+  it('asks for merged frames and hands one merged payload, as one object, to every operation it names', async () => {
+    const { subgraph, connection } = await open();
+    const first = connection.subscribe(payload);
+    const second = connection.subscribe(payload);
+    const third = connection.subscribe(payload);
+    await until(() => subgraph.received.filter((m) => m.type === 'subscribe').length === 3);
+    expect(subgraph.received[0]).toEqual({ type: 'connection_init', payload: { mergedNext: true } });
+    const ids = subgraph.received.filter((m) => m.type === 'subscribe').map((m) => m.id as string);
+    expect(subgraph.received.find((m) => m.id === ids[0])?.payload).toEqual(payload);
+
+    subgraph.send({ id: ids[0], ids: [ids[2]], type: 'next', payload: { data: { tick: 1 } } });
+    subgraph.send({ id: ids[1], type: 'next', payload: { data: { tick: 2 } } });
+    const [a, b, c] = await Promise.all([first.next(), second.next(), third.next()]);
+    expect(a.value).toEqual({ data: { tick: 1 } });
+    expect(c.value).toBe(a.value);
+    expect(b.value).toEqual({ data: { tick: 2 } });
+  });
+
+  it('ends an operation with UpstreamRefusal on `error`, done on `complete`, and sends `complete` when the consumer stops', async () => {
+    const { subgraph, connection } = await open();
+    const refused = connection.subscribe(payload);
+    const completed = connection.subscribe(payload);
+    const stopped = connection.subscribe(payload);
+    await until(() => subgraph.received.filter((m) => m.type === 'subscribe').length === 3);
+    const [refusedId, completedId, stoppedId] = subgraph.received.filter((m) => m.type === 'subscribe').map((m) => m.id);
+
+    subgraph.send({ id: refusedId, type: 'error', payload: [{ message: 'Nope', extensions: { code: 'FORBIDDEN' } }] });
+    const error = await refused.next().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UpstreamRefusal);
+    expect((error as UpstreamRefusal).errors).toEqual([{ message: 'Nope', extensions: { code: 'FORBIDDEN' } }]);
+
+    subgraph.send({ id: completedId, type: 'complete' });
+    expect(await completed.next()).toEqual({ done: true, value: undefined });
+
+    await stopped.return?.();
+    await until(() => subgraph.received.some((m) => m.type === 'complete'));
+    // Only the operation the gateway stopped: the subgraph ended the others itself.
+    expect(subgraph.received.filter((m) => m.type === 'complete').map((m) => m.id)).toEqual([stoppedId]);
+  });
+
+  it('never sends the subscribe of an operation stopped before the ack', async () => {
+    const { subgraph, connection } = await open(false);
+    const stopped = connection.subscribe(payload);
+    const kept = connection.subscribe(payload);
+    await until(() => subgraph.received.some((m) => m.type === 'connection_init'));
+    await stopped.return?.();
+    subgraph.acknowledge();
+    await until(() => subgraph.received.some((m) => m.type === 'subscribe'));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(subgraph.received.filter((m) => m.type === 'subscribe')).toHaveLength(1);
+    expect(subgraph.received.some((m) => m.type === 'complete')).toBe(false);
+    await kept.return?.();
+  });
+
+  it('fails live operations with UpstreamLost when the socket drops, and reconnects for the next one', async () => {
+    const { subgraph, connection } = await open();
+    const live = connection.subscribe(payload);
+    await until(() => subgraph.received.some((m) => m.type === 'subscribe'));
+    subgraph.dropSocket();
+    await expect(live.next()).rejects.toBeInstanceOf(UpstreamLost);
+
+    const later = connection.subscribe(payload);
+    await until(() => subgraph.received.filter((m) => m.type === 'subscribe').length === 2);
+    const laterId = subgraph.received.filter((m) => m.type === 'subscribe')[1]?.id;
+    subgraph.send({ id: laterId, type: 'next', payload: { data: { tick: 3 } } });
+    expect((await later.next()).value).toEqual({ data: { tick: 3 } });
+  });
+});
