@@ -8,6 +8,7 @@ import type { FormattedExecutionResult } from 'graphql-ws';
 import type { Logger } from '../lib/logger.js';
 import { selectsViewerDependentField, viewerDependentFields } from '../lib/viewer-dependence.js';
 import type { GatewayContext } from './context.js';
+import { batchEntityFetches } from './entity-fetch-batching.js';
 import { UpstreamRefusal } from './upstream-connection.js';
 import type { UpstreamSubscriptions } from './upstream-subscriptions.js';
 
@@ -21,6 +22,8 @@ interface SubscriptionPlan {
   readonly id: number;
   /** True when no selected field depends on the viewer: subscribers can share an event's result. */
   readonly shareable: boolean;
+  /** The operation's text, for the request context of each event (printed once, not per event). */
+  readonly source: string;
 }
 
 /** How long a shared event result is kept for the other subscribers of that event. */
@@ -44,6 +47,8 @@ export class FederatedSubscriptions {
   readonly #planner: QueryPlanner;
   readonly #plans = new WeakMap<DocumentNode, Map<string, SubscriptionPlan>>();
   readonly #dataSources: Readonly<Record<string, GraphQLDataSource>>;
+  /** The same subgraphs with entity fetches batched across events, for shared executions. */
+  readonly #batchedDataSources: Readonly<Record<string, GraphQLDataSource>>;
   readonly #upstream: UpstreamSubscriptions;
   readonly #logger: Logger;
   readonly #viewerDependent: ReadonlySet<string>;
@@ -68,6 +73,9 @@ export class FederatedSubscriptions {
     this.#supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     this.#planner = new QueryPlanner(supergraph);
     this.#dataSources = deps.dataSources;
+    this.#batchedDataSources = Object.fromEntries(
+      Object.entries(deps.dataSources).map(([name, source]) => [name, batchEntityFetches(source)]),
+    );
     this.#upstream = deps.upstream;
     this.#logger = deps.logger;
     this.#viewerDependent = viewerDependentFields(deps.supergraphSdl);
@@ -126,6 +134,7 @@ export class FederatedSubscriptions {
       id: this.#nextPlanId++,
       shareable: this.#sharedExecution && !selectsViewerDependentField(this.#apiGraphQLSchema, document, this.#viewerDependent),
       primary,
+      source: print(document),
       perEvent: { kind: 'QueryPlan', node },
       operationContext: buildOperationContext({
         schema: this.#apiGraphQLSchema,
@@ -182,11 +191,14 @@ export class FederatedSubscriptions {
     variables: Record<string, unknown>,
   ): Promise<ExecutionResult> {
     const { serviceName } = plan.primary;
-    const real = this.#dataSources[serviceName];
+    // A shared execution runs with its first subscriber's identity already, so its entity
+    // fetches may join other events' (entity-fetch-batching.ts); a per-viewer one may not.
+    const dataSources = plan.shareable ? this.#batchedDataSources : this.#dataSources;
+    const real = dataSources[serviceName];
     if (real === undefined) throw new Error(`No data source for subgraph "${serviceName}"`);
-    const serviceMap = { ...this.#dataSources, [serviceName]: answerOnceWith(event, real) };
+    const serviceMap = { ...dataSources, [serviceName]: answerOnceWith(event, real) };
     const requestContext = {
-      request: { query: print(args.document), variables, operationName: args.operationName ?? undefined },
+      request: { query: plan.source, variables, operationName: args.operationName ?? undefined },
       context: args.contextValue,
       document: args.document,
       operationName: args.operationName ?? null,

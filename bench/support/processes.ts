@@ -33,6 +33,9 @@ export function startProcess(
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
   const loader = options.tsx === false ? [] : ['--import', 'tsx'];
   const child = spawn(process.execPath, [...profile, ...loader, file, ...args], {
+    // BENCH_SERVICE_ROOT=<checkout> runs that checkout's services: `--compare
+    // BENCH_SERVICE_ROOT=<old>,<new>` measures two versions side by side in one run.
+    cwd: env.BENCH_SERVICE_ROOT ?? process.cwd(),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
