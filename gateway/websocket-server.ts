@@ -6,6 +6,7 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { coalesceSends } from '../lib/coalesced-sends.js';
 import type { Logger } from '../lib/logger.js';
+import { SerializedResults } from '../lib/serialized-results.js';
 import type { TokenService, Viewer } from '../lib/tokens.js';
 import type { GatewayContext } from './context.js';
 import type { PresenceTracker } from './presence-tracker.js';
@@ -65,7 +66,8 @@ export function serveGatewayWebSockets(
     },
   });
   const states = new WeakMap<object, SocketState>();
-  coalesceSends(wss);
+  const serializedResults = new SerializedResults();
+  coalesceSends(wss, { serializedResults });
 
   const serverCleanup = useServer<Record<string, unknown> | undefined, { state: SocketState }>(
     {
@@ -126,6 +128,12 @@ export function serveGatewayWebSockets(
         const errors = validate(args.schema, args.document);
         return errors.length > 0 ? errors : args;
       },
+
+      // Subscribers of a shared execution get one result object (federated-subscriptions.ts): serialized once.
+      onNext: (ctx, _id, _payload, _args, result) =>
+        result.errors === undefined || result.errors.length === 0
+          ? serializedResults.standIn(ctx.extra.socket, result)
+          : undefined,
 
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
+import type { SerializedResults } from './serialized-results.js';
 
 /**
  * The extension of graphql-transport-ws that lets one `next` frame carry the same payload for
@@ -34,6 +35,8 @@ const EARLY_ACK_BELOW_BYTES = 1024 * 1024;
  *   the busier it is, the larger and cheaper its batches. Above that, the callback waits for
  *   the write as before: a slow reader holds back its own operations only, and their upstream
  *   queues are bounded (upstream-connection.ts, message-stream.ts).
+ * - Shared serialization: a `next` payload that is a stand-in of `serializedResults`
+ *   (lib/serialized-results.ts) is replaced by the result's JSON, serialized once.
  * - Merging (on sockets for which `mergesNext` is true): consecutive `next` frames with the
  *   same payload become one frame naming every operation (MERGED_NEXT_PARAM). Only consecutive
  *   frames merge, so nothing is reordered.
@@ -41,7 +44,11 @@ const EARLY_ACK_BELOW_BYTES = 1024 * 1024;
  * When the loop is idle a turn is short, so a lone frame waits microseconds. Register before
  * graphql-ws's `useServer`, whose connection listener then sends through the wrapped `send`.
  */
-export function coalesceSends(server: WebSocketServer, mergesNext: (socket: WebSocket) => boolean = () => false): void {
+export function coalesceSends(
+  server: WebSocketServer,
+  options: { mergesNext?: (socket: WebSocket) => boolean; serializedResults?: SerializedResults } = {},
+): void {
+  const { mergesNext = () => false, serializedResults } = options;
   server.on('connection', (webSocket: WebSocket, request: IncomingMessage) => {
     // The upgrade request's socket is the TCP socket ws writes its frames to.
     const tcp = request.socket;
@@ -81,18 +88,25 @@ export function coalesceSends(server: WebSocketServer, mergesNext: (socket: WebS
         callback();
         callback = undefined;
       }
-      const next = typeof data === 'string' && mergesNext(webSocket) ? parseNextFrame(data) : null;
-      if (next !== null && run !== null && run.payload === next.payload) {
+      const next = typeof data === 'string' ? parseNextFrame(data) : null;
+      if (next === null) {
+        sendRun();
+        send(data as string, callback);
+        return;
+      }
+      const serialized = serializedResults?.take(webSocket, next.payload);
+      const payload = serialized ?? next.payload;
+      if (!mergesNext(webSocket)) {
+        send(serialized === undefined ? (data as string) : `${NEXT_ID_START}${next.id}${NEXT_AFTER_ID}${payload}}`, callback);
+        return;
+      }
+      if (run !== null && run.payload === payload) {
         run.ids.push(next.id);
         if (callback !== undefined) run.callbacks.push(callback);
         return;
       }
       sendRun();
-      if (next !== null) {
-        run = { payload: next.payload, ids: [next.id], callbacks: callback === undefined ? [] : [callback] };
-        return;
-      }
-      send(data as string, callback);
+      run = { payload, ids: [next.id], callbacks: callback === undefined ? [] : [callback] };
     }) as WebSocket['send'];
   });
 }

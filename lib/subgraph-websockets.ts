@@ -13,6 +13,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { coalesceSends, MERGED_NEXT_PARAM } from './coalesced-sends.js';
 import type { Logger } from './logger.js';
+import { SerializedResults } from './serialized-results.js';
 import { subscribeWithContextPerEvent } from './subscribe-per-event.js';
 import type { TokenService, Viewer } from './tokens.js';
 import { selectsViewerDependentField } from './viewer-dependence.js';
@@ -70,7 +71,8 @@ export function serveSubgraphWebSockets(
   // The gateway multiplexes every subscription on one socket: an event's frames leave in one
   // write, and the same payload for several of its operations in one frame when it asked so.
   const mergingSockets = new WeakSet<object>();
-  coalesceSends(wsServer, (socket) => mergingSockets.has(socket));
+  const serializedResults = new SerializedResults();
+  coalesceSends(wsServer, { mergesNext: (socket) => mergingSockets.has(socket), serializedResults });
   let closing: Promise<void> | undefined;
   const graphqlWs = useServer(
     {
@@ -115,8 +117,9 @@ export function serveSubgraphWebSockets(
         if (newContext === undefined) throw new Error('subscription without a context made by onSubscribe');
         return subscribeWithContextPerEvent(args, newContext, shareKeys.get(args.contextValue as object) ?? null);
       },
-      onNext(_ctx, _id, _payload, _args, result) {
-        if (result.errors === undefined || result.errors.length === 0) return undefined;
+      onNext(ctx, _id, _payload, _args, result) {
+        // Operations sharing an execution share one result object: serialized once.
+        if (result.errors === undefined || result.errors.length === 0) return serializedResults.standIn(ctx.extra.socket, result);
         return { ...result, errors: result.errors.map(format) };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(format),

@@ -2,11 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { coalesceSends } from '../../lib/coalesced-sends.js';
+import { SerializedResults } from '../../lib/serialized-results.js';
 
 /** A server socket with coalesced sends and a raw client that records every frame it receives. */
 async function connect(mergesNext: boolean) {
   const server = new WebSocketServer({ port: 0 });
-  coalesceSends(server, () => mergesNext);
+  coalesceSends(server, { mergesNext: () => mergesNext });
   const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
   const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
   const frames: unknown[] = [];
@@ -91,5 +92,46 @@ describe('coalesceSends', () => {
     await until(() => bigAcknowledged);
     await until(() => frames.length >= 3);
     expect((frames[2] as { id: string }).id).toBe('3');
+  });
+});
+
+describe('SerializedResults with coalesceSends', () => {
+  it('sends a shared result serialized once to every operation, and a stand-in only once, on its own socket', async () => {
+    const serializedResults = new SerializedResults();
+    const server = new WebSocketServer({ port: 0 });
+    coalesceSends(server, { serializedResults });
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const sockets: WebSocket[] = [];
+    server.on('connection', (socket) => sockets.push(socket));
+    const frames: unknown[] = [];
+    const clients = [new WebSocket(url), new WebSocket(url)];
+    for (const client of clients) client.on('message', (data) => frames.push(JSON.parse(String(data))));
+    await Promise.all(clients.map((client) => new Promise((resolve) => client.once('open', resolve))));
+    await until(() => sockets.length === 2);
+    const [first, second] = sockets as [WebSocket, WebSocket];
+
+    const result = { data: { messageAdded: { body: 'shared' } } };
+    let stringified = 0;
+    const counted = {
+      ...result,
+      toJSON: () => {
+        stringified += 1;
+        return result;
+      },
+    };
+    const standInA = serializedResults.standIn(first, counted);
+    const standInB = serializedResults.standIn(second, counted);
+    expect(stringified).toBe(1);
+    first.send(next('1', standInA));
+    second.send(next('7', standInB));
+    // The same stand-in again, or on another socket, is not this socket's to expand: sent as is.
+    first.send(next('2', standInB));
+    await until(() => frames.length === 3);
+    expect(frames).toContainEqual({ id: '1', type: 'next', payload: result });
+    expect(frames).toContainEqual({ id: '7', type: 'next', payload: result });
+    expect(frames).toContainEqual({ id: '2', type: 'next', payload: standInB });
+
+    for (const client of clients) client.close();
+    await new Promise((resolve) => server.close(resolve));
   });
 });
