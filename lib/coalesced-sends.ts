@@ -30,9 +30,10 @@ const EARLY_ACK_BELOW_BYTES = 1024 * 1024;
  *   subgraph and the gateway under fan-out.
  * - Early acknowledgement: graphql-ws's server waits for each frame's write callback before it
  *   sends the operation's next event, which allows one event per operation per turn however
- *   many are waiting. While less than EARLY_ACK_BELOW_BYTES wait in the socket, the callback
- *   runs at once instead, so a loaded server sends every waiting event of a turn in one write:
- *   the busier it is, the larger and cheaper its batches. Above that, the callback waits for
+ *   many are waiting. While less than EARLY_ACK_BELOW_BYTES wait to be sent (ws's
+ *   `bufferedAmount`: the TCP socket's buffer and frames still being compressed), the
+ *   callback runs at once instead, so a loaded server sends every waiting event of a turn in
+ *   one write: the busier it is, the larger and cheaper its batches. Above that, the callback waits for
  *   the write as before: a slow reader holds back its own operations only, and their upstream
  *   queues are bounded (upstream-connection.ts, message-stream.ts).
  * - Shared serialization: a `next` payload that is a stand-in of `serializedResults`
@@ -84,7 +85,7 @@ export function coalesceSends(
         tcp.cork();
         setImmediate(flush);
       }
-      if (callback !== undefined && tcp.writableLength < EARLY_ACK_BELOW_BYTES) {
+      if (callback !== undefined && webSocket.bufferedAmount < EARLY_ACK_BELOW_BYTES) {
         callback();
         callback = undefined;
       }
