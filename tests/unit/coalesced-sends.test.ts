@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { coalesceSends } from '../../lib/coalesced-sends.js';
 import { SerializedResults } from '../../lib/serialized-results.js';
+import { until } from '../support/until.js';
 
 /** A server socket with coalesced sends and a raw client that records every frame it receives. */
 async function connect(mergesNext: boolean) {
@@ -22,12 +23,6 @@ async function connect(mergesNext: boolean) {
 }
 
 const next = (id: string, payload: unknown) => JSON.stringify({ id, type: 'next', payload });
-const until = async (condition: () => boolean) => {
-  for (let waited = 0; !condition(); waited += 5) {
-    if (waited > 2000) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
 
 describe('coalesceSends', () => {
   let close: (() => Promise<void>) | undefined;

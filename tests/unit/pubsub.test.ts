@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/logger.js';
 import { openPubSub, type PubSub } from '../../lib/pubsub.js';
+import { until } from '../support/until.js';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const redisUrl = process.env.REDIS_URL || undefined;
@@ -10,14 +11,6 @@ const redisUrl = process.env.REDIS_URL || undefined;
 function collector() {
   const received: string[] = [];
   return { received, listener: (message: string) => received.push(message) };
-}
-
-async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
 }
 
 /** The behaviour both implementations share. */

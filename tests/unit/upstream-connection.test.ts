@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { WebSocketServer } from 'ws';
 import { UpstreamConnection, UpstreamLost, UpstreamRefusal } from '../../gateway/upstream-connection.js';
+import { until } from '../support/until.js';
 
 interface Received {
   type: string;
@@ -39,13 +40,6 @@ async function fakeSubgraph(options: { ack: boolean }) {
     close: () => new Promise((resolve) => server.close(resolve)),
   };
 }
-
-const until = async (condition: () => boolean) => {
-  for (let waited = 0; !condition(); waited += 5) {
-    if (waited > 2000) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
 
 const payload = { query: 'subscription { tick }', variables: {}, extensions: { authorization: 'Bearer t' } };
 
