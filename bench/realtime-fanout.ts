@@ -1,6 +1,6 @@
 /**
  * `npm run bench:fanout`: real-time delivery through one gateway instance, measured end to end
- * with graphql-ws clients, on real PostgreSQL and Redis.
+ * with graphql-transport-ws clients (bench/support/subscriber-socket.ts), on real PostgreSQL and Redis.
  *
  * Starts the users, posts and messages subgraphs and one gateway as separate processes (as in
  * a deployment), seeds `--subscribers` users into groups of 50, connects one WebSocket per

@@ -7,7 +7,7 @@ import { percentile, printTable } from './stats.js';
 import { openSubscriber } from './subscriber-socket.js';
 
 /**
- * Real-time delivery through one gateway, measured end to end with graphql-ws clients: one
+ * Real-time delivery through one gateway, measured end to end with graphql-transport-ws clients: one
  * socket per member of `groups`, each subscribed to `messageAdded(conversationId)` of its group
  * with a field of another subgraph (so every event runs a federated entity fetch). Then:
  *
