@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../subgraphs/messages/message-events.js';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
 import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
@@ -232,6 +234,55 @@ describe('shared execution of events', () => {
       false,
     ]);
     await Promise.all(sockets.map((socket) => socket.dispose()));
+  });
+
+  it('fetches the entities of shared events arriving together in one request, each subscriber getting its own', async () => {
+    const [ada, bob, cem, dia] = (await Promise.all(Array.from({ length: 4 }, () => registerUser(url)))) as [
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
+    const first = await startConversation(url, ada, [bob], 'first');
+    const second = await startConversation(url, cem, [dia], 'second');
+    const shared = 'subscription ($c: ID) { messageAdded(conversationId: $c) { body sender { username } } }';
+    const socket = connectSocket(url, ada.token);
+    const otherSocket = connectSocket(url, cem.token);
+    const inFirst = subscribe(socket, shared, { c: first.id });
+    const inSecond = subscribe(otherSocket, shared, { c: second.id });
+    await untilLive(inFirst, () => sendMessage(url, ada, first.id, 'warm-up'));
+    await untilLive(inSecond, () => sendMessage(url, cem, second.id, 'warm-up'));
+    const counts = [await settledCount(inFirst), await settledCount(inSecond)];
+
+    // One committed batch with a message in each conversation, as the messages subgraph
+    // publishes it: both events reach the gateway in the same turn.
+    const row = (conversationId: string, senderId: string, body: string) => ({
+      id: randomUUID(),
+      conversation_id: conversationId,
+      seq: 1_000_000,
+      sender_id: senderId,
+      body,
+      client_message_id: randomUUID(),
+      created_at: new Date(),
+    });
+    const before = usersRequests();
+    await platform.pubsub.publish(
+      MESSAGES_ADDED_CHANNEL,
+      encodeMessagesAdded(
+        [row(first.id, bob.id, 'from bob'), row(second.id, dia.id, 'from dia')],
+        new Map([
+          [first.id, [ada.id, bob.id]],
+          [second.id, [cem.id, dia.id]],
+        ]),
+      ),
+    );
+    await inFirst.waitFor((counts[0] ?? 0) + 1);
+    await inSecond.waitFor((counts[1] ?? 0) + 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(usersRequests() - before).toBe(1);
+    expect(inFirst.events.at(-1)?.data).toEqual({ messageAdded: { body: 'from bob', sender: { username: bob.username } } });
+    expect(inSecond.events.at(-1)?.data).toEqual({ messageAdded: { body: 'from dia', sender: { username: dia.username } } });
+    await Promise.all([socket.dispose(), otherSocket.dispose()]);
   });
 });
 
