@@ -28,7 +28,8 @@ export class UpstreamLost extends Error {}
 const MAX_BUFFERED_EVENTS = 10_000;
 const ACK_TIMEOUT_MS = 10_000;
 
-interface IncomingMessage {
+/** A message from the subgraph (graphql-transport-ws, with merged `ids`). */
+interface ServerMessage {
   type: string;
   id?: string;
   ids?: string[];
@@ -126,9 +127,9 @@ export class UpstreamConnection {
       socket.send(JSON.stringify({ type: 'connection_init', payload: { [MERGED_NEXT_PARAM]: true } }));
     });
     socket.on('message', (data) => {
-      let message: IncomingMessage;
+      let message: ServerMessage;
       try {
-        message = JSON.parse(String(data)) as IncomingMessage;
+        message = JSON.parse(String(data)) as ServerMessage;
       } catch {
         socket.close(4400, 'Invalid message');
         return;
@@ -159,7 +160,7 @@ export class UpstreamConnection {
     });
   }
 
-  #receive(message: IncomingMessage, socket: WebSocket): void {
+  #receive(message: ServerMessage, socket: WebSocket): void {
     switch (message.type) {
       case 'next': {
         const payload = message.payload as FormattedExecutionResult;

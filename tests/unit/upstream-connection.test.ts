@@ -34,6 +34,8 @@ async function fakeSubgraph(options: { ack: boolean }) {
   return {
     url,
     received,
+    /** Ids of the operations subscribed so far, in order. */
+    subscribedIds: () => received.filter((m) => m.type === 'subscribe').map((m) => m.id as string),
     send: (message: unknown) => socket?.send(JSON.stringify(message)),
     acknowledge: () => acknowledge(),
     dropSocket: () => socket?.terminate(),
@@ -61,9 +63,9 @@ describe('UpstreamConnection', () => {
     const first = connection.subscribe(payload);
     const second = connection.subscribe(payload);
     const third = connection.subscribe(payload);
-    await until(() => subgraph.received.filter((m) => m.type === 'subscribe').length === 3);
+    await until(() => subgraph.subscribedIds().length === 3);
     expect(subgraph.received[0]).toEqual({ type: 'connection_init', payload: { mergedNext: true } });
-    const ids = subgraph.received.filter((m) => m.type === 'subscribe').map((m) => m.id as string);
+    const ids = subgraph.subscribedIds();
     expect(subgraph.received.find((m) => m.id === ids[0])?.payload).toEqual(payload);
 
     subgraph.send({ id: ids[0], ids: [ids[2]], type: 'next', payload: { data: { tick: 1 } } });
@@ -79,8 +81,8 @@ describe('UpstreamConnection', () => {
     const refused = connection.subscribe(payload);
     const completed = connection.subscribe(payload);
     const stopped = connection.subscribe(payload);
-    await until(() => subgraph.received.filter((m) => m.type === 'subscribe').length === 3);
-    const [refusedId, completedId, stoppedId] = subgraph.received.filter((m) => m.type === 'subscribe').map((m) => m.id);
+    await until(() => subgraph.subscribedIds().length === 3);
+    const [refusedId, completedId, stoppedId] = subgraph.subscribedIds();
 
     subgraph.send({ id: refusedId, type: 'error', payload: [{ message: 'Nope', extensions: { code: 'FORBIDDEN' } }] });
     const error = await refused.next().catch((caught: unknown) => caught);
@@ -103,9 +105,9 @@ describe('UpstreamConnection', () => {
     await until(() => subgraph.received.some((m) => m.type === 'connection_init'));
     await stopped.return?.();
     subgraph.acknowledge();
-    await until(() => subgraph.received.some((m) => m.type === 'subscribe'));
+    await until(() => subgraph.subscribedIds().length > 0);
     await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(subgraph.received.filter((m) => m.type === 'subscribe')).toHaveLength(1);
+    expect(subgraph.subscribedIds()).toHaveLength(1);
     expect(subgraph.received.some((m) => m.type === 'complete')).toBe(false);
     await kept.return?.();
   });
@@ -113,13 +115,13 @@ describe('UpstreamConnection', () => {
   it('fails live operations with UpstreamLost when the socket drops, and reconnects for the next one', async () => {
     const { subgraph, connection } = await open();
     const live = connection.subscribe(payload);
-    await until(() => subgraph.received.some((m) => m.type === 'subscribe'));
+    await until(() => subgraph.subscribedIds().length > 0);
     subgraph.dropSocket();
     await expect(live.next()).rejects.toBeInstanceOf(UpstreamLost);
 
     const later = connection.subscribe(payload);
-    await until(() => subgraph.received.filter((m) => m.type === 'subscribe').length === 2);
-    const laterId = subgraph.received.filter((m) => m.type === 'subscribe')[1]?.id;
+    await until(() => subgraph.subscribedIds().length === 2);
+    const laterId = subgraph.subscribedIds()[1];
     subgraph.send({ id: laterId, type: 'next', payload: { data: { tick: 3 } } });
     expect((await later.next()).value).toEqual({ data: { tick: 3 } });
   });
