@@ -1,5 +1,6 @@
 import type { Viewer } from '../lib/tokens.js';
 import type { TouchedEntities } from '../lib/touched-entities.js';
+import type { EventWriter } from './direct-event-stream.js';
 
 /** The gateway's per-request context: who is asking. Subgraphs build their own from the forwarded token. */
 export interface GatewayContext {
@@ -8,4 +9,6 @@ export interface GatewayContext {
   readonly touched: TouchedEntities;
   /** Set for operations over a WebSocket: closes it so the client reconnects (and resumes). */
   readonly connection?: { restart(reason: string): void };
+  /** Set for a subscription over a WebSocket: writes its events straight to the client (direct-event-stream.ts). */
+  readonly eventWriter?: EventWriter;
 }

@@ -8,7 +8,9 @@ import type { FormattedExecutionResult } from 'graphql-ws';
 import type { Logger } from '../lib/logger.js';
 import { selectsViewerDependentField, viewerDependentFields } from '../lib/viewer-dependence.js';
 import type { GatewayContext } from './context.js';
+import { DirectEventStream } from './direct-event-stream.js';
 import { batchEntityFetches } from './entity-fetch-batching.js';
+import { PendingResult } from './pending-result.js';
 import { UpstreamRefusal } from './upstream-connection.js';
 import type { UpstreamSubscriptions } from './upstream-subscriptions.js';
 
@@ -54,9 +56,9 @@ export class FederatedSubscriptions {
   readonly #viewerDependent: ReadonlySet<string>;
   readonly #sharedExecution: boolean;
   /** Results of recent events, by event data JSON, then by plan and variables: the shared execution. */
-  readonly #sharedByJson = new Map<string, Map<string, Promise<ExecutionResult>>>();
+  readonly #sharedByJson = new Map<string, Map<string, PendingResult>>();
   /** The same, by event object (weakly: an entry goes with its event). */
-  readonly #sharedByEvent = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+  readonly #sharedByEvent = new WeakMap<object, Map<string, PendingResult>>();
   #nextPlanId = 1;
 
   constructor(deps: {
@@ -95,25 +97,45 @@ export class FederatedSubscriptions {
     const primaryVariables = Object.fromEntries(
       (plan.primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]]),
     );
-    const events = this.#upstream.subscribe(plan.primary.serviceName, {
+    const upstreamOperation = {
       query: plan.primary.operation,
       operationName: plan.primary.operationName,
       variables: primaryVariables,
       token: context.viewer?.token,
-    });
+    };
     const shareKey = `${plan.id}\u0000${JSON.stringify(variables)}`;
-    return mapEvents(events, {
-      resolve: (event) => this.#resolveShared(plan, shareKey, event, args, variables),
-      // Named like the gateway's own subgraph errors, so the error filter lets them through.
-      refused: (error) =>
-        new GraphQLError(error.message ?? 'Subscription refused.', {
-          extensions: { ...error.extensions, serviceName: plan.primary.serviceName },
-        }),
-      upstreamLost: (error) => {
-        this.#logger.warn({ err: error, subgraph: plan.primary.serviceName }, 'subscription lost its subgraph');
-        context.connection?.restart('Subgraph connection lost: reconnect and resume');
-      },
+    const resolve = (event: FormattedExecutionResult) => this.#resolveShared(plan, shareKey, event, args, variables);
+    // Named like the gateway's own subgraph errors, so the error filter lets them through.
+    const refused = (error: UpstreamRefusal): ExecutionResult => ({
+      errors: error.errors.map(
+        (e) =>
+          new GraphQLError(e.message ?? 'Subscription refused.', {
+            extensions: { ...e.extensions, serviceName: plan.primary.serviceName },
+          }),
+      ),
     });
+    const upstreamLost = (error: unknown) => {
+      this.#logger.warn({ err: error, subgraph: plan.primary.serviceName }, 'subscription lost its subgraph');
+      context.connection?.restart('Subgraph connection lost: reconnect and resume');
+    };
+
+    if (context.eventWriter !== undefined) {
+      const stream = new DirectEventStream(context.eventWriter);
+      stream.onReturn = this.#upstream.listen(plan.primary.serviceName, upstreamOperation, {
+        push: (event) => stream.push(resolve(event)),
+        end: (error) => {
+          if (error instanceof UpstreamRefusal) {
+            stream.end(refused(error));
+            return;
+          }
+          if (error !== undefined) upstreamLost(error);
+          stream.end();
+        },
+      });
+      return stream;
+    }
+    const events = this.#upstream.subscribe(plan.primary.serviceName, upstreamOperation);
+    return mapEvents(events, { resolve: (event) => resolve(event).promise, refused, upstreamLost });
   }
 
   #plan(document: DocumentNode, operationName: string | undefined): SubscriptionPlan {
@@ -162,14 +184,14 @@ export class FederatedSubscriptions {
     event: FormattedExecutionResult,
     args: ExecutionArgs,
     variables: Record<string, unknown>,
-  ): Promise<ExecutionResult> {
-    if (!plan.shareable || event.errors !== undefined) return this.#resolveEvent(plan, event, args, variables);
+  ): PendingResult {
+    if (!plan.shareable || event.errors !== undefined) return new PendingResult(this.#resolveEvent(plan, event, args, variables));
     let byOperation = this.#sharedByEvent.get(event);
     if (byOperation === undefined) {
       const key = JSON.stringify(event.data);
       byOperation = this.#sharedByJson.get(key);
       if (byOperation === undefined) {
-        const created = new Map<string, Promise<ExecutionResult>>();
+        const created = new Map<string, PendingResult>();
         this.#sharedByJson.set(key, created);
         setTimeout(() => this.#sharedByJson.delete(key), SHARED_RESULT_MS).unref();
         byOperation = created;
@@ -178,7 +200,7 @@ export class FederatedSubscriptions {
     }
     let result = byOperation.get(shareKey);
     if (result === undefined) {
-      result = this.#resolveEvent(plan, event, args, variables);
+      result = new PendingResult(this.#resolveEvent(plan, event, args, variables));
       byOperation.set(shareKey, result);
     }
     return result;
@@ -205,15 +227,21 @@ export class FederatedSubscriptions {
       metrics: {},
       logger: this.#logger,
     } as unknown as GatewayGraphQLRequestContext;
-    const result = await executeQueryPlan(
-      plan.perEvent,
-      serviceMap,
-      requestContext,
-      plan.operationContext,
-      this.#supergraphSchema,
-      this.#apiSchema,
-    );
-    return result as ExecutionResult;
+    try {
+      const result = await executeQueryPlan(
+        plan.perEvent,
+        serviceMap,
+        requestContext,
+        plan.operationContext,
+        this.#supergraphSchema,
+        this.#apiSchema,
+      );
+      return result as ExecutionResult;
+    } catch (error) {
+      // Not for the client to read (masking turns it into "Unexpected error."): the event is
+      // lost to this subscription, the subscription is not.
+      return { errors: [new GraphQLError('Could not resolve this event.', { originalError: error as Error })] };
+    }
   }
 }
 
@@ -242,7 +270,7 @@ function mapEvents(
   upstream: AsyncIterableIterator<FormattedExecutionResult>,
   handlers: {
     resolve(event: FormattedExecutionResult): Promise<ExecutionResult>;
-    refused(error: { message?: string; extensions?: Record<string, unknown> }): GraphQLError;
+    refused(error: UpstreamRefusal): ExecutionResult;
     upstreamLost(error: unknown): void;
   },
 ): AsyncIterableIterator<ExecutionResult> {
@@ -263,8 +291,7 @@ function mapEvents(
       } catch (error) {
         done = true;
         // The subgraph refused the operation (graphql-ws `error` message): pass its errors on.
-        if (error instanceof UpstreamRefusal)
-          return { done: false, value: { errors: error.errors.map((e) => handlers.refused(e)) } };
+        if (error instanceof UpstreamRefusal) return { done: false, value: handlers.refused(error) };
         handlers.upstreamLost(error);
         return { done: true, value: undefined };
       }

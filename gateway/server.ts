@@ -9,7 +9,7 @@ import { createServiceMetrics, createSubgraphFetchMetrics, type ServiceMetrics }
 import type { TokenService, Viewer } from '../lib/tokens.js';
 import { TouchedEntities } from '../lib/touched-entities.js';
 import { viewerDependentFields } from '../lib/viewer-dependence.js';
-import { commonYogaOptions } from '../lib/yoga-options.js';
+import { commonYogaOptions, createErrorMasker } from '../lib/yoga-options.js';
 import type { GatewayContext } from './context.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
@@ -226,7 +226,13 @@ export async function createGateway(
     subgraphRequests,
     metrics,
     serveWebSockets(server) {
-      websockets = serveGatewayWebSockets(server, { yoga, tokens: deps.tokens, presence, logger });
+      websockets = serveGatewayWebSockets(server, {
+        yoga,
+        tokens: deps.tokens,
+        presence,
+        logger,
+        maskError: createErrorMasker(logger, isSubgraphError),
+      });
       return websockets;
     },
     async stop() {

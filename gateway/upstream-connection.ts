@@ -28,6 +28,12 @@ export class UpstreamLost extends Error {}
 const MAX_BUFFERED_EVENTS = 10_000;
 const ACK_TIMEOUT_MS = 10_000;
 
+/** Where an operation's events go: pushed one by one, then ended (with UpstreamRefusal or UpstreamLost, or without an error). */
+export interface OperationListener {
+  push(event: FormattedExecutionResult): void;
+  end(error?: Error): void;
+}
+
 /** A message from the subgraph (graphql-transport-ws, with merged `ids`). */
 interface ServerMessage {
   type: string;
@@ -60,7 +66,7 @@ export class UpstreamConnection {
   #acknowledged = false;
   /** Subscribe messages waiting for connection_ack, by operation id. */
   #unsent = new Map<string, string>();
-  readonly #operations = new Map<string, AsyncQueue<FormattedExecutionResult>>();
+  readonly #operations = new Map<string, OperationListener>();
   #nextId = 1;
   #idleTimer: NodeJS.Timeout | undefined;
   #keepAlive: NodeJS.Timeout | undefined;
@@ -77,20 +83,36 @@ export class UpstreamConnection {
     this.#onClosed = options.onClosed;
   }
 
+  /** The operation's events, pulled; bounded (a consumer too far behind gets UpstreamLost). */
   subscribe(payload: SubscribePayload): AsyncIterableIterator<FormattedExecutionResult> {
-    clearTimeout(this.#idleTimer);
-    const id = String(this.#nextId++);
-    const events: AsyncQueue<FormattedExecutionResult> = new AsyncQueue<FormattedExecutionResult>({
+    let id = '';
+    const events = new AsyncQueue<FormattedExecutionResult>({
       limit: MAX_BUFFERED_EVENTS,
       overflowError: () => new UpstreamLost(`More than ${MAX_BUFFERED_EVENTS} subgraph events waiting for one subscription`),
       onEnd: () => this.#ended(id),
     });
-    this.#operations.set(id, events);
+    id = this.#open(payload, events);
+    return events;
+  }
+
+  /**
+   * The operation's events, pushed to `listener` as they arrive (nothing is buffered here).
+   * Returns what stops the operation; the listener is not ended by that.
+   */
+  listen(payload: SubscribePayload, listener: OperationListener): () => void {
+    const id = this.#open(payload, listener);
+    return () => this.#ended(id);
+  }
+
+  #open(payload: SubscribePayload, listener: OperationListener): string {
+    clearTimeout(this.#idleTimer);
+    const id = String(this.#nextId++);
+    this.#operations.set(id, listener);
     const message = JSON.stringify({ id, type: 'subscribe', payload });
     if (this.#socket === undefined) this.#connect();
     if (this.#acknowledged) this.#socket?.send(message);
     else this.#unsent.set(id, message);
-    return events;
+    return id;
   }
 
   /** Closes the socket; live operations end with UpstreamLost. */

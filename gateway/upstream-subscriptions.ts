@@ -1,6 +1,6 @@
 import type { FormattedExecutionResult } from 'graphql-ws';
 import type { Logger } from '../lib/logger.js';
-import { UpstreamConnection } from './upstream-connection.js';
+import { type OperationListener, type SubscribePayload, UpstreamConnection } from './upstream-connection.js';
 
 /** One operation sent to a subgraph over its WebSocket, on behalf of one viewer. */
 export interface UpstreamOperation {
@@ -33,12 +33,12 @@ export class UpstreamSubscriptions {
   }
 
   subscribe(subgraph: string, operation: UpstreamOperation): AsyncIterableIterator<FormattedExecutionResult> {
-    return this.#connection(subgraph).subscribe({
-      query: operation.query,
-      ...(operation.operationName === undefined ? {} : { operationName: operation.operationName }),
-      variables: operation.variables,
-      extensions: operation.token === undefined ? {} : { authorization: `Bearer ${operation.token}` },
-    });
+    return this.#connection(subgraph).subscribe(subscribePayload(operation));
+  }
+
+  /** Pushes the operation's events to `listener` (UpstreamConnection.listen); returns what stops it. */
+  listen(subgraph: string, operation: UpstreamOperation, listener: OperationListener): () => void {
+    return this.#connection(subgraph).listen(subscribePayload(operation), listener);
   }
 
   async close(): Promise<void> {
@@ -63,4 +63,13 @@ export class UpstreamSubscriptions {
     }
     return connection;
   }
+}
+
+function subscribePayload(operation: UpstreamOperation): SubscribePayload {
+  return {
+    query: operation.query,
+    ...(operation.operationName === undefined ? {} : { operationName: operation.operationName }),
+    variables: operation.variables,
+    extensions: operation.token === undefined ? {} : { authorization: `Bearer ${operation.token}` },
+  };
 }

@@ -9,15 +9,16 @@ import type { Logger } from '../lib/logger.js';
 import { SerializedResults } from '../lib/serialized-results.js';
 import type { TokenService, Viewer } from '../lib/tokens.js';
 import type { GatewayContext } from './context.js';
+import { createEventWriter, SERVICE_RESTART } from './event-writer.js';
 import type { PresenceTracker } from './presence-tracker.js';
 
-/** Close code for a restart (graphql-ws clients reconnect on it, then resubscribe and catch up). */
-const SERVICE_RESTART = 1012;
 /** Larger frames are compressed; small ones (most events) are not worth the CPU. */
 const DEFLATE_THRESHOLD_BYTES = 1024;
 /** No client message (a subscribe document with variables) needs more. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
 const KEEPALIVE_MS = 12_000;
+/** How far behind a client may fall before it is closed to resume later (event-writer.ts). */
+const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
 
 interface SocketState {
   viewer: Viewer | null;
@@ -50,6 +51,8 @@ export function serveGatewayWebSockets(
     tokens: TokenService;
     presence: PresenceTracker;
     logger: Logger;
+    /** The masking of Yoga's `maskedErrors`, for events written past Yoga (direct-event-stream.ts). */
+    maskError: (error: unknown) => Error;
   },
 ): GatewayWebSockets {
   const wss = new WebSocketServer({
@@ -67,7 +70,7 @@ export function serveGatewayWebSockets(
   });
   const states = new WeakMap<object, SocketState>();
   const serializedResults = new SerializedResults();
-  coalesceSends(wss, { serializedResults });
+  const sends = coalesceSends(wss, { serializedResults });
 
   const serverCleanup = useServer<Record<string, unknown> | undefined, { state: SocketState }>(
     {
@@ -100,7 +103,7 @@ export function serveGatewayWebSockets(
         if (state.viewer !== null) await deps.presence.disconnected(state.viewer.id);
       },
 
-      async onSubscribe(ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+      async onSubscribe(ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
         const socket = ctx.extra.socket;
         const viewer = states.get(socket)?.viewer ?? null;
         const connection = { restart: (reason: string) => socket.close(SERVICE_RESTART, reason) };
@@ -109,6 +112,14 @@ export function serveGatewayWebSockets(
           viewer,
           connection,
           req: ctx.extra.request,
+          eventWriter: createEventWriter({
+            socket,
+            id,
+            sends,
+            serializedResults,
+            maskError: deps.maskError,
+            maxUnsentBytes: MAX_UNSENT_BYTES,
+          }),
         });
         let document: DocumentNode;
         try {

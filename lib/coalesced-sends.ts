@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { SerializedResults } from './serialized-results.js';
 
@@ -19,15 +20,26 @@ const NEXT_AFTER_ID = '","type":"next","payload":';
 /** Below this many bytes waiting in a socket, a send is acknowledged at once (see coalesceSends). */
 const EARLY_ACK_BELOW_BYTES = 1024 * 1024;
 
+/** Sends of one server's sockets: what coalesceSends returns. */
+export interface CoalescedSends {
+  /**
+   * Sends `{"id":<id>,"type":"next","payload":<payloadJson>}` on `socket` as graphql-ws would,
+   * batched and merged like every other frame, without going through graphql-ws's operation
+   * loop (for events written straight to a client, gateway/direct-event-stream.ts). Ignored
+   * once the socket is no longer open.
+   */
+  sendNext(socket: WebSocket, id: string, payloadJson: string): void;
+}
+
 /**
  * Makes every socket of `server` gather the frames sent during one turn of the event loop
  * into a single write, and lets an operation send its next event without waiting for the
  * previous write.
  *
  * - Batching: the TCP socket is corked at the first send of a turn and uncorked in the check
- *   phase (setImmediate), so the turn's frames leave in one writev instead of one system call
- *   each. Profiles showed a writev per frame as the largest single cost of both the messages
- *   subgraph and the gateway under fan-out.
+ *   phase (one setImmediate for all the server's sockets), so the turn's frames leave in one
+ *   writev instead of one system call each. Profiles showed a writev per frame as the largest
+ *   single cost of both the messages subgraph and the gateway under fan-out.
  * - Early acknowledgement: graphql-ws's server waits for each frame's write callback before it
  *   sends the operation's next event, which allows one event per operation per turn however
  *   many are waiting. While less than EARLY_ACK_BELOW_BYTES wait to be sent (ws's
@@ -48,68 +60,134 @@ const EARLY_ACK_BELOW_BYTES = 1024 * 1024;
 export function coalesceSends(
   server: WebSocketServer,
   options: { mergesNext?: (socket: WebSocket) => boolean; serializedResults?: SerializedResults } = {},
-): void {
+): CoalescedSends {
   const { mergesNext = () => false, serializedResults } = options;
+  const senders = new WeakMap<WebSocket, SocketSender>();
+  /** Sockets corked in this turn, uncorked together in the check phase. */
+  let corked: SocketSender[] = [];
+  const flushAll = () => {
+    const flushing = corked;
+    corked = [];
+    for (const sender of flushing) sender.flush();
+  };
+  const cork = (sender: SocketSender) => {
+    if (corked.length === 0) setImmediate(flushAll);
+    corked.push(sender);
+  };
+
   server.on('connection', (webSocket: WebSocket, request: IncomingMessage) => {
     // The upgrade request's socket is the TCP socket ws writes its frames to.
-    const tcp = request.socket;
-    const send = webSocket.send.bind(webSocket) as (data: string, callback?: SendCallback) => void;
-    /** The run of consecutive `next` frames with one payload, not yet sent. */
-    let run: { payload: string; ids: string[]; callbacks: SendCallback[] } | null = null;
-    let corked = false;
-
-    const sendRun = () => {
-      if (run === null) return;
-      const { payload, ids, callbacks } = run;
-      run = null;
-      const [first, ...rest] = ids;
-      const frame =
-        rest.length === 0
-          ? `${NEXT_ID_START}${first}${NEXT_AFTER_ID}${payload}}`
-          : `{"id":${JSON.stringify(first)},"ids":${JSON.stringify(rest)},"type":"next","payload":${payload}}`;
-      send(frame, (error) => {
-        for (const callback of callbacks) callback(error);
-      });
-    };
-    const flush = () => {
-      sendRun();
-      corked = false;
-      tcp.uncork();
-    };
-
+    const sender = new SocketSender(webSocket, request.socket, () => mergesNext(webSocket), cork);
+    senders.set(webSocket, sender);
     webSocket.send = ((data: unknown, optionsOrCallback?: unknown, maybeCallback?: SendCallback) => {
-      let callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback) as SendCallback | undefined;
-      if (tcp.destroyed) return send(data as string, callback);
-      if (!corked) {
-        corked = true;
-        tcp.cork();
-        setImmediate(flush);
-      }
-      if (callback !== undefined && webSocket.bufferedAmount < EARLY_ACK_BELOW_BYTES) {
-        callback();
-        callback = undefined;
-      }
+      const callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback) as SendCallback | undefined;
       const next = typeof data === 'string' ? parseNextFrame(data) : null;
       if (next === null) {
-        sendRun();
-        send(data as string, callback);
+        sender.sendOther(data as string, callback);
         return;
       }
       const serialized = serializedResults?.take(webSocket, next.payload);
-      const payload = serialized ?? next.payload;
-      if (!mergesNext(webSocket)) {
-        send(serialized === undefined ? (data as string) : `${NEXT_ID_START}${next.id}${NEXT_AFTER_ID}${payload}}`, callback);
-        return;
-      }
-      if (run !== null && run.payload === payload) {
-        run.ids.push(next.id);
-        if (callback !== undefined) run.callbacks.push(callback);
-        return;
-      }
-      sendRun();
-      run = { payload, ids: [next.id], callbacks: callback === undefined ? [] : [callback] };
+      sender.sendNext(next.id, serialized ?? next.payload, callback, serialized === undefined ? (data as string) : undefined);
     }) as WebSocket['send'];
   });
+
+  return {
+    sendNext(socket, id, payloadJson) {
+      if (socket.readyState !== socket.OPEN) return;
+      const sender = senders.get(socket);
+      if (sender === undefined) socket.send(`${NEXT_ID_START}${id}${NEXT_AFTER_ID}${payloadJson}}`);
+      else sender.sendNext(id, payloadJson, undefined, undefined);
+    },
+  };
+}
+
+/** One socket's batching and merging (see coalesceSends). */
+class SocketSender {
+  readonly #webSocket: WebSocket;
+  readonly #tcp: Socket;
+  readonly #merges: () => boolean;
+  readonly #cork: (sender: SocketSender) => void;
+  readonly #send: (data: string, callback?: SendCallback) => void;
+  /** The run of consecutive `next` frames with one payload, not yet sent. */
+  #run: { payload: string; ids: string[]; callbacks: SendCallback[] } | null = null;
+  #corked = false;
+
+  constructor(webSocket: WebSocket, tcp: Socket, merges: () => boolean, cork: (sender: SocketSender) => void) {
+    this.#webSocket = webSocket;
+    this.#tcp = tcp;
+    this.#merges = merges;
+    this.#cork = cork;
+    this.#send = webSocket.send.bind(webSocket) as (data: string, callback?: SendCallback) => void;
+  }
+
+  /** Any frame but `next`: ends the current run first, so order is kept. */
+  sendOther(data: string, callback: SendCallback | undefined): void {
+    if (this.#tcp.destroyed) {
+      this.#send(data, callback);
+      return;
+    }
+    this.#prepare();
+    this.#sendRun();
+    this.#send(data, this.#earlyAck(callback));
+  }
+
+  /** A `next` frame; `frame` is its text when already built as it should be sent. */
+  sendNext(id: string, payload: string, callback: SendCallback | undefined, frame: string | undefined): void {
+    if (this.#tcp.destroyed) {
+      this.#send(frame ?? `${NEXT_ID_START}${id}${NEXT_AFTER_ID}${payload}}`, callback);
+      return;
+    }
+    this.#prepare();
+    const remaining = this.#earlyAck(callback);
+    if (!this.#merges()) {
+      this.#send(frame ?? `${NEXT_ID_START}${id}${NEXT_AFTER_ID}${payload}}`, remaining);
+      return;
+    }
+    const run = this.#run;
+    if (run !== null && run.payload === payload) {
+      run.ids.push(id);
+      if (remaining !== undefined) run.callbacks.push(remaining);
+      return;
+    }
+    this.#sendRun();
+    this.#run = { payload, ids: [id], callbacks: remaining === undefined ? [] : [remaining] };
+  }
+
+  /** End of the turn: the run goes out, and the turn's frames leave in one write. */
+  flush(): void {
+    this.#sendRun();
+    this.#corked = false;
+    this.#tcp.uncork();
+  }
+
+  #prepare(): void {
+    if (this.#corked) return;
+    this.#corked = true;
+    this.#tcp.cork();
+    this.#cork(this);
+  }
+
+  /** Runs `callback` now while little is waiting (see coalesceSends); otherwise returns it, to wait for the write. */
+  #earlyAck(callback: SendCallback | undefined): SendCallback | undefined {
+    if (callback === undefined || this.#webSocket.bufferedAmount >= EARLY_ACK_BELOW_BYTES) return callback;
+    callback();
+    return undefined;
+  }
+
+  #sendRun(): void {
+    const run = this.#run;
+    if (run === null) return;
+    this.#run = null;
+    const { payload, ids, callbacks } = run;
+    const [first, ...rest] = ids;
+    const frame =
+      rest.length === 0
+        ? `${NEXT_ID_START}${first}${NEXT_AFTER_ID}${payload}}`
+        : `{"id":${JSON.stringify(first)},"ids":${JSON.stringify(rest)},"type":"next","payload":${payload}}`;
+    this.#send(frame, (error) => {
+      for (const callback of callbacks) callback(error);
+    });
+  }
 }
 
 /** The id and payload JSON of a graphql-ws `next` frame, without parsing the payload; null for other frames. */

@@ -29,11 +29,7 @@ export class SerializedResults {
    * Typed as the formatted result onNext returns; it only ever travels to this socket's send.
    */
   standIn(socket: object, result: ExecutionResult): FormattedExecutionResult {
-    let json = this.#json.get(result);
-    if (json === undefined) {
-      json = JSON.stringify(result);
-      this.#json.set(result, json);
-    }
+    const json = this.json(result);
     let pending = this.#pending.get(socket);
     if (pending === undefined) {
       pending = new Map();
@@ -42,6 +38,16 @@ export class SerializedResults {
     const token = this.#nextToken++;
     pending.set(token, json);
     return { serializedResult: token } as FormattedExecutionResult;
+  }
+
+  /** The JSON of `result` (one without errors), made once per result object. */
+  json(result: ExecutionResult): string {
+    let json = this.#json.get(result);
+    if (json === undefined) {
+      json = JSON.stringify(result);
+      this.#json.set(result, json);
+    }
+    return json;
   }
 
   /** The JSON a stand-in payload stands for, taken (it is sent once); undefined for any other payload. */

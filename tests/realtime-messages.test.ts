@@ -188,6 +188,57 @@ describe('messageAdded through the gateway', () => {
     expect(codes(anonymousSubscription.events)).toEqual(['UNAUTHENTICATED']);
     await Promise.all([eves.dispose(), anonymous.dispose()]);
   });
+
+  it('delivers over server-sent events too (GraphQL over HTTP), with fields of other subgraphs and refusals', async () => {
+    const [ada, bob, eve] = await Promise.all([registerUser(url), registerUser(url), registerUser(url)]);
+    const chat = await startConversation(url, ada, [bob]);
+    const stream = async (token: string) => {
+      const controller = new AbortController();
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: MESSAGE_ADDED, variables: { c: chat.id } }),
+        signal: controller.signal,
+      });
+      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      const events: Array<{ data?: Event; errors?: Array<{ extensions?: Record<string, unknown> }> }> = [];
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      const reading = (async () => {
+        let buffered = '';
+        for (;;) {
+          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+          if (done) return;
+          buffered += decoder.decode(value, { stream: true });
+          const blocks = buffered.split('\n\n');
+          buffered = blocks.pop() ?? '';
+          for (const block of blocks) {
+            const data = block.split('\n').find((line) => line.startsWith('data:'));
+            if (block.startsWith('event: next') && data !== undefined) events.push(JSON.parse(data.slice(5)));
+          }
+        }
+      })();
+      return { events, reading, stop: () => controller.abort() };
+    };
+    const bobs = await stream(bob.token);
+    const deadline = Date.now() + 5000;
+    while (bobs.events.length === 0 && Date.now() < deadline) {
+      await sendMessage(url, ada, chat.id, 'warm-up');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const before = bobs.events.length;
+    await sendMessage(url, ada, chat.id, 'over http');
+    await expect.poll(() => bobs.events.length).toBeGreaterThan(before);
+    const event = bobs.events.at(-1)?.data?.messageAdded;
+    expect(event?.body).toBe('over http');
+    expect(event?.sender).toMatchObject({ id: ada.id, username: ada.username });
+    expect(event?.conversation.members.map((member) => member.username).sort()).toEqual([ada.username, bob.username].sort());
+    bobs.stop();
+
+    const eves = await stream(eve.token);
+    await eves.reading;
+    expect(eves.events.flatMap((e) => (e.errors ?? []).map((error) => error.extensions?.code))).toEqual(['FORBIDDEN']);
+  });
 });
 
 describe('shared execution of events', () => {

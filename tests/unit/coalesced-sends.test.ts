@@ -8,7 +8,7 @@ import { until } from '../support/until.js';
 /** A server socket with coalesced sends and a raw client that records every frame it receives. */
 async function connect(mergesNext: boolean) {
   const server = new WebSocketServer({ port: 0 });
-  coalesceSends(server, { mergesNext: () => mergesNext });
+  const sends = coalesceSends(server, { mergesNext: () => mergesNext });
   const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
   const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
   const frames: unknown[] = [];
@@ -19,7 +19,7 @@ async function connect(mergesNext: boolean) {
     client.close();
     await new Promise((resolve) => server.close(resolve));
   };
-  return { socket, frames, close };
+  return { socket, frames, close, sends };
 }
 
 const next = (id: string, payload: unknown) => JSON.stringify({ id, type: 'next', payload });
@@ -50,6 +50,28 @@ describe('coalesceSends', () => {
       { id: '4', type: 'complete' },
       { id: '2', type: 'next', payload: message },
     ]);
+  });
+
+  it('sends next frames written past graphql-ws (sendNext) in order with the others, merged alike', async () => {
+    const connection = await connect(true);
+    close = connection.close;
+    const { socket, frames, sends } = connection;
+    const payload = { data: { messageAdded: { body: 'direct' } } };
+    sends.sendNext(socket, '1', JSON.stringify(payload));
+    socket.send(next('2', payload));
+    sends.sendNext(socket, '3', JSON.stringify(payload));
+    socket.send(JSON.stringify({ id: '4', type: 'complete' }));
+    sends.sendNext(socket, '5', JSON.stringify(payload));
+    await until(() => frames.length >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(frames).toEqual([
+      { id: '1', ids: ['2', '3'], type: 'next', payload },
+      { id: '4', type: 'complete' },
+      { id: '5', type: 'next', payload },
+    ]);
+    socket.terminate();
+    await until(() => socket.readyState === WebSocket.CLOSED);
+    expect(() => sends.sendNext(socket, '6', '{}')).not.toThrow();
   });
 
   it('sends every frame as it is without the opt-in', async () => {

@@ -1,0 +1,45 @@
+import type { WebSocket } from 'ws';
+import type { CoalescedSends } from '../lib/coalesced-sends.js';
+import type { SerializedResults } from '../lib/serialized-results.js';
+import type { EventWriter } from './direct-event-stream.js';
+
+/** Close code for a restart (graphql-ws clients reconnect on it, then resubscribe and catch up). */
+export const SERVICE_RESTART = 1012;
+
+/**
+ * The writer of one subscription's events (direct-event-stream.ts) on one client socket: each
+ * result becomes the `next` frame graphql-ws would send, serialized once per shared result
+ * object (SerializedResults), with errors masked as Yoga masks them (`maskError`), and goes out
+ * batched with the socket's other frames (coalesceSends).
+ *
+ * A client more than `maxUnsentBytes` behind (written to its socket and not yet taken by the
+ * network) is closed with 1012: it reconnects and resumes with catch-up, instead of the gateway
+ * holding ever more of its events in memory.
+ *
+ * Undefined for an id that needs JSON escapes (no graphql-ws client makes such ids): that
+ * subscription takes graphql-ws's own path.
+ */
+export function createEventWriter(options: {
+  socket: WebSocket;
+  id: string;
+  sends: CoalescedSends;
+  serializedResults: SerializedResults;
+  maskError: (error: unknown) => Error;
+  maxUnsentBytes: number;
+}): EventWriter | undefined {
+  const { socket, id, sends, serializedResults, maskError, maxUnsentBytes } = options;
+  if (JSON.stringify(id) !== `"${id}"`) return undefined;
+  return {
+    write(result) {
+      if (socket.bufferedAmount > maxUnsentBytes) {
+        socket.close(SERVICE_RESTART, 'Too far behind: reconnect and resume');
+        return;
+      }
+      const json =
+        result.errors === undefined || result.errors.length === 0
+          ? serializedResults.json(result)
+          : JSON.stringify({ ...result, errors: result.errors.map((error) => maskError(error)) });
+      sends.sendNext(socket, id, json);
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { GraphQLError } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { createEventWriter, SERVICE_RESTART } from '../../gateway/event-writer.js';
+import type { CoalescedSends } from '../../lib/coalesced-sends.js';
+import { SerializedResults } from '../../lib/serialized-results.js';
+
+function setup(options: { id?: string; bufferedAmount?: number } = {}) {
+  const frames: Array<{ id: string; json: string }> = [];
+  const closes: Array<[number, string]> = [];
+  const socket = {
+    bufferedAmount: options.bufferedAmount ?? 0,
+    close: (code: number, reason: string) => closes.push([code, reason]),
+  } as unknown as WebSocket;
+  const sends: CoalescedSends = { sendNext: (_socket, id, json) => frames.push({ id, json }) };
+  const writer = createEventWriter({
+    socket,
+    id: options.id ?? '7',
+    sends,
+    serializedResults: new SerializedResults(),
+    maskError: (error) =>
+      error instanceof GraphQLError && error.originalError === undefined ? error : new GraphQLError('Unexpected error.'),
+    maxUnsentBytes: 1000,
+  });
+  return { writer, frames, closes };
+}
+
+describe('createEventWriter', () => {
+  it('writes a result as its JSON, serialized once per result object', () => {
+    const { writer, frames } = setup();
+    const result = { data: { messageAdded: { body: 'hi' } } };
+    let serialized = 0;
+    const counted = {
+      ...result,
+      toJSON() {
+        serialized += 1;
+        return result;
+      },
+    };
+    writer?.write(counted);
+    writer?.write(counted);
+    expect(frames).toEqual([
+      { id: '7', json: '{"data":{"messageAdded":{"body":"hi"}}}' },
+      { id: '7', json: '{"data":{"messageAdded":{"body":"hi"}}}' },
+    ]);
+    expect(serialized).toBe(1);
+  });
+
+  it('masks errors as Yoga does', () => {
+    const { writer, frames } = setup();
+    writer?.write({
+      data: null,
+      errors: [
+        new GraphQLError('Forbidden', { extensions: { code: 'FORBIDDEN' } }),
+        new GraphQLError('db', { originalError: new Error('SQL') }),
+      ],
+    });
+    expect(JSON.parse(frames[0]?.json ?? '')).toEqual({
+      data: null,
+      errors: [{ message: 'Forbidden', extensions: { code: 'FORBIDDEN' } }, { message: 'Unexpected error.' }],
+    });
+  });
+
+  it('closes a client too far behind with 1012 instead of writing', () => {
+    const { writer, frames, closes } = setup({ bufferedAmount: 1001 });
+    writer?.write({ data: { n: 1 } });
+    expect(frames).toEqual([]);
+    expect(closes).toEqual([[SERVICE_RESTART, 'Too far behind: reconnect and resume']]);
+  });
+
+  it('leaves ids that need JSON escapes to graphql-ws', () => {
+    expect(setup({ id: 'a"b' }).writer).toBeUndefined();
+    expect(setup({ id: 'a\\b' }).writer).toBeUndefined();
+  });
+});
