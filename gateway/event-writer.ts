@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { CoalescedSends } from '../lib/coalesced-sends.js';
+import type { Logger } from '../lib/logger.js';
 import type { SerializedResults } from '../lib/serialized-results.js';
 import type { EventWriter } from './direct-event-stream.js';
 
@@ -16,6 +17,9 @@ export const SERVICE_RESTART = 1012;
  * network) is closed with 1012: it reconnects and resumes with catch-up, instead of the gateway
  * holding ever more of its events in memory.
  *
+ * A result that cannot be written (a bug: results are plain JSON) closes the socket with 1012
+ * too, and is logged: the client catches up rather than missing the event.
+ *
  * Undefined for an id that needs JSON escapes (no graphql-ws client makes such ids): that
  * subscription takes graphql-ws's own path.
  */
@@ -26,8 +30,9 @@ export function createEventWriter(options: {
   serializedResults: SerializedResults;
   maskError: (error: unknown) => Error;
   maxUnsentBytes: number;
+  logger: Logger;
 }): EventWriter | undefined {
-  const { socket, id, sends, serializedResults, maskError, maxUnsentBytes } = options;
+  const { socket, id, sends, serializedResults, maskError, maxUnsentBytes, logger } = options;
   if (JSON.stringify(id) !== `"${id}"`) return undefined;
   return {
     write(result) {
@@ -35,11 +40,17 @@ export function createEventWriter(options: {
         socket.close(SERVICE_RESTART, 'Too far behind: reconnect and resume');
         return;
       }
-      const json =
-        result.errors === undefined || result.errors.length === 0
-          ? serializedResults.json(result)
-          : JSON.stringify({ ...result, errors: result.errors.map((error) => maskError(error)) });
-      sends.sendNext(socket, id, json);
+      try {
+        const json =
+          result.errors === undefined || result.errors.length === 0
+            ? serializedResults.json(result)
+            : JSON.stringify({ ...result, errors: result.errors.map((error) => maskError(error)) });
+        sends.sendNext(socket, id, json);
+      } catch (error) {
+        // Skipping the event would leave a gap: the client reconnects and catches up instead.
+        logger.error({ err: error }, 'could not write a subscription event');
+        socket.close(SERVICE_RESTART, 'Could not write an event: reconnect and resume');
+      }
     },
   };
 }

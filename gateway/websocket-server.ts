@@ -119,6 +119,7 @@ export function serveGatewayWebSockets(
             serializedResults,
             maskError: deps.maskError,
             maxUnsentBytes: MAX_UNSENT_BYTES,
+            logger: deps.logger,
           }),
         });
         let document: DocumentNode;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { createEventWriter, SERVICE_RESTART } from '../../gateway/event-writer.js';
 import type { CoalescedSends } from '../../lib/coalesced-sends.js';
+import { createLogger } from '../../lib/logger.js';
 import { SerializedResults } from '../../lib/serialized-results.js';
 
 function setup(options: { id?: string; bufferedAmount?: number } = {}) {
@@ -21,6 +22,7 @@ function setup(options: { id?: string; bufferedAmount?: number } = {}) {
     maskError: (error) =>
       error instanceof GraphQLError && error.originalError === undefined ? error : new GraphQLError('Unexpected error.'),
     maxUnsentBytes: 1000,
+    logger: createLogger({ level: 'silent', pretty: false }),
   });
   return { writer, frames, closes };
 }
@@ -66,6 +68,13 @@ describe('createEventWriter', () => {
     writer?.write({ data: { n: 1 } });
     expect(frames).toEqual([]);
     expect(closes).toEqual([[SERVICE_RESTART, 'Too far behind: reconnect and resume']]);
+  });
+
+  it('closes the socket with 1012 when a result cannot be written, so the client catches up', () => {
+    const { writer, frames, closes } = setup();
+    writer?.write({ data: { n: BigInt(1) } as unknown as Record<string, unknown> });
+    expect(frames).toEqual([]);
+    expect(closes).toEqual([[SERVICE_RESTART, 'Could not write an event: reconnect and resume']]);
   });
 
   it('leaves ids that need JSON escapes to graphql-ws', () => {
