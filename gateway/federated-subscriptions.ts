@@ -5,12 +5,12 @@ import { type FetchNode, type PlanNode, type QueryPlan, QueryPlanner } from '@ap
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLSchema, print } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
+import { DirectEventStream } from '../lib/direct-event-stream.js';
 import type { Logger } from '../lib/logger.js';
+import { PendingResult } from '../lib/pending-result.js';
 import { selectsViewerDependentField, viewerDependentFields } from '../lib/viewer-dependence.js';
 import type { GatewayContext } from './context.js';
-import { DirectEventStream } from './direct-event-stream.js';
 import { batchEntityFetches } from './entity-fetch-batching.js';
-import { PendingResult } from './pending-result.js';
 import { UpstreamRefusal } from './upstream-connection.js';
 import type { UpstreamSubscriptions } from './upstream-subscriptions.js';
 

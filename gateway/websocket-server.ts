@@ -5,11 +5,11 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { coalesceSends } from '../lib/coalesced-sends.js';
+import { createEventWriter, SERVICE_RESTART } from '../lib/event-writer.js';
 import type { Logger } from '../lib/logger.js';
 import { SerializedResults } from '../lib/serialized-results.js';
 import type { TokenService, Viewer } from '../lib/tokens.js';
 import type { GatewayContext } from './context.js';
-import { createEventWriter, SERVICE_RESTART } from './event-writer.js';
 import type { PresenceTracker } from './presence-tracker.js';
 
 /** Larger frames are compressed; small ones (most events) are not worth the CPU. */
@@ -117,7 +117,7 @@ export function serveGatewayWebSockets(
             id,
             sends,
             serializedResults,
-            maskError: deps.maskError,
+            formatError: deps.maskError,
             maxUnsentBytes: MAX_UNSENT_BYTES,
             logger: deps.logger,
           }),

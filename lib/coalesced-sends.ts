@@ -29,6 +29,12 @@ export interface CoalescedSends {
    * once the socket is no longer open.
    */
   sendNext(socket: WebSocket, id: string, payloadJson: string): void;
+  /**
+   * Undefined while less than EARLY_ACK_BELOW_BYTES wait to be sent on `socket`; otherwise a
+   * promise of the moment they have been sent (or the socket closed): what a producer writing
+   * past graphql-ws waits for before its next event, as graphql-ws waits for each write.
+   */
+  whenWritable(socket: WebSocket): Promise<void> | undefined;
 }
 
 /**
@@ -98,6 +104,10 @@ export function coalesceSends(
       if (sender === undefined) socket.send(`${NEXT_ID_START}${id}${NEXT_AFTER_ID}${payloadJson}}`);
       else sender.sendNext(id, payloadJson, undefined, undefined);
     },
+    whenWritable(socket) {
+      if (socket.bufferedAmount < EARLY_ACK_BELOW_BYTES || socket.readyState !== socket.OPEN) return undefined;
+      return senders.get(socket)?.drained();
+    },
   };
 }
 
@@ -111,6 +121,7 @@ class SocketSender {
   /** The run of consecutive `next` frames with one payload, not yet sent. */
   #run: { payload: string; ids: string[]; callbacks: SendCallback[] } | null = null;
   #corked = false;
+  #drained: Promise<void> | undefined;
 
   constructor(webSocket: WebSocket, tcp: Socket, merges: () => boolean, cork: (sender: SocketSender) => void) {
     this.#webSocket = webSocket;
@@ -151,6 +162,22 @@ class SocketSender {
     }
     this.#sendRun();
     this.#run = { payload, ids: [id], callbacks: remaining === undefined ? [] : [remaining] };
+  }
+
+  /** Settles once what is buffered has been handed to the network (Node's `drain`), or the socket closed. */
+  drained(): Promise<void> {
+    if (this.#tcp.destroyed) return Promise.resolve();
+    this.#drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        this.#tcp.off('drain', done);
+        this.#tcp.off('close', done);
+        this.#drained = undefined;
+        resolve();
+      };
+      this.#tcp.on('drain', done);
+      this.#tcp.on('close', done);
+    });
+    return this.#drained;
   }
 
   /** End of the turn: the run goes out, and the turn's frames leave in one write. */

@@ -12,9 +12,10 @@ import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { coalesceSends, MERGED_NEXT_PARAM } from './coalesced-sends.js';
+import { createEventWriter } from './event-writer.js';
 import type { Logger } from './logger.js';
 import { SerializedResults } from './serialized-results.js';
-import { subscribeWithContextPerEvent } from './subscribe-per-event.js';
+import { type DirectWriting, subscribeWithContextPerEvent } from './subscribe-per-event.js';
 import type { TokenService, Viewer } from './tokens.js';
 import { selectsViewerDependentField } from './viewer-dependence.js';
 import { createErrorMasker } from './yoga-options.js';
@@ -65,6 +66,8 @@ export function serveSubgraphWebSockets(
   const contextFactories = new WeakMap<object, () => object>();
   // Operations whose events can share one execution (subscribe-per-event.ts), by context.
   const shareKeys = new WeakMap<object, string>();
+  // How each operation writes its events straight to its socket (subscribe-per-event.ts), by context.
+  const directWritings = new WeakMap<object, DirectWriting>();
 
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_PAYLOAD_BYTES });
   wsServer.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
@@ -72,7 +75,7 @@ export function serveSubgraphWebSockets(
   // write, and the same payload for several of its operations in one frame when it asked so.
   const mergingSockets = new WeakSet<object>();
   const serializedResults = new SerializedResults();
-  coalesceSends(wsServer, { mergesNext: (socket) => mergingSockets.has(socket), serializedResults });
+  const sends = coalesceSends(wsServer, { mergesNext: (socket) => mergingSockets.has(socket), serializedResults });
   let closing: Promise<void> | undefined;
   const graphqlWs = useServer(
     {
@@ -81,7 +84,7 @@ export function serveSubgraphWebSockets(
         if (ctx.connectionParams?.[MERGED_NEXT_PARAM] === true) mergingSockets.add(ctx.extra.socket);
         return true;
       },
-      async onSubscribe(ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+      async onSubscribe(ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
         let document: DocumentNode;
         try {
           document = parse(payload.query);
@@ -101,6 +104,9 @@ export function serveSubgraphWebSockets(
         const newContext = () => options.createContext(viewer);
         const contextValue = newContext();
         contextFactories.set(contextValue, newContext);
+        const socket = ctx.extra.socket;
+        const writer = createEventWriter({ socket, id, sends, serializedResults, formatError: format, logger });
+        if (writer !== undefined) directWritings.set(contextValue, { writer, whenWritable: () => sends.whenWritable(socket) });
         if (!selectsViewerDependentField(schema, document, options.viewerDependentFields)) {
           shareKeys.set(contextValue, JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null]));
         }
@@ -115,7 +121,8 @@ export function serveSubgraphWebSockets(
       subscribe(args) {
         const newContext = contextFactories.get(args.contextValue as object);
         if (newContext === undefined) throw new Error('subscription without a context made by onSubscribe');
-        return subscribeWithContextPerEvent(args, newContext, shareKeys.get(args.contextValue as object) ?? null);
+        const context = args.contextValue as object;
+        return subscribeWithContextPerEvent(args, newContext, shareKeys.get(context) ?? null, directWritings.get(context));
       },
       onNext(ctx, _id, _payload, _args, result) {
         // Operations sharing an execution share one result object: serialized once.

@@ -1,4 +1,6 @@
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, execute } from 'graphql';
+import { DirectEventStream, type EventWriter } from './direct-event-stream.js';
+import { PendingResult } from './pending-result.js';
 
 /**
  * graphql-js's `subscribe`, with one difference: each event is executed with a context of its
@@ -15,12 +17,14 @@ export async function subscribeWithContextPerEvent(
   newContext: () => unknown,
   /** Set when the operation selects no viewer-dependent field: see sharedResults. */
   shareKey: string | null = null,
+  /** Set to write the events straight to the client (see pumpEvents); else they are pulled. */
+  direct?: DirectWriting,
 ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
   if (!isAsyncIterable(source)) return source;
   const run = (event: unknown) => execute({ ...args, rootValue: event, contextValue: newContext() });
-  return mapEvents(source[Symbol.asyncIterator](), (event) => {
-    if (shareKey === null || typeof event !== 'object' || event === null) return run(event);
+  const resultOf = (event: unknown): PendingResult => {
+    if (shareKey === null || typeof event !== 'object' || event === null) return new PendingResult(run(event));
     let byOperation = sharedResults.get(event);
     if (byOperation === undefined) {
       byOperation = new Map();
@@ -28,11 +32,57 @@ export async function subscribeWithContextPerEvent(
     }
     let result = byOperation.get(shareKey);
     if (result === undefined) {
-      result = Promise.resolve(run(event));
+      result = new PendingResult(run(event));
       byOperation.set(shareKey, result);
     }
     return result;
-  });
+  };
+  const events = source[Symbol.asyncIterator]();
+  if (direct !== undefined) return pumpEvents(events, resultOf, direct);
+  return mapEvents(events, (event) => resultOf(event).promise);
+}
+
+/** How a subscription's events reach its client without graphql-ws's per-operation loop. */
+export interface DirectWriting {
+  readonly writer: EventWriter;
+  /** Undefined when the client's socket can take more now; else when it can (coalesceSends). */
+  whenWritable(): Promise<void> | undefined;
+}
+
+/**
+ * Pulls the source's events and writes their results straight to the client, in order
+ * (lib/direct-event-stream.ts): per event and subscriber, one pull instead of graphql-ws's
+ * chain of promises. Like graphql-ws, it pulls no more while the client's socket has more
+ * than a megabyte waiting, so a slow reader's events stay in its source's bounded queue
+ * (message-stream.ts), which ends the subscription if it overflows. An error of the source
+ * (that overflow, or a catch-up too long) is thrown by the stream after the events before it.
+ */
+function pumpEvents(
+  source: AsyncIterator<unknown>,
+  resultOf: (event: unknown) => PendingResult,
+  direct: DirectWriting,
+): AsyncIterableIterator<ExecutionResult> {
+  const stream = new DirectEventStream(direct.writer);
+  stream.onReturn = () => {
+    Promise.resolve(source.return?.()).catch(() => undefined);
+  };
+  void (async () => {
+    try {
+      for (;;) {
+        const writable = direct.whenWritable();
+        if (writable !== undefined) await writable;
+        const step = await source.next();
+        if (step.done === true) {
+          stream.end();
+          return;
+        }
+        stream.push(resultOf(step.value));
+      }
+    } catch (error) {
+      stream.fail(error);
+    }
+  })();
+  return stream;
 }
 
 /**
@@ -41,7 +91,7 @@ export async function subscribeWithContextPerEvent(
  * subscribers of the same operation whose selection is viewer-independent share one execution
  * per event instead of one each. Weakly held: entries go with the event.
  */
-const sharedResults = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+const sharedResults = new WeakMap<object, Map<string, PendingResult>>();
 
 /**
  * Maps an async iterator. Hand-written rather than an async generator so that `return()`

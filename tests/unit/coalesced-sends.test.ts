@@ -74,6 +74,21 @@ describe('coalesceSends', () => {
     expect(() => sends.sendNext(socket, '6', '{}')).not.toThrow();
   });
 
+  it('tells a producer to wait while more than a megabyte waits to be sent, until it is sent', async () => {
+    const connection = await connect(false);
+    close = connection.close;
+    const { socket, frames, sends } = connection;
+    expect(sends.whenWritable(socket)).toBeUndefined();
+    const big = JSON.stringify({ data: { body: 'x'.repeat(64 * 1024) } });
+    for (let i = 0; i < 20; i += 1) sends.sendNext(socket, String(i), big);
+    const writable = sends.whenWritable(socket);
+    expect(writable).toBeInstanceOf(Promise);
+    await writable;
+    expect(socket.bufferedAmount).toBeLessThan(1024 * 1024);
+    await until(() => frames.length === 20);
+    expect(sends.whenWritable(socket)).toBeUndefined();
+  });
+
   it('sends every frame as it is without the opt-in', async () => {
     const connection = await connect(false);
     close = connection.close;

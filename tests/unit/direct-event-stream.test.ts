@@ -1,7 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { DirectEventStream } from '../../gateway/direct-event-stream.js';
-import { PendingResult } from '../../gateway/pending-result.js';
+import { DirectEventStream } from '../../lib/direct-event-stream.js';
+import { PendingResult } from '../../lib/pending-result.js';
 
 /** A result whose execution the test finishes by hand. */
 function deferred(data: Record<string, unknown>) {
@@ -66,6 +66,18 @@ describe('DirectEventStream', () => {
     expect(settled).toBe(false);
     event.finish();
     expect(await next).toEqual({ done: false, value: { errors: [] } });
+    expect(written).toEqual([{ n: 1 }]);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('throws an upstream failure after the events pushed before it, then is done', async () => {
+    const { stream, written } = recordingStream();
+    const event = deferred({ n: 1 });
+    stream.push(event.pending);
+    stream.fail(new Error('too far behind'));
+    const next = stream.next();
+    event.finish();
+    await expect(next).rejects.toThrow('too far behind');
     expect(written).toEqual([{ n: 1 }]);
     expect(await stream.next()).toEqual({ done: true, value: undefined });
   });

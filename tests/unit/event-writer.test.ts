@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { createEventWriter, SERVICE_RESTART } from '../../gateway/event-writer.js';
 import type { CoalescedSends } from '../../lib/coalesced-sends.js';
+import { createEventWriter, SERVICE_RESTART } from '../../lib/event-writer.js';
 import { createLogger } from '../../lib/logger.js';
 import { SerializedResults } from '../../lib/serialized-results.js';
 
@@ -13,13 +13,16 @@ function setup(options: { id?: string; bufferedAmount?: number } = {}) {
     bufferedAmount: options.bufferedAmount ?? 0,
     close: (code: number, reason: string) => closes.push([code, reason]),
   } as unknown as WebSocket;
-  const sends: CoalescedSends = { sendNext: (_socket, id, json) => frames.push({ id, json }) };
+  const sends: CoalescedSends = {
+    sendNext: (_socket, id, json) => frames.push({ id, json }),
+    whenWritable: () => undefined,
+  };
   const writer = createEventWriter({
     socket,
     id: options.id ?? '7',
     sends,
     serializedResults: new SerializedResults(),
-    maskError: (error) =>
+    formatError: (error) =>
       error instanceof GraphQLError && error.originalError === undefined ? error : new GraphQLError('Unexpected error.'),
     maxUnsentBytes: 1000,
     logger: createLogger({ level: 'silent', pretty: false }),

@@ -1,7 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import type { PendingResult } from './pending-result.js';
 
-/** Writes one subscription's events to its client (gateway/websocket-server.ts). */
+/** Writes one subscription's events to its client (lib/event-writer.ts). */
 export interface EventWriter {
   write(result: ExecutionResult): void;
 }
@@ -13,10 +13,14 @@ export interface EventWriter {
  * result mapping, the iterator): with one shared execution per event, most of the gateway's
  * CPU per delivery. Here a delivery is a callback and a write.
  *
+ * Used by the gateway (federated-subscriptions.ts, events pushed by its upstream connection)
+ * and by every subgraph (lib/subscribe-per-event.ts, events pulled from the resolver's stream).
+ *
  * What graphql-ws iterates is only the end: `next()` settles when the upstream has ended and
  * every event before the end has been written. An upstream refusal is the one result it yields
- * (so it goes through Yoga's error masking like any result); then it is done. `return()` (the
- * client completed, or the socket closed) stops writing at once and stops the upstream.
+ * (so it goes through Yoga's error masking like any result), an upstream failure the one error
+ * it throws (graphql-ws sends it as an `error` message); then it is done. `return()` (the client
+ * completed, or the socket closed) stops writing at once and stops the upstream.
  */
 export class DirectEventStream implements AsyncIterableIterator<ExecutionResult> {
   readonly #writer: EventWriter;
@@ -25,10 +29,10 @@ export class DirectEventStream implements AsyncIterableIterator<ExecutionResult>
   /** The head of the queue this stream is registered to wait for. */
   #waitingFor: PendingResult | undefined;
   #ended = false;
-  /** What to yield after the last event (an upstream refusal), then done. */
-  #final: ExecutionResult | undefined;
+  /** What ends the stream after the last event: a result to yield (an upstream refusal) or an error to throw, then done. */
+  #final: { result?: ExecutionResult; error?: unknown } | undefined;
   #state: 'live' | 'finished' | 'done' = 'live';
-  #pendingNext: ((step: IteratorResult<ExecutionResult>) => void) | undefined;
+  #pendingNext: ((step: IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>>) => void) | undefined;
   #onReturn: () => void = () => undefined;
   readonly #drain = () => this.#writeReady();
 
@@ -50,14 +54,16 @@ export class DirectEventStream implements AsyncIterableIterator<ExecutionResult>
 
   /** The upstream ended: after the events already pushed, yield `final` (if any) and finish. */
   end(final?: ExecutionResult): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#final = final;
-    this.#writeReady();
+    this.#finish(final === undefined ? undefined : { result: final });
+  }
+
+  /** The upstream failed: after the events already pushed, `next()` throws `error` (graphql-ws sends it as `error`). */
+  fail(error: unknown): void {
+    this.#finish({ error });
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
-    if (this.#state === 'finished') return Promise.resolve(this.#finalStep());
+    if (this.#state === 'finished') return this.#finalStep();
     if (this.#state === 'done') return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve) => {
       this.#pendingNext = resolve;
@@ -104,17 +110,26 @@ export class DirectEventStream implements AsyncIterableIterator<ExecutionResult>
     }
   }
 
-  /** The step after the last event: the final result if there is one, else done. */
-  #finalStep(): IteratorResult<ExecutionResult> {
+  /** The step after the last event: the final result or error if there is one, else done. */
+  #finalStep(): Promise<IteratorResult<ExecutionResult>> {
     const final = this.#final;
     this.#final = undefined;
     this.#state = 'done';
-    return final === undefined ? { done: true, value: undefined } : { done: false, value: final };
+    if (final?.error !== undefined) return Promise.reject(final.error);
+    if (final?.result !== undefined) return Promise.resolve({ done: false, value: final.result });
+    return Promise.resolve({ done: true, value: undefined });
   }
 
-  #settleNext(step: IteratorResult<ExecutionResult>): void {
+  #settleNext(step: IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>>): void {
     const resolve = this.#pendingNext;
     this.#pendingNext = undefined;
     resolve?.(step);
+  }
+
+  #finish(final: { result?: ExecutionResult; error?: unknown } | undefined): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#final = final;
+    this.#writeReady();
   }
 }

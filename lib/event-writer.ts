@@ -1,8 +1,9 @@
+import type { GraphQLError } from 'graphql';
 import type { WebSocket } from 'ws';
-import type { CoalescedSends } from '../lib/coalesced-sends.js';
-import type { Logger } from '../lib/logger.js';
-import type { SerializedResults } from '../lib/serialized-results.js';
+import type { CoalescedSends } from './coalesced-sends.js';
 import type { EventWriter } from './direct-event-stream.js';
+import type { Logger } from './logger.js';
+import type { SerializedResults } from './serialized-results.js';
 
 /** Close code for a restart (graphql-ws clients reconnect on it, then resubscribe and catch up). */
 export const SERVICE_RESTART = 1012;
@@ -10,7 +11,7 @@ export const SERVICE_RESTART = 1012;
 /**
  * The writer of one subscription's events (direct-event-stream.ts) on one client socket: each
  * result becomes the `next` frame graphql-ws would send, serialized once per shared result
- * object (SerializedResults), with errors masked as Yoga masks them (`maskError`), and goes out
+ * object (SerializedResults), with errors formatted as the process formats them, and goes out
  * batched with the socket's other frames (coalesceSends).
  *
  * A client more than `maxUnsentBytes` behind (written to its socket and not yet taken by the
@@ -28,11 +29,13 @@ export function createEventWriter(options: {
   id: string;
   sends: CoalescedSends;
   serializedResults: SerializedResults;
-  maskError: (error: unknown) => Error;
-  maxUnsentBytes: number;
+  /** What the client reads of an error: masked as the process masks every error. */
+  formatError: (error: GraphQLError) => unknown;
+  /** Undefined: no limit (the producer waits for the socket instead, lib/subscribe-per-event.ts). */
+  maxUnsentBytes?: number;
   logger: Logger;
 }): EventWriter | undefined {
-  const { socket, id, sends, serializedResults, maskError, maxUnsentBytes, logger } = options;
+  const { socket, id, sends, serializedResults, formatError, maxUnsentBytes = Number.POSITIVE_INFINITY, logger } = options;
   if (JSON.stringify(id) !== `"${id}"`) return undefined;
   return {
     write(result) {
@@ -44,7 +47,7 @@ export function createEventWriter(options: {
         const json =
           result.errors === undefined || result.errors.length === 0
             ? serializedResults.json(result)
-            : JSON.stringify({ ...result, errors: result.errors.map((error) => maskError(error)) });
+            : JSON.stringify({ ...result, errors: result.errors.map(formatError) });
         sends.sendNext(socket, id, json);
       } catch (error) {
         // Skipping the event would leave a gap: the client reconnects and catches up instead.

@@ -11,8 +11,16 @@ export class PendingResult {
   #result: ExecutionResult | undefined;
   #waiters: Array<() => void> = [];
 
-  /** `execution` must not reject: a failure is a result with errors (federated-subscriptions.ts). */
-  constructor(execution: Promise<ExecutionResult>) {
+  /**
+   * `execution` must not reject: a failure is a result with errors. A result already there
+   * (graphql-js executes synchronously when no resolver is asynchronous) is ready at once.
+   */
+  constructor(execution: ExecutionResult | Promise<ExecutionResult>) {
+    if (!(execution instanceof Promise)) {
+      this.#result = execution;
+      this.promise = Promise.resolve(execution);
+      return;
+    }
     this.promise = execution.then((result) => {
       this.#result = result;
       const waiters = this.#waiters;
