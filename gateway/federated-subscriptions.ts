@@ -238,8 +238,9 @@ export class FederatedSubscriptions {
       );
       return result as ExecutionResult;
     } catch (error) {
-      // Not for the client to read (masking turns it into "Unexpected error."): the event is
-      // lost to this subscription, the subscription is not.
+      // A bug, not a subgraph failure (those come back as errors in the result). The client
+      // gets this event as "Unexpected error." (masking) and the subscription goes on; the
+      // message itself stays in PostgreSQL, readable by query.
       return { errors: [new GraphQLError('Could not resolve this event.', { originalError: error as Error })] };
     }
   }

@@ -17,7 +17,7 @@ const DEFLATE_THRESHOLD_BYTES = 1024;
 /** No client message (a subscribe document with variables) needs more. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
 const KEEPALIVE_MS = 12_000;
-/** How far behind a client may fall before it is closed to resume later (event-writer.ts). */
+/** How far behind a client may fall before it is closed to resume later (lib/event-writer.ts). */
 const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
 
 interface SocketState {
@@ -51,7 +51,7 @@ export function serveGatewayWebSockets(
     tokens: TokenService;
     presence: PresenceTracker;
     logger: Logger;
-    /** The masking of Yoga's `maskedErrors`, for events written past Yoga (direct-event-stream.ts). */
+    /** The masking of Yoga's `maskedErrors`, for events written past Yoga (lib/event-writer.ts). */
     maskError: (error: unknown) => Error;
   },
 ): GatewayWebSockets {
