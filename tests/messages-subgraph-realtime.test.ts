@@ -4,6 +4,7 @@ import { SignJWT } from 'jose';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageRow, MessagesDatabase } from '../subgraphs/messages/conversation.table.js';
+import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../subgraphs/messages/message-events.js';
 import type { MessageFeed } from '../subgraphs/messages/message-feed.js';
 import { MAX_REPLAY, openMessageStream } from '../subgraphs/messages/message-stream.js';
 import { createMessageSender } from '../subgraphs/messages/send-messages.js';
@@ -171,6 +172,61 @@ describe('messageAdded on the messages subgraph', () => {
         conversation: { lastMessage: { id: message.id }, unreadCount: warmUps + i },
       });
     }
+  });
+
+  it('reads no row for `conversation { id }` in an event, and one statement when a field needs the row', async () => {
+    const [ada, bob] = await Promise.all([registerUser(url), registerUser(url)]);
+    const conversation = await startConversation(url, ada, [bob], 'titled');
+    const socket = connect();
+    const subscribe = (selection: string) =>
+      operate<{ messageAdded: { id: string; conversation: { id: string; title?: string } } }>(socket, {
+        query: `subscription ($c: ID) { messageAdded(conversationId: $c) { id conversation { ${selection} } } }`,
+        variables: { c: conversation.id },
+        extensions: as(bob),
+      });
+    const stats = platform.subgraphs.messages.queryStats;
+    /** Publishes one message as the subgraph would after a commit: the statements counted are the event's alone. */
+    const statementsForOneEvent = async (operation: ReturnType<typeof subscribe>) => {
+      const id = randomUUID();
+      const before = stats.statements;
+      await platform.pubsub.publish(
+        MESSAGES_ADDED_CHANNEL,
+        encodeMessagesAdded(
+          [
+            {
+              id,
+              conversation_id: conversation.id,
+              seq: 1_000_000 + operation.results.length,
+              sender_id: ada.id,
+              body: 'counted',
+              client_message_id: randomUUID(),
+              created_at: new Date(),
+            },
+          ],
+          new Map([[conversation.id, [ada.id, bob.id]]]),
+        ),
+      );
+      const results = await operation.until((all) => all.some((result) => result.data?.messageAdded.id === id));
+      await sleep(50);
+      return { statements: stats.statements - before, event: results.at(-1)?.data?.messageAdded };
+    };
+
+    const keyOnly = subscribe('id');
+    await untilLive([keyOnly], () => sendMessage(url, ada, conversation.id, 'warm-up'));
+    await sleep(100);
+    expect(await statementsForOneEvent(keyOnly)).toEqual({
+      statements: 0,
+      event: expect.objectContaining({ conversation: { id: conversation.id } }),
+    });
+    keyOnly.unsubscribe();
+
+    const withTitle = subscribe('id title');
+    await untilLive([withTitle], () => sendMessage(url, ada, conversation.id, 'warm-up'));
+    await sleep(100);
+    expect(await statementsForOneEvent(withTitle)).toEqual({
+      statements: 1,
+      event: expect.objectContaining({ conversation: { id: conversation.id, title: 'titled' } }),
+    });
   });
 
   it('catches up with `after` in one conversation: exactly the later messages, then live, none twice', async () => {

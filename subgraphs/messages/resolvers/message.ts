@@ -4,12 +4,8 @@ import type { MessageResolvers } from '../generated/resolvers-types.js';
 export const Message: MessageResolvers = {
   __resolveReference: (reference, { loaders }) => loaders.messageById.load(reference.id),
   id: (message) => message.id,
-  async conversation(message, _args, { loaders }) {
-    const conversation = await loaders.conversationById.load(message.conversation_id);
-    // Only reachable through a message the viewer may see, so the conversation is theirs too.
-    if (conversation === null) throw new Error(`conversation ${message.conversation_id} not visible for a visible message`);
-    return conversation;
-  },
+  // The key only: the row is loaded if a field needs it (ConversationValue).
+  conversation: (message) => ({ id: message.conversation_id }),
   sender: (message) => ({ id: message.sender_id }),
   body: (message) => message.body,
   clientMessageId: (message) => message.client_message_id,
