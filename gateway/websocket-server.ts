@@ -70,7 +70,7 @@ export function serveGatewayWebSockets(
   });
   const states = new WeakMap<object, SocketState>();
   const serializedResults = new SerializedResults();
-  const sends = coalesceSends(wss, { serializedResults });
+  const sends = coalesceSends(wss);
 
   const serverCleanup = useServer<Record<string, unknown> | undefined, { state: SocketState }>(
     {
@@ -140,12 +140,6 @@ export function serveGatewayWebSockets(
         const errors = validate(args.schema, args.document);
         return errors.length > 0 ? errors : args;
       },
-
-      // Subscribers of a shared execution get one result object (federated-subscriptions.ts): serialized once.
-      onNext: (ctx, _id, _payload, _args, result) =>
-        result.errors === undefined || result.errors.length === 0
-          ? serializedResults.standIn(ctx.extra.socket, result)
-          : undefined,
 
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,

@@ -75,7 +75,7 @@ export function serveSubgraphWebSockets(
   // write, and the same payload for several of its operations in one frame when it asked so.
   const mergingSockets = new WeakSet<object>();
   const serializedResults = new SerializedResults();
-  const sends = coalesceSends(wsServer, { mergesNext: (socket) => mergingSockets.has(socket), serializedResults });
+  const sends = coalesceSends(wsServer, { mergesNext: (socket) => mergingSockets.has(socket) });
   let closing: Promise<void> | undefined;
   const graphqlWs = useServer(
     {
@@ -124,9 +124,9 @@ export function serveSubgraphWebSockets(
         const context = args.contextValue as object;
         return subscribeWithContextPerEvent(args, newContext, shareKeys.get(context) ?? null, directWritings.get(context));
       },
-      onNext(ctx, _id, _payload, _args, result) {
-        // Operations sharing an execution share one result object: serialized once.
-        if (result.errors === undefined || result.errors.length === 0) return serializedResults.standIn(ctx.extra.socket, result);
+      // Results graphql-ws sends itself (queries, subscriptions without an event writer).
+      onNext(_ctx, _id, _payload, _args, result) {
+        if (result.errors === undefined || result.errors.length === 0) return undefined;
         return { ...result, errors: result.errors.map(format) };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
