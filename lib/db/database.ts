@@ -50,8 +50,15 @@ export async function openDatabase(
 ): Promise<Database> {
   if (config.url !== undefined) {
     const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize, application_name: 'chitlaq-graph' });
-    // An idle client's error (the server restarted, say) must not crash the process.
+    // A connection that dies (a restart, a failover, pg_terminate_backend) emits 'error' on its
+    // client: on an idle one the pool's listener catches it, but a client checked out between two
+    // statements (inside a transaction, say) has no listener there, and an unhandled 'error'
+    // event ends the process. pg marks such a client unqueryable, its statement fails, and the
+    // pool drops it on release, so logging is all that is left to do.
     pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client failed'));
+    pool.on('connect', (client) => {
+      client.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection lost'));
+    });
     return createDatabase(
       'postgres',
       new PostgresDialect({ pool }),
