@@ -14,6 +14,7 @@ import { WebSocketServer } from 'ws';
 import { coalesceSends, MERGED_NEXT_PARAM } from './coalesced-sends.js';
 import { createEventWriter } from './event-writer.js';
 import type { Logger } from './logger.js';
+import { findNulArgument, nulArgumentError } from './nul-free-arguments.js';
 import { SerializedResults } from './serialized-results.js';
 import { type DirectWriting, subscribeWithContextPerEvent } from './subscribe-per-event.js';
 import type { TokenService, Viewer } from './tokens.js';
@@ -93,6 +94,8 @@ export function serveSubgraphWebSockets(
         }
         const invalid = validate(schema, document);
         if (invalid.length > 0) return invalid.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+        const nulField = findNulArgument(document, payload.variables);
+        if (nulField !== undefined) return [nulArgumentError(nulField)];
 
         let viewer: Viewer | null;
         try {

@@ -1,6 +1,7 @@
 import { maskError, type Plugin, useReadinessCheck, type YogaServerOptions } from 'graphql-yoga';
 import type { Logger } from './logger.js';
 import { type ServiceMetrics, useMetrics } from './metrics.js';
+import { useNulFreeArguments } from './nul-free-arguments.js';
 
 /**
  * Options every process's Yoga shares: errors masked in every environment (a client never sees
@@ -41,6 +42,8 @@ export function commonYogaOptions(options: {
           }
         },
       }),
+      // Before any executor: a NUL never reaches PostgreSQL (lib/nul-free-arguments.ts).
+      useNulFreeArguments(),
     ],
   };
 }
