@@ -67,4 +67,23 @@ describe('WriteBatcher', () => {
     });
     await expect(Promise.all([failing.write(1), failing.write(2)])).rejects.toThrow('database down');
   });
+
+  it('runs a failed batch again in halves, so only the write that breaks it fails', async () => {
+    const batches: number[][] = [];
+    const batcher = new WriteBatcher<number, string>(async (inputs) => {
+      batches.push(inputs);
+      // All or nothing, like one transaction: a bad row fails the whole statement.
+      if (inputs.some((n) => n === 3)) throw new Error('invalid byte sequence');
+      return inputs.map((n) => `ok ${n}`);
+    });
+    const results = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => batcher.write(n)));
+    expect(results.map((result) => (result.status === 'fulfilled' ? result.value : (result.reason as Error).message))).toEqual([
+      'ok 1',
+      'ok 2',
+      'invalid byte sequence',
+      'ok 4',
+      'ok 5',
+    ]);
+    expect(batches).toEqual([[1, 2, 3, 4, 5], [1, 2, 3], [4, 5], [1, 2], [3]]);
+  });
 });
