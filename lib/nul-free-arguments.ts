@@ -1,5 +1,5 @@
-import type { Plugin } from 'graphql-yoga';
 import { type DocumentNode, Kind, type ValueNode, visit } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import { BadUserInputError } from './errors.js';
 
 /**
