@@ -13,6 +13,7 @@ import type { GatewayContext } from './context.js';
 import { batchEntityFetches } from './entity-fetch-batching.js';
 import { UpstreamRefusal } from './upstream-connection.js';
 import type { UpstreamSubscriptions } from './upstream-subscriptions.js';
+import { withValueCompletionErrors } from './value-completion.js';
 
 /** A planned subscription: `primary` goes to the owning subgraph once, `rest` runs per event. */
 interface SubscriptionPlan {
@@ -236,7 +237,7 @@ export class FederatedSubscriptions {
         this.#supergraphSchema,
         this.#apiSchema,
       );
-      return result as ExecutionResult;
+      return withValueCompletionErrors(result) as ExecutionResult;
     } catch (error) {
       // A bug, not a subgraph failure (those come back as errors in the result). The client
       // gets this event as "Unexpected error." (masking) and the subscription goes on; the

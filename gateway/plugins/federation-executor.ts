@@ -3,6 +3,7 @@ import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interf
 import { getDocumentString } from '@envelop/core';
 import { type DocumentNode, getOperationAST, print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { withValueCompletionErrors } from '../value-completion.js';
 
 const NO_CACHE: GatewayGraphQLRequestContext['cache'] = {
   get: async () => undefined,
@@ -62,7 +63,7 @@ export function useFederationExecutor(gateway: ApolloGateway, logger: GatewayGra
           cache: NO_CACHE,
           overallCachePolicy: undefined,
         };
-        return gateway.executor(request);
+        return gateway.executor(request).then(withValueCompletionErrors);
       });
     },
   };
