@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Config, DEFAULT_OPERATION_LIMITS, DEFAULT_PERSISTED_QUERIES } from '../lib/config.js';
 import type { KeyValueStore } from '../lib/key-value-store.js';
@@ -30,6 +30,7 @@ import { openResponseCacheStore } from './response-cache/open-store.js';
 import { SubgraphDataSource, type SubgraphRequestCounts } from './subgraph-data-source.js';
 import { UpstreamSubscriptions } from './upstream-subscriptions.js';
 import { useFederatedSubscriptions } from './use-federated-subscriptions.js';
+import { existingIdsFrom, USER_ENTITIES_QUERY, ViewerAccounts } from './viewer-accounts.js';
 import { type GatewayWebSockets, serveGatewayWebSockets } from './websocket-server.js';
 
 /**
@@ -157,6 +158,20 @@ export async function createGateway(
       });
     },
   });
+  const accounts = new ViewerAccounts(async (ids) => {
+    const users = dataSources.users;
+    if (users === undefined) throw new Error('the supergraph has no users subgraph');
+    // SubgraphDataSource reads only the request and the context of what Apollo passes it.
+    const response = await users.process({
+      request: { query: USER_ENTITIES_QUERY, variables: { r: ids.map((id) => ({ __typename: 'User', id })) } },
+      context: {},
+    } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
+    if ((response.errors?.length ?? 0) > 0) throw new Error(`users subgraph: ${response.errors?.[0]?.message}`);
+    return existingIdsFrom(ids, response.data);
+  }, logger);
+  /** Who a bearer token speaks for, over HTTP and WebSocket alike: a verified token of an account that exists. */
+  const authenticate = async (header: string | null | undefined) =>
+    accounts.requireExisting(await deps.tokens.viewerFromHeader(header));
   const rateLimiters =
     deps.rateLimit === undefined ? undefined : createRateLimiters(deps.rateLimit.limits, deps.rateLimit.redisUrl, logger);
 
@@ -214,10 +229,7 @@ export async function createGateway(
     // connection authenticated once and passes its viewer in the initial context.
     context: async (initial: { request?: Request; viewer?: Viewer | null }): Promise<GatewayContext> => ({
       touched: new TouchedEntities(),
-      viewer:
-        initial.viewer !== undefined
-          ? initial.viewer
-          : await deps.tokens.viewerFromHeader(initial.request?.headers.get('authorization')),
+      viewer: initial.viewer !== undefined ? initial.viewer : await authenticate(initial.request?.headers.get('authorization')),
     }),
   });
   let websockets: GatewayWebSockets | undefined;
@@ -228,7 +240,7 @@ export async function createGateway(
     serveWebSockets(server) {
       websockets = serveGatewayWebSockets(server, {
         yoga,
-        tokens: deps.tokens,
+        authenticate,
         presence,
         logger,
         maskError: createErrorMasker(logger, isSubgraphError),

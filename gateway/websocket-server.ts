@@ -8,7 +8,7 @@ import { coalesceSends } from '../lib/coalesced-sends.js';
 import { createEventWriter, SERVICE_RESTART } from '../lib/event-writer.js';
 import type { Logger } from '../lib/logger.js';
 import { SerializedResults } from '../lib/serialized-results.js';
-import type { TokenService, Viewer } from '../lib/tokens.js';
+import type { Viewer } from '../lib/tokens.js';
 import type { GatewayContext } from './context.js';
 import type { PresenceTracker } from './presence-tracker.js';
 
@@ -48,7 +48,8 @@ export function serveGatewayWebSockets(
   server: Server,
   deps: {
     yoga: YogaServerInstance<object, GatewayContext>;
-    tokens: TokenService;
+    /** The viewer of a bearer token (verified, its account existing); null without one; throws when invalid. */
+    authenticate(header: string | null): Promise<Viewer | null>;
     presence: PresenceTracker;
     logger: Logger;
     /** The masking of Yoga's `maskedErrors`, for events written past Yoga (lib/event-writer.ts). */
@@ -78,7 +79,7 @@ export function serveGatewayWebSockets(
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         let viewer: Viewer | null;
         try {
-          viewer = await deps.tokens.viewerFromHeader(typeof authorization === 'string' ? authorization : null);
+          viewer = await deps.authenticate(typeof authorization === 'string' ? authorization : null);
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }

@@ -38,6 +38,13 @@ export class UnauthenticatedError extends AppError {
   }
 }
 
+/** A verified token whose account no longer exists (or never did): its holder must sign in again. */
+export class AccountGoneError extends UnauthenticatedError {
+  constructor() {
+    super('This account no longer exists: sign in again.');
+  }
+}
+
 export class ForbiddenError extends AppError {
   constructor(message = 'You are not allowed to do this.') {
     super('FORBIDDEN', message);

@@ -3,6 +3,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Config } from './config.js';
 import { UnauthenticatedError } from './errors.js';
+import { isUuid } from './pagination.js';
 
 /** Who is making a request: the subject of a verified token. */
 export interface Viewer {
@@ -56,7 +57,8 @@ export function createTokenService(auth: Config['auth']): TokenService {
   async function verifyAfresh(token: string): Promise<Viewer> {
     try {
       const { payload } = await jwtVerify(token, verifyingKey, { issuer, audience, algorithms, requiredClaims: ['sub', 'exp'] });
-      if (typeof payload.sub !== 'string' || payload.sub === '') throw new UnauthenticatedError('Invalid token.');
+      // Every account id is a uuid: any other subject was not issued here, however it is signed.
+      if (typeof payload.sub !== 'string' || !isUuid(payload.sub)) throw new UnauthenticatedError('Invalid token.');
       return { id: payload.sub, token, expiresAt: (payload.exp as number) * 1000 };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('Token expired: sign in again.');

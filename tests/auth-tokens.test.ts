@@ -81,6 +81,8 @@ describe('identity at the subgraph', () => {
 
 describe('EdDSA keys', () => {
   it('signs with the private key and verifies with the public key only', async () => {
+    // Subjects are account ids, which are uuids: any other subject is refused (tests/missing-accounts.test.ts).
+    const USER_ID = '6f1c2a4e-8b9d-4c3e-a1f2-0123456789ab';
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const base = { NODE_ENV: 'test', DATA_DIR: '/tmp/unused' };
     const signer = createTokenService(
@@ -93,9 +95,9 @@ describe('EdDSA keys', () => {
     const verifier = createTokenService(
       loadConfig({ ...base, JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString() }).auth,
     );
-    const token = await signer.sign('user-1');
+    const token = await signer.sign(USER_ID);
     expect(JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString())).toMatchObject({ alg: 'EdDSA' });
-    await expect(verifier.verify(token)).resolves.toMatchObject({ id: 'user-1' });
+    await expect(verifier.verify(token)).resolves.toMatchObject({ id: USER_ID });
     await expect(verifier.sign('user-2')).rejects.toThrow(/JWT_PRIVATE_KEY/);
     const hs = createTokenService(loadConfig({ ...base, JWT_SECRET: TEST_JWT_SECRET }).auth);
     await expect(hs.verify(token)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
