@@ -7,7 +7,8 @@ export interface ConversationTable {
   is_group: boolean;
   /** For a 1:1 conversation, its two member ids in order ("a:b"): unique, so there is only one per pair. */
   direct_key: string | null;
-  created_by: string;
+  /** Null once the account that started it is removed. */
+  created_by: string | null;
   /** The sequence number of the newest message (0 when none). Incremented under the row's lock. */
   last_seq: ColumnType<number, never, never>;
   created_at: ColumnType<Date, never, never>;

@@ -1,3 +1,4 @@
+import { asViewerWrite } from '../../../lib/db/errors.js';
 import { BadUserInputError, ForbiddenError, NotFoundError, requireViewer } from '../../../lib/errors.js';
 import { isUuid } from '../../../lib/pagination.js';
 import { parseInput } from '../../../lib/validation.js';
@@ -27,14 +28,17 @@ export const Mutation: MutationResolvers = {
     if (unknown.length > 0) throw new BadUserInputError(`Unknown user ids: ${unknown.join(', ')}.`, 'memberIds');
 
     const isGroup = others.length > 1;
-    const conversation = await services.db.transaction().execute((trx) =>
-      createConversation(trx, {
-        title: input.title ?? null,
-        isGroup,
-        directKey: isGroup ? null : [me.id, ...others].sort().join(':'),
-        createdBy: me.id,
-        memberIds: [me.id, ...others],
-      }),
+    // Every other member was just checked with the users subgraph: a missing account is the viewer's.
+    const conversation = await asViewerWrite(
+      services.db.transaction().execute((trx) =>
+        createConversation(trx, {
+          title: input.title ?? null,
+          isGroup,
+          directKey: isGroup ? null : [me.id, ...others].sort().join(':'),
+          createdBy: me.id,
+          memberIds: [me.id, ...others],
+        }),
+      ),
     );
     loaders.conversationById.prime(conversation.id, conversation);
     touched.add('Conversation', conversation.id).add('ConversationConnection');
@@ -45,12 +49,9 @@ export const Mutation: MutationResolvers = {
     const me = requireViewer(viewer);
     const { body, clientMessageId } = parseInput(SendMessageInput, args);
     if (!isUuid(args.conversationId)) throw new NotFoundError('No conversation with this id.');
-    const message = await services.sender.send({
-      conversationId: args.conversationId.toLowerCase(),
-      senderId: me.id,
-      body,
-      clientMessageId,
-    });
+    const message = await asViewerWrite(
+      services.sender.send({ conversationId: args.conversationId.toLowerCase(), senderId: me.id, body, clientMessageId }),
+    );
     loaders.messageById.prime(message.id, message);
     loaders.conversationById.clear(message.conversation_id);
     // lastMessage, updatedAt and every member's unreadCount changed, and the conversation

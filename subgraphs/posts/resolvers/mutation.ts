@@ -1,3 +1,4 @@
+import { asViewerWrite } from '../../../lib/db/errors.js';
 import { ForbiddenError, NotFoundError, requireViewer } from '../../../lib/errors.js';
 import { isUuid } from '../../../lib/pagination.js';
 import { parseInput } from '../../../lib/validation.js';
@@ -14,9 +15,9 @@ export const Mutation: MutationResolvers = {
   async createPost(_parent, args, { viewer, services, loaders, touched }) {
     const { id } = requireViewer(viewer);
     const { content } = parseInput(CreatePostInput, args);
-    const post = await services.db
-      .transaction()
-      .execute((trx) => insertPost(trx, { authorId: id, content, hashtags: extractHashtags(content) }));
+    const post = await asViewerWrite(
+      services.db.transaction().execute((trx) => insertPost(trx, { authorId: id, content, hashtags: extractHashtags(content) })),
+    );
     loaders.postById.prime(post.id, post);
     loaders.postsCount.clear(id);
     // The author's postsCount, and every list of posts the new one may now belong in.
@@ -43,7 +44,7 @@ export const Mutation: MutationResolvers = {
 
 async function changeLike({ viewer, services, loaders, touched }: Context, postId: string, liked: boolean) {
   const { id: userId } = requireViewer(viewer);
-  const post = isUuid(postId) ? await setLike(services.db, { postId, userId, liked }) : undefined;
+  const post = isUuid(postId) ? await asViewerWrite(setLike(services.db, { postId, userId, liked })) : undefined;
   if (post === undefined) throw new NotFoundError(NO_SUCH_POST);
   loaders.postById.clear(post.id).prime(post.id, post);
   loaders.likedByViewer?.clear(post.id).prime(post.id, liked);

@@ -1,5 +1,12 @@
-import { violatedUniqueConstraint } from '../../../lib/db/errors.js';
-import { BadUserInputError, ConflictError, NotFoundError, requireViewer, UnauthenticatedError } from '../../../lib/errors.js';
+import { asViewerWrite, violatedUniqueConstraint } from '../../../lib/db/errors.js';
+import {
+  AccountGoneError,
+  BadUserInputError,
+  ConflictError,
+  NotFoundError,
+  requireViewer,
+  UnauthenticatedError,
+} from '../../../lib/errors.js';
 import { isUuid } from '../../../lib/pagination.js';
 import { hashPassword, verifyPassword } from '../../../lib/passwords.js';
 import { parseInput } from '../../../lib/validation.js';
@@ -65,7 +72,7 @@ export const Mutation: MutationResolvers = {
       ...(valid.bio === undefined ? {} : { bio: valid.bio }),
       ...(valid.avatarUrl === undefined ? {} : { avatar_url: valid.avatarUrl }),
     });
-    if (user === undefined) throw new UnauthenticatedError('Your account no longer exists.');
+    if (user === undefined) throw new AccountGoneError();
     loaders.userById.clear(id).prime(id, user);
     // A new name or university moves the user into or out of cached search results.
     touched.add('User', id).add('UserConnection');
@@ -76,7 +83,8 @@ export const Mutation: MutationResolvers = {
     const { id } = requireViewer(context.viewer);
     const target = await loadTarget(userId, context);
     if (target.id === id) throw new BadUserInputError('You cannot follow yourself.', 'userId');
-    await insertFollow(context.services.db, id, target.id);
+    // The target was just loaded: a missing account is the viewer's.
+    await asViewerWrite(insertFollow(context.services.db, id, target.id));
     clearFollowState(context, id, target.id);
     return target;
   },
