@@ -32,8 +32,10 @@ import { LeasedRateLimiter, type PointConsumer } from '../rate-limit-leases.js';
  *
  * Counters live in Redis when REDIS_URL is set (shared by every gateway instance), in memory
  * otherwise. Operation points are taken from Redis in leases of a twentieth of the limit
- * (rate-limit-leases.ts), so most operations cost no Redis round trip. A Redis failure lets the request through (logged): a limiter must never take the
- * API down with it.
+ * (rate-limit-leases.ts), so most operations cost no Redis round trip; one instance stays
+ * exact under concurrency, several may refuse a client a few leases early, never late.
+ * A Redis failure lets the request through (logged): a limiter must never take the API down
+ * with it.
  */
 
 export interface RateLimiters {
