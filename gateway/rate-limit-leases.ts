@@ -1,4 +1,4 @@
-import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 
 /** What the rate-limit plugin needs of a limiter. */
 export interface PointConsumer {
@@ -6,8 +6,37 @@ export interface PointConsumer {
   consume(key: string, points: number): Promise<unknown>;
 }
 
-/** Keys with a lease at most; beyond it, expired leases are swept. */
+/**
+ * What the leases need of the shared limiter (rate-limiter-flexible's RateLimiterRedis): a
+ * consume that adds its points to the window's counter atomically, allowed or not, and
+ * answers the counter after the addition (`consumedPoints`) on both outcomes.
+ */
+export interface SharedLimiter {
+  /** The window's limit. */
+  readonly points: number;
+  consume(key: string, points: number): Promise<RateLimiterRes>;
+}
+
+/** Keys with a lease at most; beyond it, idle keys whose window ended are swept. */
 const MAX_LEASES = 50_000;
+
+/** One consume waiting for points of its key. */
+interface Waiter {
+  readonly points: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** A key's lease: points consumed in the shared limiter and not yet handed out. */
+interface Lease {
+  points: number;
+  /** When the shared window ends; leased points left then are dropped. */
+  expiresAt: number;
+  /** The shared limiter's points left after this instance's last request, in this window. */
+  remaining: number;
+  /** Set while a request to the shared limiter is in flight: later consumes queue here. */
+  queue: Waiter[] | undefined;
+}
 
 /**
  * Takes a viewer's points from the shared limiter (Redis) a few at a time and hands them out
@@ -15,19 +44,26 @@ const MAX_LEASES = 50_000;
  * minute and leases of 5, one call in five. Calling Redis for every operation was 6 % of the
  * gateway's CPU on uncached queries and 10 % on cache hits.
  *
- * The limit is never exceeded: every point handed out was first consumed in Redis. The price
- * is the other way: points leased by an instance and not used before the window ends count
- * as used, so a client spread over N gateway instances may be refused up to N × (lease − 1)
- * points early. Near its limit a client gets no lease (the shared limiter has fewer points
- * left than a lease) and every operation is counted one by one, exactly as without leases.
+ * Exact in one instance, also under concurrency: a key has at most one request to the shared
+ * limiter in flight; consumes arriving meanwhile wait for it, and the next request asks for
+ * all of them at once (at least a lease), so a burst costs two round trips. The shared counter
+ * is incremented atomically, so each request owns the span of the counter it added
+ * (consumedPoints − asked, consumedPoints]: the part of that span within the limit is granted
+ * even when the request as a whole is refused, and nothing is ever given back, so every point
+ * handed out is one of the window's first `points` and each belongs to exactly one request.
+ *
+ * Across instances the limit is never exceeded either; the price is the other way: points an
+ * instance leased and did not use before the window ends count as used, so a client spread
+ * over N gateway instances may be refused up to N × (lease − 1) operations early. Once fewer
+ * than a lease were left after an instance's last request, it asks only for what its waiting
+ * consumes need, which keeps that loss small near the limit.
  */
 export class LeasedRateLimiter implements PointConsumer {
-  readonly #limiter: RateLimiterAbstract;
+  readonly #limiter: SharedLimiter;
   readonly #leaseSize: number;
-  /** key → points already consumed in Redis and not yet handed out, until the window ends. */
-  readonly #leases = new Map<string, { points: number; expiresAt: number }>();
+  readonly #leases = new Map<string, Lease>();
 
-  constructor(limiter: RateLimiterAbstract, leaseSize: number) {
+  constructor(limiter: SharedLimiter, leaseSize: number) {
     this.#limiter = limiter;
     this.#leaseSize = Math.max(1, Math.floor(leaseSize));
   }
@@ -37,33 +73,83 @@ export class LeasedRateLimiter implements PointConsumer {
     return Math.max(1, Math.min(25, Math.floor(points / 20)));
   }
 
-  async consume(key: string, points: number): Promise<unknown> {
-    const lease = this.#leases.get(key);
-    const now = Date.now();
-    if (lease !== undefined && lease.expiresAt > now && lease.points >= points) {
+  consume(key: string, points: number): Promise<void> {
+    const lease = this.#leaseOf(key);
+    if (lease.queue === undefined && lease.points >= points) {
       lease.points -= points;
-      return undefined;
+      return Promise.resolve();
     }
-    if (this.#leaseSize > points) {
-      try {
-        const granted = await this.#limiter.consume(key, this.#leaseSize);
-        this.#remember(key, this.#leaseSize - points, now + granted.msBeforeNext);
-        return granted;
-      } catch (error) {
-        if (!(error instanceof RateLimiterRes)) throw error;
-        // Fewer points left than a lease. A refused consume still counts its points in the
-        // window, so give them back, then count this operation alone.
-        await this.#limiter.reward(key, this.#leaseSize);
-      }
-    }
-    this.#leases.delete(key);
-    return this.#limiter.consume(key, points);
+    return new Promise<void>((resolve, reject) => {
+      const waiter = { points, resolve, reject };
+      if (lease.queue !== undefined) lease.queue.push(waiter);
+      else void this.#request(key, lease, [waiter]);
+    });
   }
 
-  #remember(key: string, points: number, expiresAt: number): void {
-    this.#leases.set(key, { points, expiresAt });
-    if (this.#leases.size <= MAX_LEASES) return;
+  /** The key's lease, emptied when its window has ended (and no request is in flight). */
+  #leaseOf(key: string): Lease {
     const now = Date.now();
-    for (const [leased, { expiresAt: end }] of this.#leases) if (end <= now) this.#leases.delete(leased);
+    let lease = this.#leases.get(key);
+    if (lease === undefined) {
+      lease = { points: 0, expiresAt: 0, remaining: Number.POSITIVE_INFINITY, queue: undefined };
+      this.#leases.set(key, lease);
+      if (this.#leases.size > MAX_LEASES) this.#sweep(now);
+    } else if (lease.expiresAt <= now && lease.queue === undefined) {
+      lease.points = 0;
+      lease.remaining = Number.POSITIVE_INFINITY;
+    }
+    return lease;
+  }
+
+  /** Asks the shared limiter for what `batch` needs, hands it out in order, then serves whoever queued meanwhile. */
+  async #request(key: string, lease: Lease, batch: Waiter[]): Promise<void> {
+    lease.queue = [];
+    const needed = batch.reduce((sum, waiter) => sum + waiter.points, 0) - lease.points;
+    const asked = lease.remaining < this.#leaseSize ? needed : Math.max(needed, this.#leaseSize);
+    let granted: number;
+    let answer: RateLimiterRes;
+    try {
+      answer = await this.#limiter.consume(key, asked);
+      granted = asked;
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) {
+        // The shared limiter failed (Redis down): the plugin decides; the queue asks again.
+        for (const waiter of batch) waiter.reject(error);
+        this.#next(key, lease);
+        return;
+      }
+      // Refused as a whole, but the part of this request's span within the limit is ours.
+      answer = error;
+      granted = Math.min(asked, Math.max(0, this.#limiter.points - (error.consumedPoints - asked)));
+    }
+    // Points left from before are the batch's even if the window ended meanwhile: they were counted in it.
+    lease.points += granted;
+    lease.expiresAt = Date.now() + answer.msBeforeNext;
+    lease.remaining = this.#limiter.points - answer.consumedPoints;
+    for (const waiter of batch) {
+      if (lease.points >= waiter.points) {
+        lease.points -= waiter.points;
+        waiter.resolve();
+      } else {
+        waiter.reject(answer);
+      }
+    }
+    this.#next(key, lease);
+  }
+
+  /** Serves the consumes that queued during a request from what is left, and asks for the rest. */
+  #next(key: string, lease: Lease): void {
+    const queued = lease.queue ?? [];
+    lease.queue = undefined;
+    while (queued.length > 0 && lease.points >= (queued[0] as Waiter).points) {
+      const waiter = queued.shift() as Waiter;
+      lease.points -= waiter.points;
+      waiter.resolve();
+    }
+    if (queued.length > 0) void this.#request(key, lease, queued);
+  }
+
+  #sweep(now: number): void {
+    for (const [key, lease] of this.#leases) if (lease.expiresAt <= now && lease.queue === undefined) this.#leases.delete(key);
   }
 }

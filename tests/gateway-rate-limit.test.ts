@@ -37,6 +37,29 @@ async function send(count: number, request: () => Promise<GraphQLResponse>): Pro
   return refused;
 }
 
+/** Sends `count` operations, `width` in flight at a time; the status of each, in order of sending. */
+async function sendInParallel(count: number, width: number, request: () => Promise<GraphQLResponse>): Promise<GraphQLResponse[]> {
+  const responses: GraphQLResponse[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      responses[index] = await request();
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  return responses;
+}
+
+/** How many responses were answered (200 without errors) and how many refused with RATE_LIMITED. */
+function tally(responses: GraphQLResponse[]): { answered: number; refused: number } {
+  const answered = responses.filter((response) => response.status === 200 && response.errors === undefined).length;
+  const refused = responses.filter(
+    (response) => response.status === 429 && errorCodes(response).join() === 'RATE_LIMITED',
+  ).length;
+  return { answered, refused };
+}
+
 function expectRateLimited(response: GraphQLResponse): void {
   expect(response.status).toBe(429);
   expect(errorCodes(response)).toEqual(['RATE_LIMITED']);
@@ -194,6 +217,60 @@ describe('gateway rate limits', () => {
     expect((await register(url, freshIp())).errors).toBeUndefined();
   });
 
+  it.each([10, 50])('answers exactly the limit to one viewer sending 150 operations %i at a time', async (width) => {
+    const token = await platform.tokens.sign(randomUUID());
+    const responses = await sendInParallel(150, width, () => query(url, { token }));
+    expect(tally(responses)).toEqual({ answered: PER_MINUTE, refused: 150 - PER_MINUTE });
+  });
+
+  it('answers exactly the limit to one anonymous client IP sending 150 operations 50 at a time', async () => {
+    const ip = freshIp();
+    expect(tally(await sendInParallel(150, 50, () => query(url, { ip })))).toEqual({ answered: PER_MINUTE, refused: 50 });
+  });
+
+  it('accepts exactly the limit of a burst of 150 subscribe messages on one socket', async () => {
+    const socket = connectSocket(url, await platform.tokens.sign(randomUUID()));
+    await socket.connected;
+    const outcomes = await Promise.all(Array.from({ length: 150 }, () => overSocket(socket, '{ __typename }')));
+    const codes = outcomes.map((outcome) => socketCodes(outcome).join());
+    expect(codes.filter((code) => code === '').length).toBe(PER_MINUTE);
+    expect(codes.filter((code) => code === 'RATE_LIMITED').length).toBe(150 - PER_MINUTE);
+    await socket.dispose();
+  });
+
+  it('runs exactly the login attempts allowed when aliased logins arrive in parallel', async () => {
+    const username = uniqueName();
+    const email = `${username}@example.edu`;
+    const ip = freshIp();
+    // Five operations of three attempts each against a limit of ten: three run (9 attempts), two are refused.
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        graphql(url, aliasedLogins(3), { email, password: 'wrong password' }, { headers: { 'x-forwarded-for': ip } }),
+      ),
+    );
+    const ran = responses.filter((response) => response.status === 200 && errorCodes(response).includes('UNAUTHENTICATED'));
+    expect(ran.length).toBe(3);
+    expect(responses.filter((response) => response.status === 429).length).toBe(2);
+    // Ten one-attempt operations in parallel from a fresh address: exactly ten run, the eleventh is refused.
+    const other = freshIp();
+    const single = await Promise.all(
+      Array.from({ length: LOGINS + 5 }, () =>
+        graphql(url, aliasedLogins(1), { email, password: 'wrong password' }, { headers: { 'x-forwarded-for': other } }),
+      ),
+    );
+    expect(single.filter((response) => response.status === 200 && errorCodes(response).includes('UNAUTHENTICATED')).length).toBe(
+      LOGINS,
+    );
+    expect(single.filter((response) => response.status === 429).length).toBe(5);
+  });
+
+  it('creates exactly the allowed accounts when registrations from one IP arrive in parallel', async () => {
+    const ip = freshIp();
+    const responses = await Promise.all(Array.from({ length: REGISTRATIONS + 4 }, () => register(url, ip)));
+    expect(responses.filter((response) => response.errors === undefined).length).toBe(REGISTRATIONS);
+    expect(responses.filter((response) => response.status === 429).length).toBe(4);
+  });
+
   it('counts WebSocket subscribe messages in the same budget as HTTP requests', async () => {
     // HTTP spends the budget, then a subscription over the socket is refused.
     const spentOverHttp = await platform.tokens.sign(randomUUID());
@@ -218,7 +295,9 @@ describe('gateway rate limits', () => {
 describe.skipIf(!(usingRealPostgres && process.env.REDIS_URL))('rate limits across gateway instances', () => {
   let first: TestPlatform;
   let second: TestPlatform;
-  const limits = { RATE_LIMIT_PER_MINUTE: '10', TRUST_PROXY: 'true' };
+  const limits = { RATE_LIMIT_PER_MINUTE: String(PER_MINUTE), TRUST_PROXY: 'true' };
+  /** Points an instance takes from Redis at a time with this limit (rate-limit-leases.ts). */
+  const LEASE = 5;
 
   beforeAll(async () => {
     first = await startTestPlatform(limits);
@@ -231,9 +310,20 @@ describe.skipIf(!(usingRealPostgres && process.env.REDIS_URL))('rate limits acro
 
   it('shares one budget between two gateways on one Redis', async () => {
     const ip = freshIp();
-    expect(await send(5, () => query(first.gatewayUrl, { ip }))).toBe(0);
-    expect(await send(5, () => query(second.gatewayUrl, { ip }))).toBe(0);
+    expect(await send(PER_MINUTE / 2, () => query(first.gatewayUrl, { ip }))).toBe(0);
+    expect(await send(PER_MINUTE / 2, () => query(second.gatewayUrl, { ip }))).toBe(0);
     expectRateLimited(await query(first.gatewayUrl, { ip }));
     expectRateLimited(await query(second.gatewayUrl, { ip }));
+  });
+
+  it('never answers more than the limit to a viewer spread over two gateways in parallel', async () => {
+    const token = await first.tokens.sign(randomUUID());
+    let turn = 0;
+    const responses = await sendInParallel(150, 50, () => query((turn++ % 2 === 0 ? first : second).gatewayUrl, { token }));
+    const { answered, refused } = tally(responses);
+    expect(answered + refused).toBe(150);
+    expect(answered).toBeLessThanOrEqual(PER_MINUTE);
+    // Each instance can hold at most a lease less one unused when the other is refused.
+    expect(answered).toBeGreaterThanOrEqual(PER_MINUTE - 2 * (LEASE - 1));
   });
 });

@@ -32,8 +32,10 @@ import { LeasedRateLimiter, type PointConsumer } from '../rate-limit-leases.js';
  *
  * Counters live in Redis when REDIS_URL is set (shared by every gateway instance), in memory
  * otherwise. Operation points are taken from Redis in leases of a twentieth of the limit
- * (rate-limit-leases.ts), so most operations cost no Redis round trip. A Redis failure lets the request through (logged): a limiter must never take the
- * API down with it.
+ * (rate-limit-leases.ts), so most operations cost no Redis round trip; one instance stays
+ * exact under concurrency, several may refuse a client a few leases early, never late.
+ * A Redis failure lets the request through (logged): a limiter must never take the API down
+ * with it.
  */
 
 export interface RateLimiters {
@@ -41,6 +43,12 @@ export interface RateLimiters {
   readonly operations: PointConsumer;
   readonly logins: RateLimiterAbstract;
   readonly registrations: RateLimiterAbstract;
+  /**
+   * Settles when the first connection to Redis is made or has failed. Checks wait for it
+   * (within their timeout): a check before it would fail as "not ready" and let the
+   * operation through uncounted, as every one did in the first moments after a start.
+   */
+  readonly firstConnection: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,7 +67,7 @@ export function createRateLimiters(limits: Config['rateLimit'], redisUrl: string
     const [operations, logins, registrations] = windows.map(
       ({ name, points, duration }) => new RateLimiterMemory({ keyPrefix: `rl:${name}`, points, duration }),
     ) as [RateLimiterMemory, RateLimiterMemory, RateLimiterMemory];
-    return { operations, logins, registrations, close: async () => undefined };
+    return { operations, logins, registrations, firstConnection: Promise.resolve(), close: async () => undefined };
   }
   // A client of its own: no offline queue and a short timeout, so a slow or absent Redis
   // fails the check at once (and the request goes through) instead of queueing it.
@@ -69,6 +77,9 @@ export function createRateLimiters(limits: Config['rateLimit'], redisUrl: string
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
+  });
+  const firstConnection = new Promise<void>((resolve) => {
+    for (const event of ['ready', 'error', 'close', 'end']) redis.once(event, () => resolve());
   });
   let lastError = '';
   redis.on('error', (error: Error) => {
@@ -86,6 +97,7 @@ export function createRateLimiters(limits: Config['rateLimit'], redisUrl: string
     operations: new LeasedRateLimiter(operations, LeasedRateLimiter.leaseSizeFor(limits.perMinute)),
     logins,
     registrations,
+    firstConnection,
     async close() {
       redis.disconnect();
     },
@@ -172,7 +184,8 @@ export function useRateLimit(limiters: RateLimiters, options: { trustProxy: bool
   /** Seconds until `points` more are allowed for `key`, or undefined when they are now. */
   const consume = async (limiter: PointConsumer, key: string, points: number): Promise<number | undefined> => {
     try {
-      await lagTolerantTimeout(limiter.consume(key, points), REDIS_COMMAND_TIMEOUT_MS, 'Rate limiter');
+      const consumed = limiters.firstConnection.then(() => limiter.consume(key, points));
+      await lagTolerantTimeout(consumed, REDIS_COMMAND_TIMEOUT_MS, 'Rate limiter');
       return undefined;
     } catch (error) {
       if (error instanceof RateLimiterRes) return Math.max(1, Math.ceil(error.msBeforeNext / 1000));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { buildSchema, type ExecutionArgs, type ExecutionResult, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { authAttempts, clientIp, createRateLimiters, useRateLimit } from '../../gateway/plugins/rate-limit.js';
@@ -62,6 +63,40 @@ describe('useRateLimit with Redis unreachable', () => {
       expect(refused).toBeUndefined();
     }
     expect(Date.now() - started).toBeLessThan(1000);
+    await limiters.close();
+  });
+});
+
+describe.skipIf(!process.env.REDIS_URL)('useRateLimit just after start-up', () => {
+  it('counts the operations that arrive while its Redis connection is still being made', async () => {
+    const logger = createLogger({ level: 'silent', pretty: false });
+    const limiters = createRateLimiters(
+      { perMinute: 2, loginAttemptsPer15Min: 1, registerAttemptsPerHour: 1 },
+      process.env.REDIS_URL,
+      logger,
+    );
+    const plugin = useRateLimit(limiters, { trustProxy: false, logger });
+    const args: ExecutionArgs = {
+      schema: buildSchema('type Query { a: Int }'),
+      document: parse('{ a }'),
+      contextValue: { viewer: { id: randomUUID() }, req: { headers: {}, socket: { remoteAddress: '10.0.0.1' } } },
+    };
+    // All sent at once, before the connection is ready: the limit of 2 holds.
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        let refused: ExecutionResult | undefined;
+        await plugin.onExecute?.({
+          args,
+          setResultAndStopExecution: (result: ExecutionResult) => {
+            refused = result;
+          },
+        } as never);
+        return refused === undefined
+          ? 'ran'
+          : (refused.errors?.[0] as { extensions?: { code?: string } } | undefined)?.extensions?.code;
+      }),
+    );
+    expect(outcomes).toEqual(['ran', 'ran', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);
     await limiters.close();
   });
 });
