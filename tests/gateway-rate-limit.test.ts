@@ -1,8 +1,8 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { FormattedExecutionResult } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes, type GraphQLResponse, graphql, uniqueName } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
+import { newAccountToken, startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
 import { connectSocket, subscribe, type TestSocket } from './support/websocket.js';
 
 /**
@@ -137,7 +137,7 @@ describe('gateway rate limits', () => {
 
   it('counts per viewer when signed in: two viewers on one IP have separate budgets', async () => {
     const ip = freshIp();
-    const [first, second] = await Promise.all([platform.tokens.sign(randomUUID()), platform.tokens.sign(randomUUID())]);
+    const [first, second] = await Promise.all([newAccountToken(platform), newAccountToken(platform)]);
     expect(await send(PER_MINUTE, () => query(url, { ip, token: first }))).toBe(0);
     expectRateLimited(await query(url, { ip, token: first }));
     expect((await query(url, { ip, token: second })).status).toBe(200);
@@ -218,7 +218,7 @@ describe('gateway rate limits', () => {
   });
 
   it.each([10, 50])('answers exactly the limit to one viewer sending 150 operations %i at a time', async (width) => {
-    const token = await platform.tokens.sign(randomUUID());
+    const token = await newAccountToken(platform);
     const responses = await sendInParallel(150, width, () => query(url, { token }));
     expect(tally(responses)).toEqual({ answered: PER_MINUTE, refused: 150 - PER_MINUTE });
   });
@@ -229,7 +229,7 @@ describe('gateway rate limits', () => {
   });
 
   it('accepts exactly the limit of a burst of 150 subscribe messages on one socket', async () => {
-    const socket = connectSocket(url, await platform.tokens.sign(randomUUID()));
+    const socket = connectSocket(url, await newAccountToken(platform));
     await socket.connected;
     const outcomes = await Promise.all(Array.from({ length: 150 }, () => overSocket(socket, '{ __typename }')));
     const codes = outcomes.map((outcome) => socketCodes(outcome).join());
@@ -273,7 +273,7 @@ describe('gateway rate limits', () => {
 
   it('counts WebSocket subscribe messages in the same budget as HTTP requests', async () => {
     // HTTP spends the budget, then a subscription over the socket is refused.
-    const spentOverHttp = await platform.tokens.sign(randomUUID());
+    const spentOverHttp = await newAccountToken(platform);
     expect(await send(PER_MINUTE, () => query(url, { token: spentOverHttp }))).toBe(0);
     const socket = connectSocket(url, spentOverHttp);
     const subscription = subscribe(socket, 'subscription { messageAdded { id } }');
@@ -283,7 +283,7 @@ describe('gateway rate limits', () => {
     expect(subscription.events[0]?.errors?.[0]?.extensions?.retryAfter).toBeGreaterThanOrEqual(1);
 
     // Operations over the socket spend it, then HTTP is refused.
-    const spentOverSocket = await platform.tokens.sign(randomUUID());
+    const spentOverSocket = await newAccountToken(platform);
     const other = connectSocket(url, spentOverSocket);
     for (let i = 0; i < PER_MINUTE; i++) expect(socketCodes(await overSocket(other, '{ __typename }'))).toEqual([]);
     expect(socketCodes(await overSocket(other, '{ __typename }'))).toEqual(['RATE_LIMITED']);
@@ -317,7 +317,7 @@ describe.skipIf(!(usingRealPostgres && process.env.REDIS_URL))('rate limits acro
   });
 
   it('never answers more than the limit to a viewer spread over two gateways in parallel', async () => {
-    const token = await first.tokens.sign(randomUUID());
+    const token = await newAccountToken(first);
     let turn = 0;
     const responses = await sendInParallel(150, 50, () => query((turn++ % 2 === 0 ? first : second).gatewayUrl, { token }));
     const { answered, refused } = tally(responses);

@@ -82,6 +82,8 @@ describe('GET /metrics', () => {
 
   it('counts operations by type and outcome at the gateway and at the subgraph that ran them', async () => {
     const user = await registerUser(platform.gatewayUrl);
+    // The gateway checks once that a new viewer's account exists (a users fetch of its own).
+    await graphql(platform.gatewayUrl, '{ __typename }', {}, { token: user.token });
     const [gatewayBefore, usersBefore] = await Promise.all([scrape(platform, 'gateway'), scrape(platform, 'users')]);
 
     for (let i = 0; i < 3; i++) await lookUpUnknownUser(platform);

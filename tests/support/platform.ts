@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { sql } from 'kysely';
 import { type Config, loadConfig } from '../../lib/config.js';
 import { createScratchDatabase } from '../../lib/db/scratch-database.js';
 import { createLogger } from '../../lib/logger.js';
@@ -74,4 +76,17 @@ export async function startTestPlatform(
 /** The data directory of a running test platform: unique per platform, so a fine namespace. */
 function dataDirOf(platform: TestPlatform | undefined): string | undefined {
   return platform?.config.database.dataDir;
+}
+
+/**
+ * A token of a new account written straight into the database: a viewer that exists (the
+ * gateway refuses tokens of accounts that do not) and cost no request, so no rate-limit budget.
+ */
+export async function newAccountToken(platform: TestPlatform): Promise<string> {
+  const name = `acct_${randomBytes(6).toString('hex')}`;
+  const { rows } = await sql<{ id: string }>`
+    insert into users.users (email, username, display_name, password_hash)
+    values (${`${name}@example.edu`}, ${name}, ${name}, 'not a password hash')
+    returning id`.execute(platform.database.kysely);
+  return platform.tokens.sign(rows[0]?.id as string);
 }

@@ -104,19 +104,21 @@ const TICKS = 'subscription ($count: Int!, $failWith: String) { ticks(count: $co
 
 describe('subgraph WebSocket endpoint', () => {
   it('runs each operation as its own viewer and each event with a fresh context', async () => {
-    const ada = await tokens.sign('ada');
-    const bob = await tokens.sign('bob');
+    // Subjects are account ids (uuids); the test schema answers `viewer` with the id.
+    const [ADA, BOB] = ['0a0a0a0a-0000-4000-8000-00000000000a', '0b0b0b0b-0000-4000-8000-00000000000b'];
+    const ada = await tokens.sign(ADA);
+    const bob = await tokens.sign(BOB);
     const socket = connect({ authorization: `Bearer ${bob}` });
     const asAda = operate(socket, { query: TICKS, variables: { count: 3 }, extensions: { authorization: `Bearer ${ada}` } });
     const asBob = operate(socket, { query: '{ viewer }' });
     expect(await asAda.ended).toEqual({ kind: 'complete' });
     expect(await asBob.ended).toEqual({ kind: 'complete' });
-    expect(asBob.results).toEqual([{ data: { viewer: 'bob' } }]);
+    expect(asBob.results).toEqual([{ data: { viewer: BOB } }]);
     const ticks = asAda.results.map((result) => (result.data as { ticks: { n: number; context: number; viewer: string } }).ticks);
     expect(ticks.map((tick) => [tick.n, tick.viewer])).toEqual([
-      [1, 'ada'],
-      [2, 'ada'],
-      [3, 'ada'],
+      [1, ADA],
+      [2, ADA],
+      [3, ADA],
     ]);
     expect(new Set(ticks.map((tick) => tick.context)).size).toBe(3);
   });
