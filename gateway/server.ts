@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { ApolloGateway, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { type Config, DEFAULT_OPERATION_LIMITS, DEFAULT_PERSISTED_QUERIES } from '../lib/config.js';
+import { type Config, DEFAULT_OPERATION_LIMITS, DEFAULT_PERSISTED_QUERIES, DEFAULT_WEBSOCKET_LIMITS } from '../lib/config.js';
 import type { KeyValueStore } from '../lib/key-value-store.js';
 import type { Logger } from '../lib/logger.js';
 import { createServiceMetrics, createSubgraphFetchMetrics, type ServiceMetrics } from '../lib/metrics.js';
@@ -72,6 +72,8 @@ export interface GatewaySettings {
   persistedQueries?: Config['persistedQueries'];
   /** Run only the operations of the trusted-documents manifest (clients/generated/); off when absent. */
   persistedOperationsOnly?: boolean;
+  /** WebSocket heartbeat and caps; the defaults of lib/config.ts when absent. */
+  webSockets?: Config['webSockets'];
   /** The response cache, in Redis when `redisUrl` is set; none when absent or disabled. */
   responseCache?: Config['responseCache'] & { redisUrl: string | undefined; namespace: string };
 }
@@ -90,6 +92,7 @@ export function gatewaySettingsFrom(config: Config): GatewaySettings {
     rateLimit: { limits: config.rateLimit, trustProxy: config.trustProxy, redisUrl: config.redis.url },
     persistedQueries: config.persistedQueries,
     persistedOperationsOnly: config.persistedOperationsOnly,
+    webSockets: config.webSockets,
     responseCache: { ...config.responseCache, redisUrl: config.redis.url, namespace: config.cache.namespace },
   };
 }
@@ -244,6 +247,8 @@ export async function createGateway(
         presence,
         logger,
         maskError: createErrorMasker(logger, isSubgraphError),
+        limits: deps.webSockets ?? DEFAULT_WEBSOCKET_LIMITS,
+        trustProxy: deps.rateLimit?.trustProxy ?? false,
       });
       return websockets;
     },

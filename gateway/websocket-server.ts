@@ -5,25 +5,33 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { coalesceSends } from '../lib/coalesced-sends.js';
+import type { Config } from '../lib/config.js';
+import { RateLimitedError } from '../lib/errors.js';
 import { createEventWriter, SERVICE_RESTART } from '../lib/event-writer.js';
 import type { Logger } from '../lib/logger.js';
 import { SerializedResults } from '../lib/serialized-results.js';
 import type { Viewer } from '../lib/tokens.js';
 import type { GatewayContext } from './context.js';
+import { startHeartbeat } from './heartbeat.js';
+import { clientIp } from './plugins/rate-limit.js';
 import type { PresenceTracker } from './presence-tracker.js';
 
 /** Larger frames are compressed; small ones (most events) are not worth the CPU. */
 const DEFLATE_THRESHOLD_BYTES = 1024;
 /** No client message (a subscribe document with variables) needs more. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
-const KEEPALIVE_MS = 12_000;
 /** How far behind a client may fall before it is closed to resume later (lib/event-writer.ts). */
 const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
 
 interface SocketState {
   viewer: Viewer | null;
+  /** The client's address, as the caps count it. */
+  address: string;
   expiryTimer?: NodeJS.Timeout;
 }
+
+/** Closes a socket over a cap: "try again later", which graphql-ws clients retry with backoff. */
+const TRY_AGAIN_LATER = 1013;
 
 export interface GatewayWebSockets {
   /** Open sockets now. */
@@ -54,6 +62,10 @@ export function serveGatewayWebSockets(
     logger: Logger;
     /** The masking of Yoga's `maskedErrors`, for events written past Yoga (lib/event-writer.ts). */
     maskError: (error: unknown) => Error;
+    /** Heartbeat and caps (lib/config.ts, WEBSOCKET_*). */
+    limits: Config['webSockets'];
+    /** The client address behind a proxy (TRUST_PROXY), as the rate limit takes it. */
+    trustProxy: boolean;
   },
 ): GatewayWebSockets {
   const wss = new WebSocketServer({
@@ -70,6 +82,10 @@ export function serveGatewayWebSockets(
     },
   });
   const states = new WeakMap<object, SocketState>();
+  const { limits } = deps;
+  const socketsPerViewer = new Counts();
+  const socketsPerAddress = new Counts();
+  const heartbeat = startHeartbeat(wss, limits.pingIntervalMs);
   const serializedResults = new SerializedResults();
   const sends = coalesceSends(wss);
 
@@ -83,10 +99,23 @@ export function serveGatewayWebSockets(
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
-        const state: SocketState = { viewer };
-        states.set(ctx.extra.socket, state);
+        const socket = ctx.extra.socket;
+        const address = clientIp({ req: ctx.extra.request }, deps.trustProxy);
+        const refusal =
+          socketsPerAddress.get(address) >= limits.maxPerAddress
+            ? `Too many connections from this address (at most ${limits.maxPerAddress})`
+            : viewer !== null && socketsPerViewer.get(viewer.id) >= limits.maxPerViewer
+              ? `Too many connections for this viewer (at most ${limits.maxPerViewer})`
+              : undefined;
+        if (refusal !== undefined) {
+          socket.close(TRY_AGAIN_LATER, refusal);
+          return false;
+        }
+        const state: SocketState = { viewer, address };
+        states.set(socket, state);
+        socketsPerAddress.add(address);
+        if (viewer !== null) socketsPerViewer.add(viewer.id);
         if (viewer !== null) {
-          const socket = ctx.extra.socket;
           const msLeft = Math.max(0, viewer.expiresAt - Date.now());
           // setTimeout holds at most ~24.8 days; tokens live far shorter.
           state.expiryTimer = setTimeout(() => socket.close(CloseCode.Forbidden, 'Token expired'), Math.min(msLeft, 2 ** 31 - 1));
@@ -101,10 +130,20 @@ export function serveGatewayWebSockets(
         if (state === undefined) return;
         states.delete(ctx.extra.socket);
         clearTimeout(state.expiryTimer);
+        socketsPerAddress.remove(state.address);
+        if (state.viewer !== null) socketsPerViewer.remove(state.viewer.id);
         if (state.viewer !== null) await deps.presence.disconnected(state.viewer.id);
       },
 
       async onSubscribe(ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+        // graphql-ws has registered this operation already: more than the cap are open with it.
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptions) {
+          return [
+            new RateLimitedError(`At most ${limits.maxSubscriptions} operations can be open on one connection.`, 0, {
+              limit: 'WEBSOCKET_MAX_SUBSCRIPTIONS',
+            }),
+          ];
+        }
         const socket = ctx.extra.socket;
         const viewer = states.get(socket)?.viewer ?? null;
         const connection = { restart: (reason: string) => socket.close(SERVICE_RESTART, reason) };
@@ -146,7 +185,8 @@ export function serveGatewayWebSockets(
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
     },
     wss,
-    KEEPALIVE_MS,
+    // No per-socket keep-alive of graphql-ws: the heartbeat above pings every socket.
+    0,
   );
 
   wss.on('error', (error) => deps.logger.error({ err: error }, 'WebSocket server error'));
@@ -159,8 +199,28 @@ export function serveGatewayWebSockets(
     async close() {
       if (closed) return;
       closed = true;
+      heartbeat.stop();
       for (const socket of wss.clients) socket.close(SERVICE_RESTART, 'Server restarting: reconnect and resume');
       await serverCleanup.dispose();
     },
   };
+}
+
+/** Open sockets per key (a viewer, an address), forgetting keys that reach zero. */
+class Counts {
+  readonly #counts = new Map<string, number>();
+
+  get(key: string): number {
+    return this.#counts.get(key) ?? 0;
+  }
+
+  add(key: string): void {
+    this.#counts.set(key, this.get(key) + 1);
+  }
+
+  remove(key: string): void {
+    const left = this.get(key) - 1;
+    if (left > 0) this.#counts.set(key, left);
+    else this.#counts.delete(key);
+  }
 }

@@ -68,6 +68,17 @@ const ttlList = z
     return entries;
   });
 
+/**
+ * The gateway's WebSocket clients: pinged every 30 s (the seed's heartbeat) and closed after two
+ * missed pings; caps sized for campuses where thousands of students share one NAT address.
+ */
+export const DEFAULT_WEBSOCKET_LIMITS = Object.freeze({
+  pingIntervalMs: 30_000,
+  maxSubscriptions: 100,
+  maxPerViewer: 20,
+  maxPerAddress: 1000,
+});
+
 /** Automatic persisted queries: documents kept a day, anonymous GETs cacheable for 30 s. */
 export const DEFAULT_PERSISTED_QUERIES = Object.freeze({ ttlSeconds: 24 * 3600, maxAgeSeconds: 30 });
 
@@ -87,6 +98,11 @@ const EnvSchema = z.object({
   // How long a `typing: true` holds without a new setTyping before subscribers get `typing: false`.
   TYPING_TTL_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
   SUBSCRIPTION_SHARED_EXECUTION: bool.default(true),
+  // The gateway's WebSocket clients (gateway/websocket-server.ts): heartbeat and caps.
+  WEBSOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_WEBSOCKET_LIMITS.pingIntervalMs),
+  WEBSOCKET_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_WEBSOCKET_LIMITS.maxSubscriptions),
+  WEBSOCKET_MAX_PER_VIEWER: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_WEBSOCKET_LIMITS.maxPerViewer),
+  WEBSOCKET_MAX_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_WEBSOCKET_LIMITS.maxPerAddress),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().trim().min(1).default('.data'),
@@ -176,6 +192,16 @@ export interface Config {
     readonly typingTtlMs: number;
     /** Subscribers receiving the same event with a viewer-independent selection share its execution. */
     readonly sharedExecution: boolean;
+  };
+  /** The gateway's WebSocket clients: a ping every interval, closed after two missed; caps. */
+  readonly webSockets: {
+    readonly pingIntervalMs: number;
+    /** Operations open at once on one socket. */
+    readonly maxSubscriptions: number;
+    /** Sockets open at once for one viewer, on one gateway instance. */
+    readonly maxPerViewer: number;
+    /** Sockets open at once from one client address, on one gateway instance. */
+    readonly maxPerAddress: number;
   };
   readonly auth: {
     readonly key: JwtKeyConfig;
@@ -269,6 +295,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     subgraphUrls: { users: e.USERS_URL, posts: e.POSTS_URL, messages: e.MESSAGES_URL },
     cache: { trendingTtlSeconds: e.TRENDING_TTL_SECONDS, namespace: e.CACHE_NAMESPACE },
     realtime: { typingTtlMs: e.TYPING_TTL_MS, sharedExecution: e.SUBSCRIPTION_SHARED_EXECUTION },
+    webSockets: {
+      pingIntervalMs: e.WEBSOCKET_PING_INTERVAL_MS,
+      maxSubscriptions: e.WEBSOCKET_MAX_SUBSCRIPTIONS,
+      maxPerViewer: e.WEBSOCKET_MAX_PER_VIEWER,
+      maxPerAddress: e.WEBSOCKET_MAX_PER_ADDRESS,
+    },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
     redis: { url: e.REDIS_URL },
     auth: { key, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ttlSeconds: e.JWT_TTL_SECONDS },

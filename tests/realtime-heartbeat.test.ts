@@ -1,0 +1,190 @@
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { graphql, registerUser, type TestUser } from './support/graphql.js';
+import { startConversation } from './support/messages.js';
+import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { until } from './support/until.js';
+import { type Closed, connectSocket, subscribe } from './support/websocket.js';
+
+const PING_INTERVAL_MS = 200;
+
+/** A graphql-ws client whose socket answers pings only while `answering` is true (a phone losing its network). */
+function connectFlakyClient(url: string, token: string) {
+  const state = { answering: true, pings: 0, socket: undefined as WebSocket | undefined };
+  class ManualPongSocket extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { autoPong: false });
+      state.socket = this;
+      this.on('ping', () => {
+        state.pings += 1;
+        if (state.answering) this.pong();
+      });
+    }
+  }
+  let onClosed: (closed: Closed) => void = () => undefined;
+  const closed = new Promise<Closed>((resolve) => {
+    onClosed = resolve;
+  });
+  const client = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: ManualPongSocket,
+    lazy: false,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${token}` },
+    on: { closed: (event) => onClosed({ code: (event as Closed).code, reason: String((event as Closed).reason) }) },
+    onNonLazyError: () => undefined,
+  });
+  return { client, closed, state };
+}
+
+/** Polls `check` until it holds (true) or `timeoutMs` passes (false). */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const online = async (platform: TestPlatform, user: TestUser) =>
+  (await graphql(platform.gatewayUrl, 'query ($id: ID) { user(id: $id) { online } }', { id: user.id })).data?.user?.online;
+
+describe('heartbeat', () => {
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ WEBSOCKET_PING_INTERVAL_MS: String(PING_INTERVAL_MS) });
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('keeps a client that answers pings, however long it is quiet', async () => {
+    const user = await registerUser(platform.gatewayUrl);
+    const flaky = connectFlakyClient(platform.gatewayUrl, user.token);
+    try {
+      await until(() => flaky.state.pings >= 6, 5000);
+      expect(flaky.state.socket?.readyState).toBe(WebSocket.OPEN);
+      expect(await online(platform, user)).toBe(true);
+    } finally {
+      await flaky.client.dispose();
+    }
+  });
+
+  it('closes a client that stops answering pings: its subscriptions end and it goes offline', async () => {
+    const user = await registerUser(platform.gatewayUrl);
+    const friend = await registerUser(platform.gatewayUrl);
+    await startConversation(platform.gatewayUrl, user, [friend]);
+    const flaky = connectFlakyClient(platform.gatewayUrl, user.token);
+    const ended = new Promise<unknown>((resolve) => {
+      flaky.client.subscribe(
+        { query: 'subscription { messageAdded { id } }' },
+        { next: () => undefined, error: (error) => resolve({ error }), complete: () => resolve('complete') },
+      );
+    });
+    await until(() => flaky.state.pings >= 1, 5000);
+    expect(await online(platform, user)).toBe(true);
+
+    flaky.state.answering = false;
+    const silentSince = flaky.state.pings;
+    const closed = await flaky.closed;
+    // Terminated after two unanswered pings, at the third beat: no close frame, so 1006 here.
+    expect(closed.code).toBe(1006);
+    expect(flaky.state.pings - silentSince).toBeGreaterThanOrEqual(2);
+    expect(flaky.state.pings - silentSince).toBeLessThanOrEqual(3);
+    expect(await ended).toEqual({ error: expect.anything() });
+    // Presence is written when the gateway sees the close; a query may race it by a moment.
+    expect(await eventually(async () => (await online(platform, user)) === false)).toBe(true);
+    await flaky.client.dispose();
+  });
+});
+
+describe('WebSocket caps', () => {
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({
+      WEBSOCKET_MAX_SUBSCRIPTIONS: '3',
+      WEBSOCKET_MAX_PER_VIEWER: '2',
+      WEBSOCKET_MAX_PER_ADDRESS: '4',
+    });
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('refuses an operation over the cap of one socket, naming the limit, and accepts one again once another ends', async () => {
+    const user = await registerUser(platform.gatewayUrl);
+    const socket = connectSocket(platform.gatewayUrl, user.token);
+    try {
+      await socket.connected;
+      const open = [1, 2, 3].map(() => subscribe(socket, 'subscription { messageAdded { id } }'));
+      const refused = subscribe(socket, 'subscription { messageAdded { id } }');
+      const error = (await refused.ended) as { message: string; extensions: Record<string, unknown> }[];
+      expect(error).toEqual([
+        expect.objectContaining({
+          message: 'At most 3 operations can be open on one connection.',
+          extensions: { code: 'RATE_LIMITED', retryAfter: 0, limit: 'WEBSOCKET_MAX_SUBSCRIPTIONS' },
+        }),
+      ]);
+      open[0]?.unsubscribe();
+      // The socket stays usable: once the server has seen one complete, a query fits again.
+      const again = await new Promise<unknown>((resolve) => {
+        const results: unknown[] = [];
+        const retry = () =>
+          socket.client.subscribe(
+            { query: '{ me { id } }' },
+            {
+              next: (result) => results.push(result),
+              error: () => setTimeout(retry, 20),
+              complete: () => resolve(results),
+            },
+          );
+        retry();
+      });
+      expect(again).toEqual([{ data: { me: { id: user.id } } }]);
+      for (const subscription of open) subscription.unsubscribe();
+    } finally {
+      await socket.dispose();
+    }
+  });
+
+  it('closes a viewer’s socket over its cap with 1013, and other viewers still connect', async () => {
+    const [ada, bob] = await Promise.all([registerUser(platform.gatewayUrl), registerUser(platform.gatewayUrl)]);
+    const sockets = [connectSocket(platform.gatewayUrl, ada.token), connectSocket(platform.gatewayUrl, ada.token)];
+    try {
+      await Promise.all(sockets.map((socket) => socket.connected));
+      const third = connectSocket(platform.gatewayUrl, ada.token);
+      sockets.push(third);
+      expect(await third.closed).toEqual({ code: 1013, reason: 'Too many connections for this viewer (at most 2)' });
+      const other = connectSocket(platform.gatewayUrl, bob.token);
+      sockets.push(other);
+      await other.connected;
+      // A closed socket frees its place, as soon as the gateway has seen it close.
+      await sockets[0]?.dispose();
+      expect(
+        await eventually(async () => {
+          const replacement = connectSocket(platform.gatewayUrl, ada.token);
+          sockets.push(replacement);
+          return Promise.race([replacement.connected.then(() => true), replacement.closed.then(() => false)]);
+        }),
+      ).toBe(true);
+    } finally {
+      await Promise.all(sockets.map((socket) => socket.dispose()));
+    }
+  });
+
+  it('closes sockets from one address over its cap with 1013', async () => {
+    const sockets = Array.from({ length: 4 }, () => connectSocket(platform.gatewayUrl));
+    try {
+      await Promise.all(sockets.map((socket) => socket.connected));
+      const fifth = connectSocket(platform.gatewayUrl);
+      sockets.push(fifth);
+      expect(await fifth.closed).toEqual({ code: 1013, reason: 'Too many connections from this address (at most 4)' });
+    } finally {
+      await Promise.all(sockets.map((socket) => socket.dispose()));
+    }
+  });
+});
