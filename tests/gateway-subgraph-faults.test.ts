@@ -76,9 +76,10 @@ describe('a subgraph that answers too slowly or not at all', () => {
     expect(ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
   });
 
-  it('bounds the whole request, not each read: a subgraph trickling one byte every 20 ms is cut at the timeout', async () => {
-    // Bytes keep coming, so a per-read (idle) timeout would never fire: ~700 bytes take 14 s.
-    posts.mode = { kind: 'trickle', intervalMs: 20 };
+  it('bounds the whole request, not each read: a subgraph sending its body a byte every 100 ms is cut at the timeout', async () => {
+    // Headers at once, then bytes keep coming, so no per-read (idle) timeout would fire: the
+    // ~70 bytes of body would take 7 s.
+    posts.mode = { kind: 'trickle', intervalMs: 100 };
     const { response, ms } = await timed(userAndPost());
     expect(response.errors).toEqual([postsError('SUBGRAPH_TIMEOUT', 'The posts service did not answer in time.')]);
     expect(response.data).toEqual({ user: { id: ada.id, username: ada.username }, post: null });
@@ -111,6 +112,14 @@ describe('a subgraph that is down', () => {
     expect(response.errors).toEqual([postsError('SUBGRAPH_UNAVAILABLE', 'The posts service is unavailable.')]);
     expect(response.data).toEqual({ user: { id: ada.id, username: ada.username }, post: null });
     expect(JSON.stringify(response)).not.toMatch(/127\.0\.0\.1|localhost|ECONNREFUSED|:\d{4,5}\b|stack/);
+  });
+
+  it("answers SUBGRAPH_UNAVAILABLE for an answer that is not GraphQL (a load balancer's 502 page), naming no address", async () => {
+    posts.mode = { kind: 'bad-gateway' };
+    const response = await userAndPost();
+    expect(response.errors).toEqual([postsError('SUBGRAPH_UNAVAILABLE', 'The posts service is unavailable.')]);
+    expect(response.data).toEqual({ user: { id: ada.id, username: ada.username }, post: null });
+    expect(JSON.stringify(response)).not.toMatch(/502|html/i);
   });
 
   it('nulls the nearest nullable parent of a non-null field of the dead subgraph (issue 14 item 7), with the named error', async () => {

@@ -6,14 +6,21 @@ import { type AddressInfo, createConnection, createServer, type Server, type Soc
  * of the gateway's pool see a change at once):
  * - `forward`: passes them on as they come;
  * - `delay`: holds each chunk `ms` before passing it on, in order, both ways;
- * - `trickle`: passes the subgraph's answer on one byte every `intervalMs`;
- * - `black-hole`: accepts connections and requests, and never answers.
+ * - `trickle`: passes the subgraph's answer on with its HTTP head at once, then one byte of
+ *   body every `intervalMs` (bytes keep coming: no idle timeout ever fires);
+ * - `black-hole`: accepts connections and requests, and never answers;
+ * - `bad-gateway`: answers every request itself with an HTML 502 page, as a load balancer in
+ *   front of a dead subgraph does, and closes the connection.
  */
 export type ProxyMode =
   | { kind: 'forward' }
+  | { kind: 'bad-gateway' }
   | { kind: 'delay'; ms: number }
   | { kind: 'trickle'; intervalMs: number }
   | { kind: 'black-hole' };
+
+const BAD_GATEWAY_PAGE = '<html><body><h1>502 Bad Gateway</h1></body></html>';
+const BAD_GATEWAY = `HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: ${BAD_GATEWAY_PAGE.length}\r\nconnection: close\r\n\r\n${BAD_GATEWAY_PAGE}`;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -95,6 +102,11 @@ export class TcpProxy {
     from.on('data', (chunk: Buffer) => {
       const mode = this.mode;
       if (mode.kind === 'black-hole') return;
+      if (mode.kind === 'bad-gateway') {
+        // Answered on the gateway's side, whichever direction the bytes were going.
+        if (!answer) from.end(BAD_GATEWAY);
+        return;
+      }
       if (mode.kind === 'forward') {
         previous = previous.then(() => void to.write(chunk));
       } else if (mode.kind === 'delay') {
@@ -102,8 +114,11 @@ export class TcpProxy {
       } else if (!answer) {
         previous = previous.then(() => void to.write(chunk));
       } else {
+        const head = chunk.indexOf('\r\n\r\n');
+        const bodyStart = head === -1 ? 0 : head + 4;
         previous = previous.then(async () => {
-          for (let i = 0; i < chunk.length && !to.destroyed; i++) {
+          to.write(chunk.subarray(0, bodyStart));
+          for (let i = bodyStart; i < chunk.length && !to.destroyed; i++) {
             await sleep(mode.intervalMs);
             to.write(chunk.subarray(i, i + 1));
           }
