@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Pool, errors as undiciErrors } from 'undici';
@@ -19,6 +20,19 @@ class SubgraphHttpError extends Error {
   constructor(subgraph: string, status: number) {
     super(`Subgraph ${subgraph} answered HTTP ${status}`);
     this.name = 'SubgraphHttpError';
+  }
+}
+
+/**
+ * The abort signal of one fetch, as undici accepts it: an EventEmitter with `reason`. An
+ * AbortController with undici's listener costs ~15 µs per fetch (EventTarget), this ~1 µs.
+ */
+class FetchAbort extends EventEmitter {
+  reason: Error | undefined;
+
+  abort(reason: Error): void {
+    this.reason = reason;
+    this.emit('abort');
   }
 }
 
@@ -87,17 +101,17 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
    * the connection; the race answers even while the request still waits for one in the pool.
    */
   async #sendWithin(request: GatewayGraphQLRequest, context: Partial<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const controller = new AbortController();
+    const abort = new FetchAbort();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const error = new SubgraphTimeoutError(this.subgraphName);
-        controller.abort(error);
+        abort.abort(error);
         reject(error);
       }, this.#timeoutMs);
     });
     try {
-      return await Promise.race([this.#send(request, context, controller.signal), deadline]);
+      return await Promise.race([this.#send(request, context, abort), deadline]);
     } catch (error) {
       throw this.#clientError(error);
     } finally {
@@ -130,7 +144,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   async #send(
     request: GatewayGraphQLRequest,
     context: Partial<GatewayContext>,
-    signal: AbortSignal,
+    signal: EventEmitter,
   ): Promise<GatewayGraphQLResponse> {
     const { query, variables, operationName, extensions } = request;
     if (query === undefined) throw new Error('Missing query');
