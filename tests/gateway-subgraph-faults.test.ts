@@ -4,6 +4,7 @@ import { type GraphQLResponse, graphql, registerUser, type TestUser } from './su
 import { sendMessage, startConversation } from './support/messages.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import type { TcpProxy } from './support/tcp-proxy.js';
+import { until } from './support/until.js';
 
 /** Short, so the suite stays fast (the default is 5000), and far above a healthy fetch on a loaded machine. */
 const TIMEOUT_MS = 1000;
@@ -74,6 +75,16 @@ describe('a subgraph that answers too slowly or not at all', () => {
     expect(response.errors).toEqual([postsError('SUBGRAPH_TIMEOUT', 'The posts service did not answer in time.')]);
     expect(response.data).toEqual({ user: { id: ada.id, username: ada.username }, post: null });
     expect(ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+  });
+
+  it('closes the connection of a timed-out fetch instead of leaving it to the black hole', async () => {
+    const before = posts.openConnections;
+    posts.mode = { kind: 'black-hole' };
+    for (let i = 0; i < 3; i++) {
+      expect((await userAndPost()).errors?.[0]?.extensions?.code).toBe('SUBGRAPH_TIMEOUT');
+    }
+    // Left open, each stuck connection would take one of the pool's 64 for good.
+    await until(() => posts.openConnections <= before);
   });
 
   it('bounds the whole request, not each read: a subgraph sending its body a byte every 100 ms is cut at the timeout', async () => {

@@ -34,6 +34,8 @@ export class TcpProxy {
   readonly #server: Server;
   readonly #target: { host: string; port: number };
   readonly #sockets = new Set<Socket>();
+  /** The gateway's side of each open connection. */
+  readonly #clients = new Set<Socket>();
   #port = 0;
 
   private constructor(target: { host: string; port: number }) {
@@ -54,6 +56,11 @@ export class TcpProxy {
   urlFor(targetUrl: string): string {
     const url = new URL(targetUrl);
     return `http://127.0.0.1:${this.#port}${url.pathname}${url.search}`;
+  }
+
+  /** Connections the gateway holds open through the proxy now. */
+  get openConnections(): number {
+    return this.#clients.size;
   }
 
   /** False between `stop()` and `restart()`. */
@@ -83,6 +90,8 @@ export class TcpProxy {
 
   #accept(client: Socket): void {
     const upstream = createConnection(this.#target);
+    this.#clients.add(client);
+    client.on('close', () => this.#clients.delete(client));
     for (const socket of [client, upstream]) {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
