@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { ApolloGateway, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { type Config, DEFAULT_OPERATION_LIMITS, DEFAULT_PERSISTED_QUERIES, DEFAULT_WEBSOCKET_LIMITS } from '../lib/config.js';
+import {
+  type Config,
+  DEFAULT_OPERATION_LIMITS,
+  DEFAULT_PERSISTED_QUERIES,
+  DEFAULT_SUBGRAPH_TIMEOUT_MS,
+  DEFAULT_WEBSOCKET_LIMITS,
+} from '../lib/config.js';
 import type { KeyValueStore } from '../lib/key-value-store.js';
 import type { Logger } from '../lib/logger.js';
 import { createServiceMetrics, createSubgraphFetchMetrics, type ServiceMetrics } from '../lib/metrics.js';
@@ -76,6 +82,8 @@ export interface GatewaySettings {
   webSockets?: Config['webSockets'];
   /** The response cache, in Redis when `redisUrl` is set; none when absent or disabled. */
   responseCache?: Config['responseCache'] & { redisUrl: string | undefined; namespace: string };
+  /** Deadline of each subgraph fetch (SUBGRAPH_TIMEOUT_MS); the default of lib/config.ts when absent. */
+  subgraphTimeoutMs?: number;
 }
 
 /**
@@ -94,6 +102,7 @@ export function gatewaySettingsFrom(config: Config): GatewaySettings {
     persistedOperationsOnly: config.persistedOperationsOnly,
     webSockets: config.webSockets,
     responseCache: { ...config.responseCache, redisUrl: config.redis.url, namespace: config.cache.namespace },
+    subgraphTimeoutMs: config.subgraphTimeoutMs,
   };
 }
 
@@ -135,7 +144,10 @@ export async function createGateway(
     buildService: ({ name, url }) => {
       const target = deps.subgraphUrls[name] ?? url;
       if (target === undefined) throw new Error(`No URL for subgraph "${name}"`);
-      dataSources[name] = new SubgraphDataSource(name, target, subgraphRequests, subgraphFetches);
+      dataSources[name] = new SubgraphDataSource(name, target, subgraphRequests, subgraphFetches, {
+        timeoutMs: deps.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
+        logger,
+      });
       return dataSources[name];
     },
     logger: apolloLogger,

@@ -1,6 +1,11 @@
+import { EventEmitter } from 'node:events';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { Pool } from 'undici';
+import { Pool, errors as undiciErrors } from 'undici';
+import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from '../lib/config.js';
+import { SubgraphTimeoutError, SubgraphUnavailableError } from '../lib/errors.js';
+import { lagTolerantTimeout, TimeoutError } from '../lib/lag-tolerant-timeout.js';
+import type { Logger } from '../lib/logger.js';
 import type { FetchOutcome, SubgraphFetchMetrics } from '../lib/metrics.js';
 import { TOUCHED_ENTITIES_EXTENSION } from '../lib/touched-entities.js';
 import type { GatewayContext } from './context.js';
@@ -20,6 +25,26 @@ class SubgraphHttpError extends Error {
 }
 
 /**
+ * The abort signal of one fetch, as undici accepts it: an EventEmitter with `reason`. An
+ * AbortController with undici's listener on it costs ~15 µs per fetch (EventTarget), this ~1 µs.
+ */
+class FetchAbort extends EventEmitter {
+  reason: Error | undefined;
+
+  abort(reason: Error): void {
+    this.reason = reason;
+    this.emit('abort');
+  }
+}
+
+export interface SubgraphDataSourceOptions {
+  /** Deadline of one fetch, from sending the request to the last byte of the answer (SUBGRAPH_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Where the cause of a failed fetch goes; the client only reads which subgraph failed. */
+  logger?: Logger;
+}
+
+/**
  * How the gateway calls a subgraph: one undici pool of keep-alive connections per subgraph and
  * the viewer's verified bearer token forwarded as is. Subgraphs verify the token themselves,
  * so nothing a client sends can make a subgraph believe in another identity. Every fetch is
@@ -31,17 +56,25 @@ class SubgraphHttpError extends Error {
  * UNAUTHENTICATED with 401 under application/graphql-response+json) is taken here for the
  * GraphQL result it is; RemoteGraphQLDataSource turns it into "401: Unauthorized" carrying the
  * subgraph's URL and raw body to the client.
+ *
+ * A fetch that fails answers the subgraph's fields with SUBGRAPH_TIMEOUT or SUBGRAPH_UNAVAILABLE
+ * naming it (`extensions.serviceName`); the plan's other fetches still answer theirs.
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   readonly #pool: Pool;
   readonly #path: string;
+  readonly #timeoutMs: number;
+  readonly #logger: Logger | undefined;
 
   constructor(
     private readonly subgraphName: string,
     url: string,
     private readonly counts: SubgraphRequestCounts,
     private readonly metrics?: SubgraphFetchMetrics,
+    options: SubgraphDataSourceOptions = { timeoutMs: DEFAULT_SUBGRAPH_TIMEOUT_MS },
   ) {
+    this.#timeoutMs = options.timeoutMs;
+    this.#logger = options.logger;
     const target = new URL(url);
     this.#path = `${target.pathname}${target.search}`;
     this.#pool = new Pool(target.origin, { connections: CONNECTIONS_PER_SUBGRAPH, keepAliveTimeout: 60_000 });
@@ -52,7 +85,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     let outcome: FetchOutcome = 'failed';
     try {
       this.counts.set(this.subgraphName, (this.counts.get(this.subgraphName) ?? 0) + 1);
-      const response = await this.#send(options.request, options.context as Partial<GatewayContext>);
+      const response = await this.#sendWithin(options.request, options.context as Partial<GatewayContext>);
       outcome = (response.errors?.length ?? 0) > 0 ? 'error' : 'success';
       // What a mutation touched (lib/touched-entities.ts), for the response cache to invalidate.
       const reported = response.extensions?.[TOUCHED_ENTITIES_EXTENSION];
@@ -63,12 +96,50 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     }
   }
 
+  /**
+   * #send under one deadline for the whole exchange. undici's headersTimeout and bodyTimeout
+   * are per read: a subgraph trickling a byte a second would never trip them. The deadline
+   * answers even while the request still waits for a connection of the pool, tolerates a busy
+   * event loop (lib/lag-tolerant-timeout.ts), and the abort frees the connection.
+   */
+  async #sendWithin(request: GatewayGraphQLRequest, context: Partial<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const abort = new FetchAbort();
+    try {
+      return await lagTolerantTimeout(this.#send(request, context, abort), this.#timeoutMs, `subgraph ${this.subgraphName}`);
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw this.#clientError(error);
+      const timeout = new SubgraphTimeoutError(this.subgraphName);
+      abort.abort(timeout);
+      this.#logger?.warn({ subgraph: this.subgraphName, timeoutMs: this.#timeoutMs }, 'subgraph did not answer in time');
+      throw timeout;
+    }
+  }
+
+  /**
+   * What the client reads for a fetch that got no GraphQL answer: the subgraph's name and a
+   * code, the cause logged here. Refused, reset, closed (system and undici errors) or not a
+   * GraphQL answer; anything else is a bug here and stays an internal error.
+   */
+  #clientError(error: unknown): unknown {
+    const unreachable =
+      error instanceof SubgraphHttpError ||
+      error instanceof undiciErrors.UndiciError ||
+      typeof (error as { code?: unknown } | null)?.code === 'string';
+    if (!unreachable) return error;
+    this.#logger?.warn({ err: error, subgraph: this.subgraphName }, 'subgraph unavailable');
+    return new SubgraphUnavailableError(this.subgraphName);
+  }
+
   /** Closes the connections to the subgraph. */
   async close(): Promise<void> {
     await this.#pool.close();
   }
 
-  async #send(request: GatewayGraphQLRequest, context: Partial<GatewayContext>): Promise<GatewayGraphQLResponse> {
+  async #send(
+    request: GatewayGraphQLRequest,
+    context: Partial<GatewayContext>,
+    signal: EventEmitter,
+  ): Promise<GatewayGraphQLResponse> {
     const { query, variables, operationName, extensions } = request;
     if (query === undefined) throw new Error('Missing query');
     const token = context.viewer?.token;
@@ -81,6 +152,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
       },
       body: JSON.stringify({ query, variables, operationName, extensions }),
+      signal,
     });
     const result = parseGraphQLResult(await response.body.text());
     if (result === undefined || (response.statusCode >= 300 && !Array.isArray(result.errors))) {

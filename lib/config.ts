@@ -79,6 +79,9 @@ export const DEFAULT_WEBSOCKET_LIMITS = Object.freeze({
   maxPerAddress: 1000,
 });
 
+/** How long the gateway waits for a subgraph's whole answer (SUBGRAPH_TIMEOUT_MS). */
+export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5000;
+
 /** Automatic persisted queries: documents kept a day, anonymous GETs cacheable for 30 s. */
 export const DEFAULT_PERSISTED_QUERIES = Object.freeze({ ttlSeconds: 24 * 3600, maxAgeSeconds: 30 });
 
@@ -94,6 +97,7 @@ const EnvSchema = z.object({
   USERS_URL: optionalUrl(['http', 'https']),
   POSTS_URL: optionalUrl(['http', 'https']),
   MESSAGES_URL: optionalUrl(['http', 'https']),
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_SUBGRAPH_TIMEOUT_MS),
   TRENDING_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   // How long a `typing: true` holds without a new setTyping before subscribers get `typing: false`.
   TYPING_TTL_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
@@ -179,6 +183,8 @@ export interface Config {
     readonly posts: string | undefined;
     readonly messages: string | undefined;
   };
+  /** Deadline of one subgraph fetch, from sending to the last byte of the answer. */
+  readonly subgraphTimeoutMs: number;
   readonly database: { readonly url: string | undefined; readonly poolSize: number; readonly dataDir: string };
   readonly redis: { readonly url: string | undefined };
   /** How long computed aggregates are reused. */
@@ -293,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     ports: { gateway: e.GATEWAY_PORT, users: e.USERS_PORT, posts: e.POSTS_PORT, messages: e.MESSAGES_PORT },
     subgraphUrls: { users: e.USERS_URL, posts: e.POSTS_URL, messages: e.MESSAGES_URL },
+    subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
     cache: { trendingTtlSeconds: e.TRENDING_TTL_SECONDS, namespace: e.CACHE_NAMESPACE },
     realtime: { typingTtlMs: e.TYPING_TTL_MS, sharedExecution: e.SUBSCRIPTION_SHARED_EXECUTION },
     webSockets: {

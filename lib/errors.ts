@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'OPERATION_TOO_COMPLEX'
   | 'BAD_REQUEST'
   | 'REQUEST_ENTITY_TOO_LARGE'
+  | 'SUBGRAPH_UNAVAILABLE'
+  | 'SUBGRAPH_TIMEOUT'
   | 'INTERNAL_SERVER_ERROR';
 
 /**
@@ -78,6 +80,24 @@ export class ConflictError extends AppError {
 export class RateLimitedError extends AppError {
   constructor(message: string, retryAfterSeconds: number, extensions: Record<string, unknown> = {}) {
     super('RATE_LIMITED', message, { retryAfter: retryAfterSeconds, ...extensions });
+  }
+}
+
+/**
+ * The gateway could not get a GraphQL answer from a subgraph (connection refused or reset, an
+ * answer that is not GraphQL): its fields are null with this error, the others' still answer.
+ * Names the subgraph, never its address.
+ */
+export class SubgraphUnavailableError extends AppError {
+  constructor(serviceName: string) {
+    super('SUBGRAPH_UNAVAILABLE', `The ${serviceName} service is unavailable.`, { serviceName });
+  }
+}
+
+/** A subgraph did not answer within SUBGRAPH_TIMEOUT_MS; like SubgraphUnavailableError otherwise. */
+export class SubgraphTimeoutError extends AppError {
+  constructor(serviceName: string) {
+    super('SUBGRAPH_TIMEOUT', `The ${serviceName} service did not answer in time.`, { serviceName });
   }
 }
 

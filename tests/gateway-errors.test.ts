@@ -38,7 +38,7 @@ describe('gateway errors', () => {
 
   it('does not leak internal addresses when a subgraph is down', async () => {
     const response = await graphql(`${orphan.origin}/graphql`, '{ user(username: "ada") { id } }');
-    expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(errorCodes(response)).toEqual(['SUBGRAPH_UNAVAILABLE']);
     expect(JSON.stringify(response.errors)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|:9\b|fetch failed/);
   });
 

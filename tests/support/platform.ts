@@ -3,10 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { sql } from 'kysely';
+import { createGateway, gatewaySettingsFrom } from '../../gateway/server.js';
 import { type Config, loadConfig } from '../../lib/config.js';
 import { createScratchDatabase } from '../../lib/db/scratch-database.js';
-import { createLogger } from '../../lib/logger.js';
-import { type Platform, startPlatform } from '../../scripts/platform.js';
+import { startHttpServer } from '../../lib/http-server.js';
+import { createLogger, type Logger } from '../../lib/logger.js';
+import { type Platform, type SubgraphName, startPlatform } from '../../scripts/platform.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -15,15 +18,18 @@ export const usingRealPostgres = process.env.DATABASE_URL !== undefined && proce
 
 export interface TestPlatform extends Platform {
   readonly config: Config;
+  /** The proxies between the gateway and the subgraphs named in `throughProxy`. */
+  readonly proxies: Partial<Record<SubgraphName, TcpProxy>>;
 }
 
 /**
  * Starts the whole platform on free ports, on a database of its own: a fresh PostgreSQL
  * database (DATABASE_URL mode) or an in-memory PGlite (embedded mode). `stop()` drops it.
+ * `throughProxy`: the gateway reaches these subgraphs through a TcpProxy each (fault tests).
  */
 export async function startTestPlatform(
   env: Record<string, string> = {},
-  options: { shareDatabaseWith?: TestPlatform } = {},
+  options: { shareDatabaseWith?: TestPlatform; throughProxy?: SubgraphName[] } = {},
 ): Promise<TestPlatform> {
   // A second instance of the platform (multi-instance tests) uses the first one's database and
   // leaves dropping it to the first.
@@ -57,10 +63,17 @@ export async function startTestPlatform(
   });
   const logger = createLogger({ level: config.log.level, pretty: false });
   try {
-    const platform = await startPlatform(config, logger, { inMemoryDatabase: config.database.url === undefined });
+    const started = await startPlatform(config, logger, { inMemoryDatabase: config.database.url === undefined });
+    const { platform, proxies } = await withProxies(started, config, logger, options.throughProxy ?? []).catch(
+      async (error: unknown) => {
+        await started.stop();
+        throw error;
+      },
+    );
     return {
       ...platform,
       config,
+      proxies,
       async stop() {
         await platform.stop();
         await testDatabase?.drop();
@@ -71,6 +84,53 @@ export async function startTestPlatform(
     await testDatabase?.drop();
     throw error;
   }
+}
+
+/**
+ * The platform with its gateway replaced by a second one that reaches `names` through a
+ * TcpProxy each (scripts/platform.ts points its gateway at the subgraphs' own ports). The
+ * subgraphs still call each other directly, so only the gateway sees the faults.
+ */
+async function withProxies(
+  platform: Platform,
+  config: Config,
+  logger: Logger,
+  names: SubgraphName[],
+): Promise<{ platform: Platform; proxies: Partial<Record<SubgraphName, TcpProxy>> }> {
+  if (names.length === 0) return { platform, proxies: {} };
+  const proxies: Partial<Record<SubgraphName, TcpProxy>> = {};
+  const subgraphUrls: Record<string, string> = {};
+  for (const [name, subgraph] of Object.entries(platform.subgraphs)) subgraphUrls[name] = subgraph.url;
+  for (const name of names) {
+    const proxy = await TcpProxy.start(platform.subgraphs[name].url);
+    proxies[name] = proxy;
+    subgraphUrls[name] = proxy.urlFor(platform.subgraphs[name].url);
+  }
+  const gateway = await createGateway({
+    subgraphUrls,
+    tokens: platform.tokens,
+    store: platform.store,
+    logger,
+    ...gatewaySettingsFrom(config),
+  });
+  const server = await startHttpServer(gateway.yoga, { port: 0, host: config.host });
+  const sockets = gateway.serveWebSockets(server.server);
+  return {
+    proxies,
+    platform: {
+      ...platform,
+      gateway,
+      gatewayUrl: `${server.origin}/graphql`,
+      gatewayOrigin: server.origin,
+      async stop() {
+        await sockets.close();
+        await server.close(0);
+        await gateway.stop();
+        for (const proxy of Object.values(proxies)) await proxy.stop();
+        await platform.stop();
+      },
+    },
+  };
 }
 
 /** The data directory of a running test platform: unique per platform, so a fine namespace. */
