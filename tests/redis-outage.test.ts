@@ -45,7 +45,12 @@ describe.skipIf(!usingRealPostgres)('a Redis outage', () => {
   });
 
   it('gives live messageAdded subscribers every acknowledged message exactly once, in order, across the outage', async () => {
-    const [ada, bob, carol, dan] = await Promise.all([registerUser(url), registerUser(url), registerUser(url), registerUser(url)]);
+    const [ada, bob, carol, dan] = await Promise.all([
+      registerUser(url),
+      registerUser(url),
+      registerUser(url),
+      registerUser(url),
+    ]);
     const group = await startConversation(url, ada, [bob, carol, dan], 'outage');
     const first = await sendMessage(url, ada, group.id, 'warm-up before dan');
     const query = 'subscription ($c: ID, $after: ID) { messageAdded(conversationId: $c, after: $after) { id body } }';
@@ -65,7 +70,9 @@ describe.skipIf(!usingRealPostgres)('a Redis outage', () => {
       await untilLive(subscription, () => sendMessage(url, ada, group.id, 'warm-up'));
     }
     const received = (subscription: Subscription<{ messageAdded: { id: string; body: string } }>) =>
-      subscription.events.map((event) => event.data?.messageAdded).filter((message) => message?.body.startsWith('warm-up') === false);
+      subscription.events
+        .map((event) => event.data?.messageAdded)
+        .filter((message) => message?.body.startsWith('warm-up') === false);
     const acknowledged: SentMessage[] = [];
     const send = async (count: number, phase: string) => {
       for (let index = 0; index < count; index++) acknowledged.push(await sendMessage(url, ada, group.id, `${phase} ${index}`));
