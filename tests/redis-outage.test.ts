@@ -45,13 +45,10 @@ describe.skipIf(!usingRealPostgres)('a Redis outage', () => {
   });
 
   it('gives live messageAdded subscribers every acknowledged message exactly once, in order, across the outage', async () => {
-    const [ada, bob, carol, dan] = await Promise.all([
-      registerUser(url),
-      registerUser(url),
-      registerUser(url),
-      registerUser(url),
-    ]);
-    const group = await startConversation(url, ada, [bob, carol, dan], 'outage');
+    const [ada, bob, carol, dan, eve] = await Promise.all(Array.from({ length: 5 }, () => registerUser(url)));
+    if (!ada || !bob || !carol || !dan || !eve) throw new Error('registration failed');
+    const group = await startConversation(url, ada, [bob, carol, dan, eve], 'outage');
+    const side = await startConversation(url, ada, [carol]);
     const first = await sendMessage(url, ada, group.id, 'warm-up before dan');
     const query = 'subscription ($c: ID, $after: ID) { messageAdded(conversationId: $c, after: $after) { id body } }';
     const open = (user: TestUser, variables: Record<string, unknown>) => {
@@ -60,10 +57,12 @@ describe.skipIf(!usingRealPostgres)('a Redis outage', () => {
       return { socket, subscription: subscribe<{ messageAdded: { id: string; body: string } }>(socket, query, variables) };
     };
     const subscribers = {
-      // One conversation; all the viewer's conversations; one conversation resumed with `after`.
+      // One conversation; all the viewer's conversations (two); one conversation resumed with `after`.
       bob: open(bob, { c: group.id }),
       carol: open(carol, {}),
       dan: open(dan, { c: group.id, after: first.id }),
+      // Leaves the group while Redis is down: the catch-up must not hand her what she may no longer read.
+      eve: open(eve, {}),
     };
     for (const { socket, subscription } of Object.values(subscribers)) {
       await socket.connected;
@@ -73,36 +72,68 @@ describe.skipIf(!usingRealPostgres)('a Redis outage', () => {
       subscription.events
         .map((event) => event.data?.messageAdded)
         .filter((message) => message?.body.startsWith('warm-up') === false);
-    const acknowledged: SentMessage[] = [];
+    /** Every acknowledged message, in the order acknowledged (sends are sequential), with its conversation. */
+    const acknowledged: { conversationId: string; message: SentMessage }[] = [];
     const send = async (count: number, phase: string) => {
-      for (let index = 0; index < count; index++) acknowledged.push(await sendMessage(url, ada, group.id, `${phase} ${index}`));
+      for (let index = 0; index < count; index++) {
+        // Every third message goes to carol's other conversation.
+        const conversationId = index % 3 === 2 ? side.id : group.id;
+        acknowledged.push({ conversationId, message: await sendMessage(url, ada, conversationId, `${phase} ${index}`) });
+      }
     };
+    const expectedFor = (conversationIds: string[], until = acknowledged.length) =>
+      acknowledged
+        .slice(0, until)
+        .filter(({ conversationId }) => conversationIds.includes(conversationId))
+        .map(({ message: { id, body } }) => ({ id, body }));
+    const expected = () => ({
+      bob: expectedFor([group.id]),
+      carol: expectedFor([group.id, side.id]),
+      dan: expectedFor([group.id]),
+    });
     const allReceived = () =>
       Promise.all(
-        Object.values(subscribers).map(async ({ subscription }) => {
+        (['bob', 'carol', 'dan'] as const).map(async (name) => {
+          const { subscription } = subscribers[name];
           const deadline = Date.now() + 20_000;
-          while (received(subscription).length < acknowledged.length && Date.now() < deadline) {
+          while (received(subscription).length < expected()[name].length && Date.now() < deadline) {
             await subscription.waitFor(subscription.events.length + 1, Math.max(1, deadline - Date.now())).catch(() => undefined);
           }
         }),
       );
 
-    await send(5, 'before');
+    await send(6, 'before');
     await allReceived();
+    const beforeOutage = acknowledged.length;
     await redis.stop();
-    await send(6, 'during');
+    await send(3, 'during');
+    const left = await graphql(
+      url,
+      'mutation ($c: ID!) { leaveConversation(conversationId: $c) }',
+      { c: group.id },
+      { token: eve.token },
+    );
+    expect({ data: left.data, errors: left.errors }).toEqual({ data: { leaveConversation: true } });
+    const eveLeftAt = acknowledged.length;
+    await send(6, 'during, eve gone');
     await redis.start();
-    await send(7, 'after');
+    await send(6, 'after');
     await allReceived();
     // A moment of quiet: nothing arrives twice later on.
     await new Promise((resolve) => setTimeout(resolve, 500));
 
-    const expected = acknowledged.map(({ id, body }) => ({ id, body }));
-    expect(expected).toHaveLength(18);
-    for (const [name, { socket, subscription }] of Object.entries(subscribers)) {
-      expect({ name, messages: received(subscription) }).toEqual({ name, messages: expected });
+    expect(acknowledged).toHaveLength(21);
+    for (const [name, messages] of Object.entries(expected())) {
+      const { socket, subscription } = subscribers[name as keyof typeof subscribers];
+      expect({ name, messages: received(subscription) }).toEqual({ name, messages });
       expect(subscription.events.filter((event) => event.errors !== undefined)).toEqual([]);
       expect(await Promise.race([socket.closed, Promise.resolve('open')])).toBe('open');
     }
+    // Eve: everything of the group before the outage, then at most what was sent before she left, never anything after.
+    const eves = received(subscribers.eve.subscription);
+    const eveMayHave = expectedFor([group.id], eveLeftAt);
+    expect(eves.slice(0, expectedFor([group.id], beforeOutage).length)).toEqual(expectedFor([group.id], beforeOutage));
+    expect(eveMayHave.slice(0, eves.length)).toEqual(eves);
+    expect(subscribers.eve.subscription.events.filter((event) => event.errors !== undefined)).toEqual([]);
   }, 60_000);
 });
