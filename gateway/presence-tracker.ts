@@ -17,7 +17,8 @@ const RETRY_MS = 1000;
  * until the other instance's next heartbeat (at most a quarter of the TTL).
  *
  * A store that fails (Redis down) never fails a connection: the outage is logged once, and
- * every key is written again every RETRY_MS until the store answers.
+ * every key is written again every RETRY_MS until the store answers. When the store comes back
+ * (possibly empty), every key is written again at once and each user's cached presence dropped.
  */
 export class PresenceTracker {
   readonly #instanceId = randomUUID();
@@ -29,6 +30,7 @@ export class PresenceTracker {
   /** The store failed and has not answered since: logged once, retried soon. */
   #failing = false;
   #retry: NodeJS.Timeout | undefined;
+  readonly #leaveStore: () => void;
 
   /** `onChange` runs when a user comes online or goes offline here (the response cache drops their cached presence). */
   constructor(store: KeyValueStore, logger: Logger, options: { onChange?: (userId: string) => Promise<void> } = {}) {
@@ -37,6 +39,7 @@ export class PresenceTracker {
     this.#onChange = options.onChange;
     this.#heartbeat = setInterval(() => void this.#refreshAll(), HEARTBEAT_MS);
     this.#heartbeat.unref();
+    this.#leaveStore = store.onReconnect(() => void this.#restore());
   }
 
   /** Resolves once the user reads as online everywhere. */
@@ -68,6 +71,7 @@ export class PresenceTracker {
   async stop(): Promise<void> {
     clearInterval(this.#heartbeat);
     clearTimeout(this.#retry);
+    this.#leaveStore();
     const userIds = [...this.#sockets.keys()];
     this.#sockets.clear();
     await Promise.all(userIds.map((userId) => this.#store.deleteIfEquals(presenceKey(userId), this.#instanceId))).catch(
@@ -97,6 +101,18 @@ export class PresenceTracker {
     if (!this.#failing) return;
     this.#failing = false;
     this.#logger.info('presence store available again');
+  }
+
+  async #restore(): Promise<void> {
+    const userIds = [...this.#sockets.keys()];
+    await Promise.all(userIds.map((userId) => this.#write(userId)));
+    await Promise.all(
+      userIds.map((userId) =>
+        this.#onChange?.(userId).catch((error: unknown) =>
+          this.#logger.warn({ err: error, userId }, 'presence change not propagated'),
+        ),
+      ),
+    );
   }
 
   async #refreshAll(): Promise<void> {

@@ -16,6 +16,11 @@ export interface KeyValueStore {
   /** Deletes `key` only while it still holds `value` (atomically): an owner removes only its own entry. */
   deleteIfEquals(key: string, value: string): Promise<void>;
   ping(): Promise<void>;
+  /**
+   * Calls `listener` each time the connection is back after being lost: what was written
+   * before may be gone (a restarted Redis without persistence). Never in memory.
+   */
+  onReconnect(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -35,6 +40,7 @@ class RedisStore implements KeyValueStore {
   readonly kind = 'redis';
   readonly #redis: Redis;
   #down = false;
+  readonly #reconnectListeners = new Set<() => void>();
 
   constructor(url: string, logger: Logger) {
     this.#redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 });
@@ -48,7 +54,15 @@ class RedisStore implements KeyValueStore {
     });
     this.#redis.on('ready', () => {
       lastError = '';
+      if (!this.#down) return;
       this.#down = false;
+      for (const listener of [...this.#reconnectListeners]) {
+        try {
+          listener();
+        } catch (error) {
+          logger.error({ err: error }, 'Redis reconnect listener failed');
+        }
+      }
     });
   }
 
@@ -71,7 +85,14 @@ class RedisStore implements KeyValueStore {
   async ping() {
     await this.#connected().ping();
   }
+  onReconnect(listener: () => void) {
+    this.#reconnectListeners.add(listener);
+    return () => {
+      this.#reconnectListeners.delete(listener);
+    };
+  }
   async close() {
+    this.#reconnectListeners.clear();
     this.#redis.disconnect();
   }
 
@@ -104,6 +125,9 @@ class MemoryStore implements KeyValueStore {
     if (this.#read(key) === value) this.#entries.delete(key);
   }
   async ping() {}
+  onReconnect() {
+    return () => undefined;
+  }
   async close() {
     this.#entries.clear();
   }

@@ -147,6 +147,8 @@ class RedisPubSub implements PubSub {
   #publisherDown = false;
   /** The subscriber's connection closed since its channels were last subscribed. */
   #subscriberInterrupted = false;
+  /** Messages that arrived after a reconnect but before the gaps were signalled: delivered right after them. */
+  #arrivedDuringRestore: Array<[string, string]> = [];
   /** Channels with a failed publish not yet announced on GAP_CHANNEL. */
   readonly #unannounced = new Set<string>();
   #announceTimer: NodeJS.Timeout | undefined;
@@ -174,8 +176,8 @@ class RedisPubSub implements PubSub {
     });
     this.#subscriber.on('ready', () => void this.#resubscribe());
     this.#subscriber.on('message', (channel: string, message: string) => {
-      if (channel === GAP_CHANNEL) this.#listeners.gap(message);
-      else this.#listeners.dispatch(channel, message);
+      if (this.#subscriberInterrupted) this.#arrivedDuringRestore.push([channel, message]);
+      else this.#receive(channel, message);
     });
     this.#subscriber.subscribe(GAP_CHANNEL).catch((error: unknown) => {
       this.#logger.error({ err: error, channel: GAP_CHANNEL }, 'Redis SUBSCRIBE failed');
@@ -223,20 +225,33 @@ class RedisPubSub implements PubSub {
     this.#publisher.disconnect();
   }
 
-  /** Back after a lost connection: every channel again, then the gaps (a read from now on misses nothing). */
+  #receive(channel: string, message: string): void {
+    if (channel === GAP_CHANNEL) this.#listeners.gap(message);
+    else this.#listeners.dispatch(channel, message);
+  }
+
+  /**
+   * Back after a lost connection: every channel again, then the gaps (a read from now on
+   * misses nothing), then what arrived since the SUBSCRIBEs, so that no listener sees a new
+   * message before it knows about the gap (its catch-up would then come after that message).
+   */
   async #resubscribe(): Promise<void> {
     if (!this.#subscriberInterrupted || this.#closed) return;
-    this.#subscriberInterrupted = false;
     try {
       await this.#subscriber.subscribe(GAP_CHANNEL, ...this.#listeners.channels());
     } catch (error) {
-      // Lost again: the next 'ready' tries again.
+      // Lost again: the next 'ready' tries again, and the catch-up covers what arrived meanwhile.
       this.#logger.warn({ err: error }, 'Redis re-SUBSCRIBE failed');
-      this.#subscriberInterrupted = true;
+      this.#arrivedDuringRestore = [];
       return;
     }
+    if (this.#closed) return;
+    this.#subscriberInterrupted = false;
+    const arrived = this.#arrivedDuringRestore;
+    this.#arrivedDuringRestore = [];
     this.#logger.info({ channels: this.#listeners.channels().length }, 'Redis subscriptions restored: subscribers catch up');
     for (const channel of this.#listeners.channels()) this.#listeners.gap(channel);
+    for (const [channel, message] of arrived) this.#receive(channel, message);
   }
 
   /** Tells every process (this one included) which channels lost a publish. */

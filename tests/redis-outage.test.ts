@@ -135,5 +135,15 @@ describe.skipIf(!usingRealPostgres)('a Redis outage', () => {
     expect(eves.slice(0, expectedFor([group.id], beforeOutage).length)).toEqual(expectedFor([group.id], beforeOutage));
     expect(eveMayHave.slice(0, eves.length)).toEqual(eves);
     expect(subscribers.eve.subscription.events.filter((event) => event.errors !== undefined)).toEqual([]);
+
+    // The restarted Redis is empty; the gateway writes its users' presence again within seconds.
+    const deadline = Date.now() + 5000;
+    let online: unknown;
+    while (Date.now() < deadline) {
+      online = (await graphql(url, 'query ($id: ID) { user(id: $id) { online } }', { id: bob.id })).data;
+      if (JSON.stringify(online) === JSON.stringify({ user: { online: true } })) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(online).toEqual({ user: { online: true } });
   }, 60_000);
 });

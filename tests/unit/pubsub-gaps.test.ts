@@ -80,8 +80,9 @@ describe.skipIf(!process.env.REDIS_URL)('Redis pub/sub gaps', () => {
     expect(failedAfterMs).toBeLessThan(100);
 
     await redis.start();
-    await until(() => subscribedAtGap.length === 1, 10_000);
-    expect(subscribedAtGap).toEqual([1]);
+    // Once for the reconnect; possibly once more for this process's own failed publishes, announced.
+    await until(() => subscribedAtGap.length >= 1, 10_000);
+    expect(subscribedAtGap.slice(0, 1)).toEqual([1]);
     await deliveredOnce(pubsub, channel, received, 'after');
     expect(received).not.toContain('during');
   });
