@@ -5,6 +5,8 @@ import { PRESENCE_TTL_SECONDS, presenceKey } from '../lib/presence.js';
 
 /** How often this instance re-asserts its users' presence: well inside the key's TTL. */
 const HEARTBEAT_MS = (PRESENCE_TTL_SECONDS * 1000) / 4;
+/** While the store fails (Redis down), how often every key is tried again: a restarted, empty Redis learns who is online soon. */
+const RETRY_MS = 1000;
 
 /**
  * Presence as the gateway sees it: a user is online while they hold at least one authenticated
@@ -13,6 +15,10 @@ const HEARTBEAT_MS = (PRESENCE_TTL_SECONDS * 1000) / 4;
  * when the last socket closes, but only if the key is still its own. A crashed instance's
  * keys simply expire. A user with sockets on two instances who closes one may read as offline
  * until the other instance's next heartbeat (at most a quarter of the TTL).
+ *
+ * A store that fails (Redis down) never fails a connection: the outage is logged once, and
+ * every key is written again every RETRY_MS until the store answers. When the store comes back
+ * (possibly empty), every key is written again at once and each user's cached presence dropped.
  */
 export class PresenceTracker {
   readonly #instanceId = randomUUID();
@@ -21,6 +27,10 @@ export class PresenceTracker {
   readonly #logger: Logger;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #onChange: ((userId: string) => Promise<void>) | undefined;
+  /** The store failed and has not answered since: logged once, retried soon. */
+  #failing = false;
+  #retry: NodeJS.Timeout | undefined;
+  readonly #leaveStore: () => void;
 
   /** `onChange` runs when a user comes online or goes offline here (the response cache drops their cached presence). */
   constructor(store: KeyValueStore, logger: Logger, options: { onChange?: (userId: string) => Promise<void> } = {}) {
@@ -29,6 +39,7 @@ export class PresenceTracker {
     this.#onChange = options.onChange;
     this.#heartbeat = setInterval(() => void this.#refreshAll(), HEARTBEAT_MS);
     this.#heartbeat.unref();
+    this.#leaveStore = store.onReconnect(() => void this.#restore());
   }
 
   /** Resolves once the user reads as online everywhere. */
@@ -48,15 +59,19 @@ export class PresenceTracker {
       return;
     }
     this.#sockets.delete(userId);
-    await this.#store.deleteIfEquals(presenceKey(userId), this.#instanceId).catch((error: unknown) => {
-      this.#logger.warn({ err: error, userId }, 'could not clear presence');
-    });
+    // Not retried: the key expires on its own within the TTL.
+    await this.#store.deleteIfEquals(presenceKey(userId), this.#instanceId).then(
+      () => this.#succeeded(),
+      (error: unknown) => this.#failed(error),
+    );
     await this.#onChange?.(userId);
   }
 
   /** Stops the heartbeat and clears this instance's users (a clean shutdown). */
   async stop(): Promise<void> {
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#retry);
+    this.#leaveStore();
     const userIds = [...this.#sockets.keys()];
     this.#sockets.clear();
     await Promise.all(userIds.map((userId) => this.#store.deleteIfEquals(presenceKey(userId), this.#instanceId))).catch(
@@ -65,9 +80,39 @@ export class PresenceTracker {
   }
 
   async #write(userId: string): Promise<void> {
-    await this.#store.set(presenceKey(userId), this.#instanceId, PRESENCE_TTL_SECONDS).catch((error: unknown) => {
-      this.#logger.warn({ err: error, userId }, 'could not record presence');
-    });
+    await this.#store.set(presenceKey(userId), this.#instanceId, PRESENCE_TTL_SECONDS).then(
+      () => this.#succeeded(),
+      (error: unknown) => this.#failed(error),
+    );
+  }
+
+  #failed(error: unknown): void {
+    if (!this.#failing) this.#logger.warn({ err: error }, 'presence store unavailable: retrying every second');
+    this.#failing = true;
+    if (this.#retry !== undefined) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      void this.#refreshAll();
+    }, RETRY_MS);
+    this.#retry.unref();
+  }
+
+  #succeeded(): void {
+    if (!this.#failing) return;
+    this.#failing = false;
+    this.#logger.info('presence store available again');
+  }
+
+  async #restore(): Promise<void> {
+    const userIds = [...this.#sockets.keys()];
+    await Promise.all(userIds.map((userId) => this.#write(userId)));
+    await Promise.all(
+      userIds.map((userId) =>
+        this.#onChange?.(userId).catch((error: unknown) =>
+          this.#logger.warn({ err: error, userId }, 'presence change not propagated'),
+        ),
+      ),
+    );
   }
 
   async #refreshAll(): Promise<void> {

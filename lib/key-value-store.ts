@@ -16,6 +16,11 @@ export interface KeyValueStore {
   /** Deletes `key` only while it still holds `value` (atomically): an owner removes only its own entry. */
   deleteIfEquals(key: string, value: string): Promise<void>;
   ping(): Promise<void>;
+  /**
+   * Calls `listener` each time the connection is back after being lost: what was written
+   * before may be gone (a restarted Redis without persistence). Never in memory.
+   */
+  onReconnect(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -25,44 +30,75 @@ export function openKeyValueStore(url: string | undefined, logger: Logger): KeyV
 
 const DELETE_IF_EQUALS = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
+/**
+ * Fails fast instead of queueing: a slow or absent Redis must not stall requests. While the
+ * connection is lost (between a close and the next ready) every command rejects at once
+ * rather than waiting in ioredis's offline queue; callers turn that into their fallback
+ * (a cache miss, `online: false`, ...). Commands sent before the first connection queue as usual.
+ */
 class RedisStore implements KeyValueStore {
   readonly kind = 'redis';
   readonly #redis: Redis;
+  #down = false;
+  readonly #reconnectListeners = new Set<() => void>();
 
   constructor(url: string, logger: Logger) {
-    // Fail fast instead of queueing: a slow or absent Redis must not stall requests.
     this.#redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 });
     let lastError = '';
     this.#redis.on('error', (error: Error) => {
       if (error.message !== lastError) logger.warn({ err: error }, 'Redis connection error');
       lastError = error.message;
     });
+    this.#redis.on('close', () => {
+      this.#down = true;
+    });
     this.#redis.on('ready', () => {
       lastError = '';
+      if (!this.#down) return;
+      this.#down = false;
+      for (const listener of [...this.#reconnectListeners]) {
+        try {
+          listener();
+        } catch (error) {
+          logger.error({ err: error }, 'Redis reconnect listener failed');
+        }
+      }
     });
   }
 
-  get(key: string) {
-    return this.#redis.get(key);
+  async get(key: string) {
+    return this.#connected().get(key);
   }
   async mget(keys: readonly string[]) {
-    return keys.length === 0 ? [] : this.#redis.mget(...keys);
+    return keys.length === 0 ? [] : this.#connected().mget(...keys);
   }
   async set(key: string, value: string, ttlSeconds?: number) {
-    if (ttlSeconds === undefined) await this.#redis.set(key, value);
-    else await this.#redis.set(key, value, 'EX', ttlSeconds);
+    if (ttlSeconds === undefined) await this.#connected().set(key, value);
+    else await this.#connected().set(key, value, 'EX', ttlSeconds);
   }
   async del(keys: readonly string[]) {
-    if (keys.length > 0) await this.#redis.del(...keys);
+    if (keys.length > 0) await this.#connected().del(...keys);
   }
   async deleteIfEquals(key: string, value: string) {
-    await this.#redis.eval(DELETE_IF_EQUALS, 1, key, value);
+    await this.#connected().eval(DELETE_IF_EQUALS, 1, key, value);
   }
   async ping() {
-    await this.#redis.ping();
+    await this.#connected().ping();
+  }
+  onReconnect(listener: () => void) {
+    this.#reconnectListeners.add(listener);
+    return () => {
+      this.#reconnectListeners.delete(listener);
+    };
   }
   async close() {
+    this.#reconnectListeners.clear();
     this.#redis.disconnect();
+  }
+
+  #connected(): Redis {
+    if (this.#down) throw new Error('Redis is unreachable (reconnecting)');
+    return this.#redis;
   }
 }
 
@@ -89,6 +125,9 @@ class MemoryStore implements KeyValueStore {
     if (this.#read(key) === value) this.#entries.delete(key);
   }
   async ping() {}
+  onReconnect() {
+    return () => undefined;
+  }
   async close() {
     this.#entries.clear();
   }

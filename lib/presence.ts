@@ -1,4 +1,5 @@
 import type { KeyValueStore } from './key-value-store.js';
+import type { Logger } from './logger.js';
 
 /**
  * Presence: a user is online while a key `presence:<userId>` exists. The process holding the
@@ -11,9 +12,26 @@ export function presenceKey(userId: string): string {
   return `presence:${userId}`;
 }
 
-/** Which of these users are online now, in one round trip. */
-export async function findOnlineUsers(store: KeyValueStore, userIds: readonly string[]): Promise<Set<string>> {
-  const values = await store.mget(userIds.map(presenceKey));
+/** Stores whose presence reads currently fail: the outage is logged once, not per request. */
+const unavailable = new WeakSet<KeyValueStore>();
+
+/**
+ * Which of these users are online now, in one round trip. Presence is a hint, so a store that
+ * cannot answer (Redis down) makes everyone read as offline rather than failing the request;
+ * the first failure of an outage is logged, and so is the first answer after it.
+ */
+export async function findOnlineUsers(store: KeyValueStore, userIds: readonly string[], logger: Logger): Promise<Set<string>> {
+  let values: Array<string | null>;
+  try {
+    values = await store.mget(userIds.map(presenceKey));
+  } catch (error) {
+    if (!unavailable.has(store)) {
+      unavailable.add(store);
+      logger.warn({ err: error }, 'presence unavailable: every user reads as offline until the store answers again');
+    }
+    return new Set();
+  }
+  if (unavailable.delete(store)) logger.info('presence available again');
   const online = new Set<string>();
   values.forEach((value, index) => {
     const userId = userIds[index];

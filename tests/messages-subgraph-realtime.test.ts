@@ -379,6 +379,7 @@ describe('the catch-up seam, with a scripted feed', () => {
   function scriptedFeed(onWatch: (listener: (message: MessageRow) => void) => void) {
     const state: { listener: ((message: MessageRow) => void) | undefined; log: string[] } = { listener: undefined, log: [] };
     const feed: MessageFeed = {
+      mayLoseEvents: false,
       watchMessages(_filter, listener) {
         state.log.push('watch');
         state.listener = listener;

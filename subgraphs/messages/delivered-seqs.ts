@@ -40,6 +40,23 @@ export class DeliveredSeqs {
     return true;
   }
 
+  /** Everything at or below this seq of the conversation counts as delivered (0 when nothing does). */
+  floorOf(conversationId: string): number {
+    return this.#byConversation.get(conversationId)?.floor ?? 0;
+  }
+
+  /** The conversations with a floor or deliveries. */
+  conversations(): IterableIterator<string> {
+    return this.#byConversation.keys();
+  }
+
+  /** How many delivered seqs are remembered above the floors, all conversations together. */
+  get remembered(): number {
+    let count = 0;
+    for (const state of this.#byConversation.values()) count += state.seen.size;
+    return count;
+  }
+
   #state(conversationId: string) {
     let state = this.#byConversation.get(conversationId);
     if (state === undefined) {

@@ -17,10 +17,24 @@ import {
  * the watchers of each member of its conversation (all conversations, or that one), so a
  * user no longer in the member list gets nothing more. Cost per event: its members, not all
  * watchers.
+ *
+ * Gaps: when the pub/sub says `messages:added` events may have been missed (its Redis
+ * connection came back, or a publish failed somewhere), every message watcher's `onGap` runs,
+ * and the stream catches up from PostgreSQL (message-stream.ts). Typing signals need no such
+ * care: a lost one is superseded by the next, or by the typing TTL.
  */
 export interface MessageFeed {
-  /** New messages of `conversationId` (or of all the viewer's conversations when null), in arrival order. */
-  watchMessages(filter: { viewerId: string; conversationId: string | null }, listener: (message: MessageRow) => void): () => void;
+  /** Whether events can be missed at all (Redis); in memory, never, and `onGap` never runs. */
+  readonly mayLoseEvents: boolean;
+  /**
+   * New messages of `conversationId` (or of all the viewer's conversations when null), in
+   * arrival order; `onGap` when some may have been missed since the watch began.
+   */
+  watchMessages(
+    filter: { viewerId: string; conversationId: string | null },
+    listener: (message: MessageRow) => void,
+    onGap?: () => void,
+  ): () => void;
   /** Typing signals of one conversation the viewer is a member of (the viewer's own included). */
   watchTyping(filter: { viewerId: string; conversationId: string }, listener: (signal: TypingSignal) => void): () => void;
   /** Leaves the channels. */
@@ -30,6 +44,7 @@ export interface MessageFeed {
 interface MessageWatcher {
   readonly conversationId: string | null;
   readonly listener: (message: MessageRow) => void;
+  readonly onGap: (() => void) | undefined;
 }
 
 interface TypingWatcher {
@@ -51,26 +66,39 @@ export function createMessageFeed(pubsub: PubSub, logger: Logger): MessageFeed {
     }
   };
 
-  const leaveMessages = pubsub.subscribe(MESSAGES_ADDED_CHANNEL, (json) => {
-    let event: ReturnType<typeof decodeMessagesAdded>;
-    try {
-      event = decodeMessagesAdded(json);
-    } catch (error) {
-      logger.error({ err: error }, `malformed ${MESSAGES_ADDED_CHANNEL} event dropped`);
-      return;
-    }
-    for (const message of event.messages) {
-      for (const memberId of event.members.get(message.conversation_id) ?? []) {
-        const watchers = messageWatchers.get(memberId);
-        if (watchers === undefined) continue;
-        for (const watcher of [...watchers]) {
-          if (watcher.conversationId === null || watcher.conversationId === message.conversation_id) {
-            notify(watcher.listener, message);
+  const onGap = () => {
+    const watchers = [...messageWatchers.values()].flatMap((set) => [...set]);
+    logger.warn(
+      { subscriptions: watchers.length },
+      `${MESSAGES_ADDED_CHANNEL} events may have been missed: subscriptions catch up`,
+    );
+    for (const watcher of watchers) if (watcher.onGap !== undefined) notify(watcher.onGap, undefined);
+  };
+
+  const leaveMessages = pubsub.subscribe(
+    MESSAGES_ADDED_CHANNEL,
+    (json) => {
+      let event: ReturnType<typeof decodeMessagesAdded>;
+      try {
+        event = decodeMessagesAdded(json);
+      } catch (error) {
+        logger.error({ err: error }, `malformed ${MESSAGES_ADDED_CHANNEL} event dropped`);
+        return;
+      }
+      for (const message of event.messages) {
+        for (const memberId of event.members.get(message.conversation_id) ?? []) {
+          const watchers = messageWatchers.get(memberId);
+          if (watchers === undefined) continue;
+          for (const watcher of [...watchers]) {
+            if (watcher.conversationId === null || watcher.conversationId === message.conversation_id) {
+              notify(watcher.listener, message);
+            }
           }
         }
       }
-    }
-  });
+    },
+    { onGap },
+  );
 
   const leaveTyping = pubsub.subscribe(TYPING_CHANNEL, (json) => {
     let signal: TypingSignal;
@@ -87,8 +115,9 @@ export function createMessageFeed(pubsub: PubSub, logger: Logger): MessageFeed {
   });
 
   return {
-    watchMessages({ viewerId, conversationId }, listener) {
-      return addTo(messageWatchers, viewerId, { conversationId, listener });
+    mayLoseEvents: pubsub.kind === 'redis',
+    watchMessages({ viewerId, conversationId }, listener, onGap) {
+      return addTo(messageWatchers, viewerId, { conversationId, listener, onGap });
     },
     watchTyping({ viewerId, conversationId }, listener) {
       return addTo(typingWatchers, conversationId, { viewerId, listener });

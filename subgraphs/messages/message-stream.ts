@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import { AsyncQueue } from '../../lib/async-queue.js';
-import { BadUserInputError, RateLimitedError } from '../../lib/errors.js';
+import { AppError, BadUserInputError, RateLimitedError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { conversationPositions, messagesSince } from './catch-up.repository.js';
 import type { MessageRow, MessagesDatabase } from './conversation.table.js';
 import { DeliveredSeqs } from './delivered-seqs.js';
 import { messagesAfterMessage, messagesAfterSeq } from './message.repository.js';
@@ -27,6 +29,16 @@ export const MAX_BUFFERED_EVENTS = 10_000;
  * conversation kept in seq order. More than MAX_REPLAY missed: the first MAX_REPLAY are
  * emitted, then the subscription ends with BAD_USER_INPUT on `after` (resubscribe with the
  * last message received); it never skips silently.
+ *
+ * Gaps in the live feed (Redis pub/sub lost or a publish failed; message-feed.ts): the stream
+ * catches up the same way, without the client doing anything. Where events can be missed, it
+ * reads each conversation's last seq BEFORE registering its listener (`positions`: nothing at
+ * or below them is owed to it, but everything above is). On a gap it holds live events again,
+ * reads from PostgreSQL every message above max(position, what it already counts as
+ * delivered) in the viewer's current conversations, emits those not yet emitted, then what it
+ * held. Each conversation's position then moves up to the highest seq read (a reader that
+ * sees seq n sees every seq below n). A gap signalled during a catch-up runs another one after
+ * it. If the read fails, the subscription ends with an error (resubscribe with `after`).
  */
 export async function openMessageStream(options: {
   db: Kysely<MessagesDatabase>;
@@ -34,10 +46,14 @@ export async function openMessageStream(options: {
   viewerId: string;
   conversationId: string | null;
   after: MessageRow | null;
+  logger?: Logger;
 }): Promise<AsyncIterableIterator<MessageRow>> {
-  const { db, feed, viewerId, conversationId, after } = options;
+  const { db, feed, viewerId, conversationId, after, logger } = options;
   const delivered = new DeliveredSeqs();
+  const positions = feed.mayLoseEvents ? await conversationPositions(db, { userId: viewerId, conversationId }) : null;
   let held: MessageRow[] | null = after === null ? null : [];
+  /** A gap was signalled while events were held (a catch-up running): catch up once more after it. */
+  let gapPending = false;
   const queue: AsyncQueue<MessageRow> = new AsyncQueue<MessageRow>({
     limit: MAX_BUFFERED_EVENTS,
     overflowError: () =>
@@ -48,21 +64,82 @@ export async function openMessageStream(options: {
     onEnd: () => unwatch(),
   });
   const deliver = (message: MessageRow) => {
-    if (delivered.accept(message.conversation_id, message.seq)) queue.push(message);
+    if (!delivered.accept(message.conversation_id, message.seq)) return false;
+    queue.push(message);
+    return true;
   };
-  const unwatch = feed.watchMessages({ viewerId, conversationId }, (message) => {
-    if (held === null) {
-      deliver(message);
-      return;
+  const release = () => {
+    const buffered = held ?? [];
+    held = null;
+    for (const message of buffered) deliver(message);
+  };
+  const catchUpGaps = async () => {
+    while (gapPending && !queue.ended && positions !== null) {
+      gapPending = false;
+      if (!(await catchUpOnce(positions))) return;
     }
-    held.push(message);
-    if (held.length > MAX_BUFFERED_EVENTS) {
-      held = [];
+    release();
+  };
+  /** One read after a gap; false when the stream ended. */
+  const catchUpOnce = async (known: Map<string, number>): Promise<boolean> => {
+    const from = new Map(known);
+    for (const id of delivered.conversations()) from.set(id, Math.max(from.get(id) ?? 0, delivered.floorOf(id)));
+    // What was delivered above the floors may be read again (and dropped): it does not count against MAX_REPLAY.
+    const limit = MAX_REPLAY + 1 + delivered.remembered;
+    let rows: MessageRow[];
+    try {
+      rows = keepSeqOrder(await messagesSince(db, { userId: viewerId, conversationId, from, limit }));
+    } catch (error) {
+      logger?.error({ err: error, viewerId }, 'messageAdded: catching up after a pub/sub gap failed');
       queue.end(
-        new RateLimitedError('Subscription ended: too many messages arrived during catch-up. Subscribe again with `after`.', 0),
+        new AppError(
+          'INTERNAL_SERVER_ERROR',
+          'Subscription ended: missed messages could not be read. Subscribe again with `after`.',
+        ),
       );
+      return false;
     }
-  });
+    if (queue.ended) return false;
+    let sent = 0;
+    for (const row of rows) {
+      if (sent === MAX_REPLAY) break;
+      if (deliver(row)) sent++;
+    }
+    if (rows.length === limit) {
+      queue.end(
+        new BadUserInputError(
+          `More than ${MAX_REPLAY} messages missed while the live feed was interrupted: the first ones were sent. Subscribe again with \`after\` set to the last one.`,
+          'after',
+        ),
+      );
+      return false;
+    }
+    for (const row of rows) known.set(row.conversation_id, Math.max(known.get(row.conversation_id) ?? 0, row.seq));
+    return true;
+  };
+  const unwatch = feed.watchMessages(
+    { viewerId, conversationId },
+    (message) => {
+      if (held === null) {
+        deliver(message);
+        return;
+      }
+      held.push(message);
+      if (held.length > MAX_BUFFERED_EVENTS) {
+        held = [];
+        queue.end(
+          new RateLimitedError('Subscription ended: too many messages arrived during catch-up. Subscribe again with `after`.', 0),
+        );
+      }
+    },
+    () => {
+      if (queue.ended || positions === null) return;
+      gapPending = true;
+      if (held !== null) return;
+      held = [];
+      void catchUpGaps();
+    },
+  );
   if (after === null) return queue;
 
   let history: MessageRow[];
@@ -83,9 +160,8 @@ export async function openMessageStream(options: {
     );
     return queue;
   }
-  const buffered = held ?? [];
-  held = null;
-  for (const message of buffered) deliver(message);
+  if (gapPending) void catchUpGaps();
+  else release();
   return queue;
 }
 

@@ -30,6 +30,6 @@ export function createContext(services: UsersServices, viewer: Viewer | null): C
     viewer,
     services,
     touched: new TouchedEntities(),
-    loaders: createLoaders(services.db, services.store, viewer?.id ?? null),
+    loaders: createLoaders(services.db, services.store, viewer?.id ?? null, services.logger),
   };
 }

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { KeyValueStore } from '../../lib/key-value-store.js';
+import type { Logger } from '../../lib/logger.js';
 import { isUuid } from '../../lib/pagination.js';
 import { findOnlineUsers } from '../../lib/presence.js';
 import { countFollows, type FollowCounts, type FollowEdgeRow, findFollowedAmong, pageFollowEdges } from './follow.repository.js';
@@ -25,7 +26,12 @@ export interface UsersLoaders {
   ): DataLoader<string, FollowEdgeRow[]>;
 }
 
-export function createLoaders(db: Kysely<UsersDatabase>, store: KeyValueStore, viewerId: string | null): UsersLoaders {
+export function createLoaders(
+  db: Kysely<UsersDatabase>,
+  store: KeyValueStore,
+  viewerId: string | null,
+  logger: Logger,
+): UsersLoaders {
   const userById: DataLoader<string, UserRow | null> = new DataLoader(async (ids) => {
     const valid = ids.filter(isUuid);
     const rows = valid.length === 0 ? [] : await findUsersByIds(db, valid);
@@ -48,7 +54,7 @@ export function createLoaders(db: Kysely<UsersDatabase>, store: KeyValueStore, v
         });
 
   const online = new DataLoader<string, boolean>(async (ids) => {
-    const onlineIds = await findOnlineUsers(store, ids);
+    const onlineIds = await findOnlineUsers(store, ids, logger);
     return ids.map((id) => onlineIds.has(id));
   });
 

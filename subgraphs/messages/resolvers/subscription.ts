@@ -28,6 +28,7 @@ export const Subscription: SubscriptionResolvers = {
         viewerId: viewer.id,
         conversationId,
         after,
+        logger: context.services.logger,
       });
     },
     resolve: (message: MessageRow) => message,
