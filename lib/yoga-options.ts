@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { maskError, type Plugin, useReadinessCheck, type YogaServerOptions } from 'graphql-yoga';
 import type { Logger } from './logger.js';
 import { type ServiceMetrics, useMetrics } from './metrics.js';
@@ -65,8 +66,26 @@ export function createErrorMasker(
     if (isClientSafe?.(error) === true) return error as Error;
     const masked = maskError(error, message, false);
     if (masked !== error) logger.error({ err: unwrap(error) }, 'unexpected error while handling a request');
-    return masked;
+    return withCode(masked);
   };
+}
+
+/**
+ * Every error a client reads carries a code (API.md). graphql-js reports variables that do not
+ * fit their types ('Variable "$tag" of required type "String!" was not provided.') with none:
+ * they are the client's input, BAD_USER_INPUT, as Apollo Server calls them too.
+ */
+function withCode(error: Error): Error {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined) return error;
+  if (!error.message.startsWith('Variable "$')) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+  });
 }
 
 function unwrap(error: unknown): unknown {

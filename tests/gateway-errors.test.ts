@@ -36,6 +36,21 @@ describe('gateway errors', () => {
     expect(errorCodes(await graphql(platform.gatewayUrl, '{ nope }'))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 
+  it('answers variables that do not fit their types with BAD_USER_INPUT', async () => {
+    const missing = await graphql(platform.gatewayUrl, 'query ($tag: String!) { postsByHashtag(tag: $tag) { nodes { id } } }');
+    const wrongType = await graphql(
+      platform.gatewayUrl,
+      'query ($first: Int) { searchPosts(query: "a", first: $first) { nodes { id } } }',
+      {
+        first: 'many',
+      },
+    );
+    for (const response of [missing, wrongType]) {
+      expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+      expect(response.errors?.[0]?.message).toMatch(/^Variable "\$(tag|first)"/);
+    }
+  });
+
   it('does not leak internal addresses when a subgraph is down', async () => {
     const response = await graphql(`${orphan.origin}/graphql`, '{ user(username: "ada") { id } }');
     expect(errorCodes(response)).toEqual(['SUBGRAPH_UNAVAILABLE']);
