@@ -12,6 +12,7 @@ import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { coalesceSends, MERGED_NEXT_PARAM } from './coalesced-sends.js';
+import { parseWithNestingLimit } from './document-nesting.js';
 import { createEventWriter } from './event-writer.js';
 import type { Logger } from './logger.js';
 import { SerializedResults } from './serialized-results.js';
@@ -87,7 +88,7 @@ export function serveSubgraphWebSockets(
       async onSubscribe(ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parseWithNestingLimit(payload.query, parse);
         } catch (error) {
           return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
         }

@@ -7,6 +7,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Kysely, Migration } from 'kysely';
 import { migrateSchema } from './db/migrate.js';
 import { QueryStats } from './db/query-stats.js';
+import { useNestingLimit } from './document-nesting.js';
 import type { Logger } from './logger.js';
 import { createServiceMetrics, observeDatabase, type ServiceMetrics } from './metrics.js';
 import type { SubgraphDeps } from './service-runtime.js';
@@ -80,7 +81,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
   });
   const yoga = createYoga<object, object>({
     ...common,
-    plugins: [...common.plugins, useTouchedEntitiesExtension()],
+    plugins: [...common.plugins, useNestingLimit(), useTouchedEntitiesExtension()],
     schema,
     graphiql: false,
     landingPage: false,

@@ -1,0 +1,56 @@
+import type { Plugin } from '@envelop/core';
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import type { GraphQLArmorRejectCallback } from '@escape.tech/graphql-armor-types';
+import type { Config } from './config.js';
+import { useNestingLimit } from './document-nesting.js';
+import type { ErrorCode } from './errors.js';
+
+/**
+ * Refuses operations too big to be worth planning (graphql-armor): depth, aliases, tokens,
+ * directives and an estimated cost. They are envelop parse/validate plugins, so they apply to
+ * HTTP and to operations over the gateway's WebSocket alike (websocket-server.ts uses
+ * yoga.getEnveloped). The gateway and every subgraph (lib/subgraph.ts) apply them. Armor's
+ * errors carry no code; `reportAs` gives each the one API.md promises.
+ * In production "Did you mean …?" suggestions are removed: they let a stranger map a schema
+ * whose introspection is off.
+ */
+export function useOperationLimits(limits: Config['operationLimits'], options: { production: boolean }): Plugin[] {
+  const rejected = reportAs('GRAPHQL_VALIDATION_FAILED');
+  const plugins: Plugin[] = [
+    // Counted while lexing, so a huge document is refused before it is fully parsed; the parse
+    // error it throws is caught like any syntax error, over HTTP and WebSocket.
+    maxTokensPlugin({ n: limits.maxTokens, onReject: [rejected] }),
+    // After the token limit, so it wraps armor's parser: a deeply nested literal would overflow
+    // graphql-js's recursive parser (a RangeError) before the token count is reached.
+    useNestingLimit(),
+    maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...rejectWith(rejected) }),
+    maxAliasesPlugin({ n: limits.maxAliases, ...rejectWith(rejected) }),
+    maxDirectivesPlugin({ n: limits.maxDirectives, ...rejectWith(rejected) }),
+    costLimitPlugin({ maxCost: limits.maxCost, ignoreIntrospection: true, ...rejectWith(reportAs('OPERATION_TOO_COMPLEX')) }),
+  ];
+  if (options.production) plugins.push(blockFieldSuggestionsPlugin());
+  return plugins;
+}
+
+/**
+ * Armor's validation rules throw their error by default (`propagateOnRejection`): Yoga's HTTP
+ * pipeline catches that, but graphql-ws treats an exception in `validate` as an internal error
+ * and closes the socket. Reporting through the ValidationContext makes the refusal an ordinary
+ * validation error everywhere.
+ */
+function rejectWith(onReject: GraphQLArmorRejectCallback) {
+  return { propagateOnRejection: false, onReject: [onReject] };
+}
+
+function reportAs(code: ErrorCode): GraphQLArmorRejectCallback {
+  return (context, error) => {
+    // Armor's errors carry no code; their extensions are a plain object we may complete.
+    Object.assign(error.extensions as Record<string, unknown>, { code });
+    context?.reportError(error);
+  };
+}
