@@ -63,6 +63,8 @@ export interface GatewaySettings {
   /** Edge protections (gateway/README.md); the defaults of lib/config.ts when absent. */
   operationLimits?: Config['operationLimits'];
   introspection?: boolean;
+  /** Signs every request to a subgraph (SUBGRAPH_SIGNING_SECRET); unsigned when absent. */
+  subgraphSigningSecret?: string;
   /** Hides field suggestions ("Did you mean …?") from validation errors. */
   production?: boolean;
   /** Rate limits (gateway/plugins/rate-limit.ts), counted in Redis when `redisUrl` is set; none when absent. */
@@ -85,6 +87,7 @@ export function gatewaySettingsFrom(config: Config): GatewaySettings {
     sharedSubscriptionExecution: config.realtime.sharedExecution,
     operationLimits: config.operationLimits,
     introspection: config.introspection,
+    subgraphSigningSecret: config.subgraphSigning.secret,
     production: config.env === 'production',
     rateLimit: { limits: config.rateLimit, trustProxy: config.trustProxy, redisUrl: config.redis.url },
     persistedQueries: config.persistedQueries,
@@ -131,13 +134,13 @@ export async function createGateway(
     buildService: ({ name, url }) => {
       const target = deps.subgraphUrls[name] ?? url;
       if (target === undefined) throw new Error(`No URL for subgraph "${name}"`);
-      dataSources[name] = new SubgraphDataSource(name, target, subgraphRequests, subgraphFetches);
+      dataSources[name] = new SubgraphDataSource(name, target, subgraphRequests, subgraphFetches, deps.subgraphSigningSecret);
       return dataSources[name];
     },
     logger: apolloLogger,
   });
   await gateway.load();
-  const upstream = new UpstreamSubscriptions(deps.subgraphUrls, logger);
+  const upstream = new UpstreamSubscriptions(deps.subgraphUrls, logger, deps.subgraphSigningSecret);
   const subscriptions = new FederatedSubscriptions({
     supergraphSdl,
     dataSources,

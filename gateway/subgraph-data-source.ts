@@ -2,6 +2,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Pool } from 'undici';
 import type { FetchOutcome, SubgraphFetchMetrics } from '../lib/metrics.js';
+import { SIGNATURE_HEADER, signContent } from '../lib/request-signature.js';
 import { TOUCHED_ENTITIES_EXTENSION } from '../lib/touched-entities.js';
 import type { GatewayContext } from './context.js';
 
@@ -41,6 +42,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     url: string,
     private readonly counts: SubgraphRequestCounts,
     private readonly metrics?: SubgraphFetchMetrics,
+    /** Signs each request (lib/request-signature.ts): subgraphs answer only signed ones. */
+    private readonly signingSecret?: string,
   ) {
     const target = new URL(url);
     this.#path = `${target.pathname}${target.search}`;
@@ -72,6 +75,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const { query, variables, operationName, extensions } = request;
     if (query === undefined) throw new Error('Missing query');
     const token = context.viewer?.token;
+    const body = JSON.stringify({ query, variables, operationName, extensions });
     const response = await this.#pool.request({
       path: this.#path,
       method: 'POST',
@@ -79,8 +83,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         'content-type': 'application/json',
         accept: 'application/graphql-response+json',
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...(this.signingSecret === undefined ? {} : { [SIGNATURE_HEADER]: signContent(this.signingSecret, body) }),
       },
-      body: JSON.stringify({ query, variables, operationName, extensions }),
+      body,
     });
     const result = parseGraphQLResult(await response.body.text());
     if (result === undefined || (response.statusCode >= 300 && !Array.isArray(result.errors))) {

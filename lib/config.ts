@@ -76,6 +76,12 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.optional(),
   HOST: z.string().trim().min(1).optional(),
+  // Where each subgraph listens; HOST when unset, else loopback only (only the gateway calls them).
+  USERS_HOST: z.string().trim().min(1).optional(),
+  POSTS_HOST: z.string().trim().min(1).optional(),
+  MESSAGES_HOST: z.string().trim().min(1).optional(),
+  // Shared by the gateway and the subgraphs: subgraphs answer only requests signed with it (lib/request-signature.ts).
+  SUBGRAPH_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   GATEWAY_PORT: port.default(4000),
   USERS_PORT: port.default(4001),
   POSTS_PORT: port.default(4002),
@@ -156,6 +162,10 @@ export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly log: { readonly level: string; readonly pretty: boolean };
   readonly host: string | undefined;
+  /** The address each subgraph listens on: its *_HOST, else HOST, else 127.0.0.1. */
+  readonly subgraphHosts: { readonly users: string; readonly posts: string; readonly messages: string };
+  /** The secret that signs the gateway's requests to subgraphs (lib/request-signature.ts). */
+  readonly subgraphSigning: { readonly secret: string; readonly source: 'env' | 'dev-file' };
   readonly ports: { readonly gateway: number; readonly users: number; readonly posts: number; readonly messages: number };
   /** Where the gateway finds each subgraph; undefined means "on this host, at its port". */
   readonly subgraphUrls: {
@@ -259,12 +269,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } else {
     key = { algorithm: 'HS256', secret: readOrCreateDevSecret(e.DATA_DIR), source: 'dev-file' };
   }
-  if (problems.length > 0 || key === undefined) throw new ConfigError(problems);
+  let subgraphSigning: Config['subgraphSigning'] | undefined;
+  if (e.SUBGRAPH_SIGNING_SECRET !== undefined) subgraphSigning = { secret: e.SUBGRAPH_SIGNING_SECRET, source: 'env' };
+  else if (e.NODE_ENV === 'production') problems.push('SUBGRAPH_SIGNING_SECRET: required in production');
+  else subgraphSigning = { secret: readOrCreateDevSecret(e.DATA_DIR, 'dev-subgraph-signing-secret'), source: 'dev-file' };
+  if (problems.length > 0 || key === undefined || subgraphSigning === undefined) throw new ConfigError(problems);
 
   return Object.freeze({
     env: e.NODE_ENV,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? (e.NODE_ENV === 'development' && process.stdout.isTTY === true) },
     host: e.HOST,
+    subgraphHosts: {
+      users: e.USERS_HOST ?? e.HOST ?? '127.0.0.1',
+      posts: e.POSTS_HOST ?? e.HOST ?? '127.0.0.1',
+      messages: e.MESSAGES_HOST ?? e.HOST ?? '127.0.0.1',
+    },
+    subgraphSigning,
     ports: { gateway: e.GATEWAY_PORT, users: e.USERS_PORT, posts: e.POSTS_PORT, messages: e.MESSAGES_PORT },
     subgraphUrls: { users: e.USERS_URL, posts: e.POSTS_URL, messages: e.MESSAGES_URL },
     cache: { trendingTtlSeconds: e.TRENDING_TTL_SECONDS, namespace: e.CACHE_NAMESPACE },
@@ -299,8 +319,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
-function readOrCreateDevSecret(dataDir: string): string {
-  const file = join(resolve(dataDir), 'dev-jwt-secret');
+function readOrCreateDevSecret(dataDir: string, name = 'dev-jwt-secret'): string {
+  const file = join(resolve(dataDir), name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(resolve(dataDir), { recursive: true });
   const secret = randomBytes(48).toString('base64url');

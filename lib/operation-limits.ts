@@ -54,3 +54,21 @@ function reportAs(code: ErrorCode): GraphQLArmorRejectCallback {
     context?.reportError(error);
   };
 }
+
+/** Levels a query plan's subgraph fetch may add to the client's operation (`_entities`, `... on T`, keys). */
+const PLAN_DEPTH_MARGIN = 4;
+
+/**
+ * What a subgraph refuses, derived from what the gateway lets through: every query plan of an
+ * operation within the gateway's limits fits (a fetch is a part of the operation, plus the
+ * entity wrapper, key fields and `__typename`s the planner adds), and nothing much larger does.
+ */
+export function subgraphOperationLimits(gateway: Config['operationLimits']): Config['operationLimits'] {
+  return {
+    maxDepth: gateway.maxDepth + PLAN_DEPTH_MARGIN,
+    maxAliases: gateway.maxAliases * 2 + 10,
+    maxTokens: gateway.maxTokens * 4,
+    maxDirectives: gateway.maxDirectives * 2,
+    maxCost: gateway.maxCost * 2,
+  };
+}

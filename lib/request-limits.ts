@@ -12,3 +12,9 @@ export const MAX_BATCHED_OPERATIONS = 10;
 export function requestLimitOptions(): Pick<YogaServerOptions<object, object>, 'maxRequestBodySize' | 'batching'> {
   return { maxRequestBodySize: MAX_REQUEST_BODY_BYTES, batching: { limit: MAX_BATCHED_OPERATIONS } };
 }
+
+/**
+ * A subgraph's body limit: a fetch carries at most the client's variables (bounded by the
+ * gateway's body limit) plus the query plan's document and entity representations.
+ */
+export const SUBGRAPH_MAX_REQUEST_BODY_BYTES = 2 * MAX_REQUEST_BODY_BYTES;

@@ -15,6 +15,7 @@ import { coalesceSends, MERGED_NEXT_PARAM } from './coalesced-sends.js';
 import { parseWithNestingLimit } from './document-nesting.js';
 import { createEventWriter } from './event-writer.js';
 import type { Logger } from './logger.js';
+import { checkSignature, SIGNATURE_PARAM, WEBSOCKET_SIGNED_CONTENT } from './request-signature.js';
 import { SerializedResults } from './serialized-results.js';
 import { type DirectWriting, subscribeWithContextPerEvent } from './subscribe-per-event.js';
 import type { TokenService, Viewer } from './tokens.js';
@@ -54,6 +55,8 @@ export function serveSubgraphWebSockets(
   options: {
     schema: GraphQLSchema;
     tokens: TokenService;
+    /** connection_init must carry `signature`, signed with it (lib/request-signature.ts); else 4403. */
+    signingSecret: string;
     logger: Logger;
     createContext: (viewer: Viewer | null) => object;
     /** `Type.field` of the schema's viewer-dependent fields (lib/viewer-dependence.ts). */
@@ -82,6 +85,14 @@ export function serveSubgraphWebSockets(
     {
       schema,
       onConnect(ctx) {
+        // Only the gateway may connect: false closes the socket with 4403 Forbidden.
+        const signature = ctx.connectionParams?.[SIGNATURE_PARAM];
+        if (
+          checkSignature(options.signingSecret, typeof signature === 'string' ? signature : null, WEBSOCKET_SIGNED_CONTENT) !==
+          'valid'
+        ) {
+          return false;
+        }
         if (ctx.connectionParams?.[MERGED_NEXT_PARAM] === true) mergingSockets.add(ctx.extra.socket);
         return true;
       },

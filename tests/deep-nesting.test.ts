@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIGNATURE_HEADER, signContent } from '../lib/request-signature.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { connectSocket } from './support/websocket.js';
 
@@ -11,8 +12,8 @@ afterAll(() => platform?.stop());
 const HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
-async function post(target: string, body: string) {
-  const response = await fetch(target, { method: 'POST', headers: HEADERS, body });
+async function post(target: string, body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(target, { method: 'POST', headers: { ...HEADERS, ...headers }, body });
   const text = await response.text();
   return {
     status: response.status,
@@ -68,7 +69,10 @@ describe('deeply nested input', () => {
   });
   it('answers a 3000-deep list literal on a subgraph with 400 GRAPHQL_PARSE_FAILED', async () => {
     for (const subgraph of Object.values(platform.subgraphs)) {
-      const response = await post(subgraph.url, JSON.stringify({ query: `{ __typename(a: ${nested(3000)}) }` }));
+      const body = JSON.stringify({ query: `{ __typename(a: ${nested(3000)}) }` });
+      const response = await post(subgraph.url, body, {
+        [SIGNATURE_HEADER]: signContent(platform.config.subgraphSigning.secret, body),
+      });
       expect(response.status).toBe(400);
       expect(codes(response.body)).toEqual(['GRAPHQL_PARSE_FAILED']);
     }

@@ -17,6 +17,7 @@ beforeAll(async () => {
     startTestPlatform(),
     startTestPlatform({
       NODE_ENV: 'production',
+      SUBGRAPH_SIGNING_SECRET: 'subgraph-signing-secret-of-the-strict-platform',
       INTROSPECTION: 'false',
       GRAPHQL_MAX_DEPTH: '4',
       GRAPHQL_MAX_ALIASES: '2',
