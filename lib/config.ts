@@ -108,7 +108,8 @@ const EnvSchema = z.object({
     .min(60)
     .max(90 * 24 * 3600)
     .default(7 * 24 * 3600),
-  GRAPHIQL: bool.default(true),
+  // Off in production unless turned on (as Apollo Server does); on elsewhere.
+  GRAPHIQL: bool.optional(),
   // Rate limits at the gateway (gateway/plugins/rate-limit.ts).
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
   LOGIN_ATTEMPTS_PER_15_MIN: z.coerce.number().int().min(1).default(10),
@@ -121,7 +122,8 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(DEFAULT_OPERATION_LIMITS.maxTokens),
   GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_OPERATION_LIMITS.maxDirectives),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(DEFAULT_OPERATION_LIMITS.maxCost),
-  INTROSPECTION: bool.default(true),
+  // Off in production unless turned on (as Apollo Server does); on elsewhere.
+  INTROSPECTION: bool.optional(),
   // Automatic persisted queries (gateway/plugins/persisted-queries.ts).
   PERSISTED_QUERIES_TTL_SECONDS: z.coerce
     .number()
@@ -292,7 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
     redis: { url: e.REDIS_URL },
     auth: { key, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ttlSeconds: e.JWT_TTL_SECONDS },
-    graphiql: e.GRAPHIQL,
+    graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
     rateLimit: {
       perMinute: e.RATE_LIMIT_PER_MINUTE,
       loginAttemptsPer15Min: e.LOGIN_ATTEMPTS_PER_15_MIN,
@@ -306,7 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
       maxCost: e.GRAPHQL_MAX_COST,
     },
-    introspection: e.INTROSPECTION,
+    introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
     persistedQueries: { ttlSeconds: e.PERSISTED_QUERIES_TTL_SECONDS, maxAgeSeconds: e.PERSISTED_QUERIES_MAX_AGE_SECONDS },
     persistedOperationsOnly: e.PERSISTED_OPERATIONS_ONLY,
     responseCache: {

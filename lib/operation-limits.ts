@@ -29,12 +29,37 @@ export function useOperationLimits(limits: Config['operationLimits'], options: {
     // graphql-js's recursive parser (a RangeError) before the token count is reached.
     useNestingLimit(),
     maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...rejectWith(rejected) }),
-    maxAliasesPlugin({ n: limits.maxAliases, ...rejectWith(rejected) }),
+    // Every alias counts, `__typename` ones too (armor lets those through by default): 101
+    // aliased `__typename`s are as much work to answer as any other aliases.
+    maxAliasesPlugin({ n: limits.maxAliases, allowList: [], ...rejectWith(rejected) }),
     maxDirectivesPlugin({ n: limits.maxDirectives, ...rejectWith(rejected) }),
     costLimitPlugin({ maxCost: limits.maxCost, ignoreIntrospection: true, ...rejectWith(reportAs('OPERATION_TOO_COMPLEX')) }),
   ];
+  plugins.push(useDistinctValidationErrors());
   if (options.production) plugins.push(blockFieldSuggestionsPlugin());
   return plugins;
+}
+
+/**
+ * One validation error per distinct message: `__typename @aa @aa …` would
+ * otherwise answer one "Unknown directive" per copy, a response that grows with the document.
+ */
+export function useDistinctValidationErrors(): Plugin {
+  return {
+    onValidate() {
+      return ({ result, setResult }) => {
+        if (result.length < 2) return;
+        const seen = new Set<string>();
+        const distinct = result.filter((error) => {
+          const key = error.message;
+          if (seen.has(key)) return false;
+          seen.add(key);
+          return true;
+        });
+        if (distinct.length < result.length) setResult(distinct);
+      };
+    },
+  };
 }
 
 /**
