@@ -9,6 +9,7 @@ import type { GraphQLArmorRejectCallback } from '@escape.tech/graphql-armor-type
 import type { Config } from './config.js';
 import { useNestingLimit } from './document-nesting.js';
 import type { ErrorCode } from './errors.js';
+import { useResultBreadthLimit } from './result-breadth.js';
 
 /**
  * Refuses operations too big to be worth planning (graphql-armor): depth, aliases, tokens,
@@ -34,6 +35,8 @@ export function useOperationLimits(limits: Config['operationLimits'], options: {
     maxAliasesPlugin({ n: limits.maxAliases, allowList: [], ...rejectWith(rejected) }),
     maxDirectivesPlugin({ n: limits.maxDirectives, ...rejectWith(rejected) }),
     costLimitPlugin({ maxCost: limits.maxCost, ignoreIntrospection: true, ...rejectWith(reportAs('OPERATION_TOO_COMPLEX')) }),
+    // Armor's cost sees literal page sizes only; this one, at execution, those of variables and defaults too.
+    useResultBreadthLimit(),
   ];
   plugins.push(useDistinctValidationErrors());
   if (options.production) plugins.push(blockFieldSuggestionsPlugin());

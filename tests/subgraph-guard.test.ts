@@ -108,8 +108,8 @@ describe('subgraphs answer only requests signed by the gateway', () => {
     // Depth 12, the gateway's limit, across users and posts: each subgraph fetch fits its limits.
     const deep = await graphql(
       platform.gatewayUrl,
-      '{ me { posts { nodes { author { followers { nodes { posts { nodes { author { followers { nodes { id } } } } } } } } } } } }',
-      {},
+      'query ($n: Int) { me { posts(first: $n) { nodes { author { followers(first: $n) { nodes { posts(first: $n) { nodes { author { followers(first: $n) { nodes { id } } } } } } } } } } } }',
+      { n: 5 },
       { token: user.token },
     );
     expect(deep.errors).toBeUndefined();
