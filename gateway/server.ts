@@ -70,6 +70,8 @@ export interface GatewaySettings {
   /** Edge protections (gateway/README.md); the defaults of lib/config.ts when absent. */
   operationLimits?: Config['operationLimits'];
   introspection?: boolean;
+  /** Signs every request to a subgraph (SUBGRAPH_SIGNING_SECRET); unsigned when absent. */
+  subgraphSigningSecret?: string;
   /** Hides field suggestions ("Did you mean …?") from validation errors. */
   production?: boolean;
   /** Rate limits (gateway/plugins/rate-limit.ts), counted in Redis when `redisUrl` is set; none when absent. */
@@ -96,6 +98,7 @@ export function gatewaySettingsFrom(config: Config): GatewaySettings {
     sharedSubscriptionExecution: config.realtime.sharedExecution,
     operationLimits: config.operationLimits,
     introspection: config.introspection,
+    subgraphSigningSecret: config.subgraphSigning.secret,
     production: config.env === 'production',
     rateLimit: { limits: config.rateLimit, trustProxy: config.trustProxy, redisUrl: config.redis.url },
     persistedQueries: config.persistedQueries,
@@ -147,13 +150,14 @@ export async function createGateway(
       dataSources[name] = new SubgraphDataSource(name, target, subgraphRequests, subgraphFetches, {
         timeoutMs: deps.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
         logger,
+        signingSecret: deps.subgraphSigningSecret,
       });
       return dataSources[name];
     },
     logger: apolloLogger,
   });
   await gateway.load();
-  const upstream = new UpstreamSubscriptions(deps.subgraphUrls, logger);
+  const upstream = new UpstreamSubscriptions(deps.subgraphUrls, logger, deps.subgraphSigningSecret);
   const subscriptions = new FederatedSubscriptions({
     supergraphSdl,
     dataSources,

@@ -7,6 +7,7 @@ import { SubgraphTimeoutError, SubgraphUnavailableError } from '../lib/errors.js
 import { lagTolerantTimeout, TimeoutError } from '../lib/lag-tolerant-timeout.js';
 import type { Logger } from '../lib/logger.js';
 import type { FetchOutcome, SubgraphFetchMetrics } from '../lib/metrics.js';
+import { SIGNATURE_HEADER, signContent } from '../lib/request-signature.js';
 import { TOUCHED_ENTITIES_EXTENSION } from '../lib/touched-entities.js';
 import type { GatewayContext } from './context.js';
 
@@ -42,6 +43,8 @@ export interface SubgraphDataSourceOptions {
   timeoutMs: number;
   /** Where the cause of a failed fetch goes; the client only reads which subgraph failed. */
   logger?: Logger;
+  /** Signs each request (lib/request-signature.ts): subgraphs answer only signed ones. */
+  signingSecret?: string | undefined;
 }
 
 /**
@@ -65,6 +68,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   readonly #path: string;
   readonly #timeoutMs: number;
   readonly #logger: Logger | undefined;
+  readonly #signingSecret: string | undefined;
 
   constructor(
     private readonly subgraphName: string,
@@ -75,6 +79,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   ) {
     this.#timeoutMs = options.timeoutMs;
     this.#logger = options.logger;
+    this.#signingSecret = options.signingSecret;
     const target = new URL(url);
     this.#path = `${target.pathname}${target.search}`;
     this.#pool = new Pool(target.origin, { connections: CONNECTIONS_PER_SUBGRAPH, keepAliveTimeout: 60_000 });
@@ -143,6 +148,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const { query, variables, operationName, extensions } = request;
     if (query === undefined) throw new Error('Missing query');
     const token = context.viewer?.token;
+    const body = JSON.stringify({ query, variables, operationName, extensions });
     const response = await this.#pool.request({
       path: this.#path,
       method: 'POST',
@@ -150,8 +156,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         'content-type': 'application/json',
         accept: 'application/graphql-response+json',
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...(this.#signingSecret === undefined ? {} : { [SIGNATURE_HEADER]: signContent(this.#signingSecret, body) }),
       },
-      body: JSON.stringify({ query, variables, operationName, extensions }),
+      body,
       signal,
     });
     const result = parseGraphQLResult(await response.body.text());

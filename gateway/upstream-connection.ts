@@ -3,6 +3,7 @@ import type { FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { AsyncQueue } from '../lib/async-queue.js';
 import { MERGED_NEXT_PARAM } from '../lib/coalesced-sends.js';
+import { SIGNATURE_PARAM, signContent, WEBSOCKET_SIGNED_CONTENT } from '../lib/request-signature.js';
 
 /** What a subscribe message carries (graphql-transport-ws). */
 export interface SubscribePayload {
@@ -62,6 +63,7 @@ export class UpstreamConnection {
   readonly #idleCloseMs: number;
   readonly #keepAliveMs: number;
   readonly #onClosed: (code: number, reason: string) => void;
+  readonly #signingSecret: string | undefined;
   #socket: WebSocket | undefined;
   #acknowledged = false;
   /** Subscribe messages waiting for connection_ack, by operation id. */
@@ -76,11 +78,14 @@ export class UpstreamConnection {
     idleCloseMs: number;
     keepAliveMs: number;
     onClosed: (code: number, reason: string) => void;
+    /** Signs connection_init (lib/request-signature.ts): subgraphs accept only signed sockets. */
+    signingSecret?: string;
   }) {
     this.#url = options.url;
     this.#idleCloseMs = options.idleCloseMs;
     this.#keepAliveMs = options.keepAliveMs;
     this.#onClosed = options.onClosed;
+    this.#signingSecret = options.signingSecret;
   }
 
   /** The operation's events, pulled; bounded (a consumer too far behind gets UpstreamLost). */
@@ -146,7 +151,12 @@ export class UpstreamConnection {
     this.#acknowledged = false;
     const ackTimeout = setTimeout(() => socket.terminate(), ACK_TIMEOUT_MS);
     socket.on('open', () => {
-      socket.send(JSON.stringify({ type: 'connection_init', payload: { [MERGED_NEXT_PARAM]: true } }));
+      // Signed when the socket opens, so a reconnect never sends an expired signature.
+      const signature =
+        this.#signingSecret === undefined
+          ? {}
+          : { [SIGNATURE_PARAM]: signContent(this.#signingSecret, WEBSOCKET_SIGNED_CONTENT) };
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { [MERGED_NEXT_PARAM]: true, ...signature } }));
     });
     socket.on('message', (data) => {
       let message: ServerMessage;

@@ -26,10 +26,12 @@ export class UpstreamSubscriptions {
   readonly #connections = new Map<string, UpstreamConnection>();
   readonly #urls: Readonly<Record<string, string | undefined>>;
   readonly #logger: Logger;
+  readonly #signingSecret: string | undefined;
 
-  constructor(subgraphUrls: Readonly<Record<string, string | undefined>>, logger: Logger) {
+  constructor(subgraphUrls: Readonly<Record<string, string | undefined>>, logger: Logger, signingSecret?: string) {
     this.#urls = subgraphUrls;
     this.#logger = logger;
+    this.#signingSecret = signingSecret;
   }
 
   subscribe(subgraph: string, operation: UpstreamOperation): AsyncIterableIterator<FormattedExecutionResult> {
@@ -55,6 +57,7 @@ export class UpstreamSubscriptions {
         url: url.replace(/^http/, 'ws'),
         idleCloseMs: IDLE_CLOSE_MS,
         keepAliveMs: KEEPALIVE_MS,
+        ...(this.#signingSecret === undefined ? {} : { signingSecret: this.#signingSecret }),
         onClosed: (code, reason) => {
           if (code !== 1000) this.#logger.warn({ subgraph, code, reason }, 'subgraph WebSocket closed');
         },

@@ -90,6 +90,12 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.optional(),
   HOST: z.string().trim().min(1).optional(),
+  // Where each subgraph listens; HOST when unset, else loopback only (only the gateway calls them).
+  USERS_HOST: z.string().trim().min(1).optional(),
+  POSTS_HOST: z.string().trim().min(1).optional(),
+  MESSAGES_HOST: z.string().trim().min(1).optional(),
+  // Shared by the gateway and the subgraphs: subgraphs answer only requests signed with it (lib/request-signature.ts).
+  SUBGRAPH_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   GATEWAY_PORT: port.default(4000),
   USERS_PORT: port.default(4001),
   POSTS_PORT: port.default(4002),
@@ -122,7 +128,8 @@ const EnvSchema = z.object({
     .min(60)
     .max(90 * 24 * 3600)
     .default(7 * 24 * 3600),
-  GRAPHIQL: bool.default(true),
+  // Off in production unless turned on (as Apollo Server does); on elsewhere.
+  GRAPHIQL: bool.optional(),
   // Rate limits at the gateway (gateway/plugins/rate-limit.ts).
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
   LOGIN_ATTEMPTS_PER_15_MIN: z.coerce.number().int().min(1).default(10),
@@ -135,7 +142,8 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(DEFAULT_OPERATION_LIMITS.maxTokens),
   GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_OPERATION_LIMITS.maxDirectives),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(DEFAULT_OPERATION_LIMITS.maxCost),
-  INTROSPECTION: bool.default(true),
+  // Off in production unless turned on (as Apollo Server does); on elsewhere.
+  INTROSPECTION: bool.optional(),
   // Automatic persisted queries (gateway/plugins/persisted-queries.ts).
   PERSISTED_QUERIES_TTL_SECONDS: z.coerce
     .number()
@@ -176,6 +184,10 @@ export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly log: { readonly level: string; readonly pretty: boolean };
   readonly host: string | undefined;
+  /** The address each subgraph listens on: its *_HOST, else HOST, else 127.0.0.1. */
+  readonly subgraphHosts: { readonly users: string; readonly posts: string; readonly messages: string };
+  /** The secret that signs the gateway's requests to subgraphs (lib/request-signature.ts). */
+  readonly subgraphSigning: { readonly secret: string; readonly source: 'env' | 'dev-file' };
   readonly ports: { readonly gateway: number; readonly users: number; readonly posts: number; readonly messages: number };
   /** Where the gateway finds each subgraph; undefined means "on this host, at its port". */
   readonly subgraphUrls: {
@@ -291,12 +303,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } else {
     key = { algorithm: 'HS256', secret: readOrCreateDevSecret(e.DATA_DIR), source: 'dev-file' };
   }
-  if (problems.length > 0 || key === undefined) throw new ConfigError(problems);
+  let subgraphSigning: Config['subgraphSigning'] | undefined;
+  if (e.SUBGRAPH_SIGNING_SECRET !== undefined) subgraphSigning = { secret: e.SUBGRAPH_SIGNING_SECRET, source: 'env' };
+  else if (e.NODE_ENV === 'production') problems.push('SUBGRAPH_SIGNING_SECRET: required in production');
+  else subgraphSigning = { secret: readOrCreateDevSecret(e.DATA_DIR, 'dev-subgraph-signing-secret'), source: 'dev-file' };
+  if (problems.length > 0 || key === undefined || subgraphSigning === undefined) throw new ConfigError(problems);
 
   return Object.freeze({
     env: e.NODE_ENV,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? (e.NODE_ENV === 'development' && process.stdout.isTTY === true) },
     host: e.HOST,
+    subgraphHosts: {
+      users: e.USERS_HOST ?? e.HOST ?? '127.0.0.1',
+      posts: e.POSTS_HOST ?? e.HOST ?? '127.0.0.1',
+      messages: e.MESSAGES_HOST ?? e.HOST ?? '127.0.0.1',
+    },
+    subgraphSigning,
     ports: { gateway: e.GATEWAY_PORT, users: e.USERS_PORT, posts: e.POSTS_PORT, messages: e.MESSAGES_PORT },
     subgraphUrls: { users: e.USERS_URL, posts: e.POSTS_URL, messages: e.MESSAGES_URL },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
@@ -311,7 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
     redis: { url: e.REDIS_URL },
     auth: { key, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ttlSeconds: e.JWT_TTL_SECONDS },
-    graphiql: e.GRAPHIQL,
+    graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
     rateLimit: {
       perMinute: e.RATE_LIMIT_PER_MINUTE,
       loginAttemptsPer15Min: e.LOGIN_ATTEMPTS_PER_15_MIN,
@@ -325,7 +347,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
       maxCost: e.GRAPHQL_MAX_COST,
     },
-    introspection: e.INTROSPECTION,
+    introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
     persistedQueries: { ttlSeconds: e.PERSISTED_QUERIES_TTL_SECONDS, maxAgeSeconds: e.PERSISTED_QUERIES_MAX_AGE_SECONDS },
     persistedOperationsOnly: e.PERSISTED_OPERATIONS_ONLY,
     responseCache: {
@@ -338,8 +360,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
-function readOrCreateDevSecret(dataDir: string): string {
-  const file = join(resolve(dataDir), 'dev-jwt-secret');
+function readOrCreateDevSecret(dataDir: string, name = 'dev-jwt-secret'): string {
+  const file = join(resolve(dataDir), name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(resolve(dataDir), { recursive: true });
   const secret = randomBytes(48).toString('base64url');

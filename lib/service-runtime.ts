@@ -44,7 +44,8 @@ export function subgraphUrlsFrom(config: Config): SubgraphUrls {
  * owner, and in-memory state is invisible to other processes.
  */
 export function runSubgraphProcess(options: {
-  name: string;
+  /** Also picks where it listens (config.subgraphHosts): loopback unless configured otherwise. */
+  name: keyof Config['subgraphHosts'];
   port: (config: Config) => number;
   create: (deps: SubgraphDeps) => Promise<Pick<Subgraph, 'yoga' | 'serveWebSockets'>>;
 }): void {
@@ -69,7 +70,7 @@ export function runSubgraphProcess(options: {
       logger,
       subgraphUrls: subgraphUrlsFrom(config),
     });
-    const server = await startHttpServer(subgraph.yoga, { port: options.port(config), host: config.host });
+    const server = await startHttpServer(subgraph.yoga, { port: options.port(config), host: config.subgraphHosts[options.name] });
     const webSockets = subgraph.serveWebSockets(server.server);
     logger.info(`${options.name} subgraph ready at ${server.origin}/graphql (HTTP and WebSocket)`);
     onShutdownSignal(logger, async () => {

@@ -12,9 +12,11 @@ import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { coalesceSends, MERGED_NEXT_PARAM } from './coalesced-sends.js';
+import { parseWithNestingLimit } from './document-nesting.js';
 import { createEventWriter } from './event-writer.js';
 import type { Logger } from './logger.js';
 import { findNulArgument, nulArgumentError } from './nul-free-arguments.js';
+import { checkSignature, SIGNATURE_PARAM, WEBSOCKET_SIGNED_CONTENT } from './request-signature.js';
 import { SerializedResults } from './serialized-results.js';
 import { type DirectWriting, subscribeWithContextPerEvent } from './subscribe-per-event.js';
 import type { TokenService, Viewer } from './tokens.js';
@@ -54,6 +56,8 @@ export function serveSubgraphWebSockets(
   options: {
     schema: GraphQLSchema;
     tokens: TokenService;
+    /** connection_init must carry `signature`, signed with it (lib/request-signature.ts); else 4403. */
+    signingSecret: string;
     logger: Logger;
     createContext: (viewer: Viewer | null) => object;
     /** `Type.field` of the schema's viewer-dependent fields (lib/viewer-dependence.ts). */
@@ -82,13 +86,21 @@ export function serveSubgraphWebSockets(
     {
       schema,
       onConnect(ctx) {
+        // Only the gateway may connect: false closes the socket with 4403 Forbidden.
+        const signature = ctx.connectionParams?.[SIGNATURE_PARAM];
+        if (
+          checkSignature(options.signingSecret, typeof signature === 'string' ? signature : null, WEBSOCKET_SIGNED_CONTENT) !==
+          'valid'
+        ) {
+          return false;
+        }
         if (ctx.connectionParams?.[MERGED_NEXT_PARAM] === true) mergingSockets.add(ctx.extra.socket);
         return true;
       },
       async onSubscribe(ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parseWithNestingLimit(payload.query, parse);
         } catch (error) {
           return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
         }

@@ -9,7 +9,10 @@ import { migrateSchema } from './db/migrate.js';
 import { QueryStats } from './db/query-stats.js';
 import type { Logger } from './logger.js';
 import { createServiceMetrics, observeDatabase, type ServiceMetrics } from './metrics.js';
+import { subgraphOperationLimits, useOperationLimits } from './operation-limits.js';
+import { SUBGRAPH_MAX_REQUEST_BODY_BYTES } from './request-limits.js';
 import type { SubgraphDeps } from './service-runtime.js';
+import { useSignedRequestsOnly } from './signed-requests.js';
 import { serveSubgraphWebSockets, type WebSocketEndpoint } from './subgraph-websockets.js';
 import type { Viewer } from './tokens.js';
 import { type TouchingContext, useTouchedEntitiesExtension } from './touched-entities.js';
@@ -48,7 +51,8 @@ export interface SubgraphDefinition<DB, S, C> {
 }
 
 /**
- * Migrates the subgraph's schema, then builds its HTTP face: the federation schema, the viewer
+ * Migrates the subgraph's schema, then builds its HTTP face: only requests signed by the gateway
+ * (lib/signed-requests.ts), operation limits of its own, the federation schema, the viewer
  * taken from the bearer token the gateway forwards (verified here again, so a forged header
  * from outside is worthless), one typed context per request, masked errors, /healthz, /readyz.
  * Its WebSocket face (`serveWebSockets`) runs the same schema with the same contexts.
@@ -67,6 +71,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
   observeDatabase(metrics, deps.database, (query) => queryStats.owns(query));
   const services = await definition.createServices(db, { ...deps, logger });
 
+  const signingSecret = deps.config.subgraphSigning.secret;
   const sdl = readFileSync(definition.schemaFile, 'utf8');
   const typeDefs = parse(sdl);
   const schema = buildSubgraphSchema({ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> });
@@ -80,7 +85,19 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
   });
   const yoga = createYoga<object, object>({
     ...common,
-    plugins: [...common.plugins, useTouchedEntitiesExtension()],
+    plugins: [
+      ...common.plugins,
+      // Only the gateway (and the other subgraphs) may call a subgraph; checked before parsing.
+      useSignedRequestsOnly({ secret: signingSecret, endpoint: '/graphql', maxBodyBytes: SUBGRAPH_MAX_REQUEST_BODY_BYTES }),
+      // Its own limits too, sized to pass every query plan of an operation the gateway accepts.
+      ...useOperationLimits(subgraphOperationLimits(deps.config.operationLimits), {
+        production: deps.config.env === 'production',
+      }),
+      useTouchedEntitiesExtension(),
+    ],
+    maxRequestBodySize: SUBGRAPH_MAX_REQUEST_BODY_BYTES,
+    // The gateway sends one operation per request.
+    batching: false,
     schema,
     graphiql: false,
     landingPage: false,
@@ -95,6 +112,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
       serveSubgraphWebSockets(server, {
         schema,
         tokens: deps.tokens,
+        signingSecret,
         logger,
         createContext: (viewer) => definition.createContext(services, viewer),
         viewerDependentFields: viewerDependentFields(sdl),

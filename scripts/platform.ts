@@ -88,7 +88,11 @@ export async function startPlatform(
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
     for (const definition of SUBGRAPHS) {
       const subgraph = await definition.create({ config, database, store, pubsub, tokens, logger, subgraphUrls });
-      const server = await startHttpServer(subgraph.yoga, { port: definition.port(config), host: config.host });
+      // Loopback unless configured otherwise (config.subgraphHosts): only the gateway calls a subgraph.
+      const server = await startHttpServer(subgraph.yoga, {
+        port: definition.port(config),
+        host: config.subgraphHosts[definition.name],
+      });
       // The WebSocket endpoint closes before its HTTP server: an open socket keeps the server open.
       const webSockets = subgraph.serveWebSockets(server.server);
       servers.push(webSockets, server);

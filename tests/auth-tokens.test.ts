@@ -5,6 +5,7 @@ import { loadConfig } from '../lib/config.js';
 import { createTokenService } from '../lib/tokens.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
 import { startTestPlatform, TEST_JWT_SECRET, type TestPlatform } from './support/platform.js';
+import { signedFor } from './support/signed-subgraph.js';
 
 let platform: TestPlatform;
 let url: string;
@@ -67,14 +68,26 @@ describe('tokens at the gateway', () => {
 describe('identity at the subgraph', () => {
   it('verifies the forwarded token itself, so a forged identity is refused', async () => {
     const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: ada.id, aud: 'chitlaq-graph', iss: 'chitlaq' })).toString('base64url')}.`;
-    const forged = await graphql(platform.subgraphs.users.url, '{ me { id email } }', {}, { token: unsigned });
+    // Signed as the gateway signs: what is checked here is the token, not the caller.
+    const headers = signedFor(platform, '{ me { id email } }');
+    const forged = await graphql(platform.subgraphs.users.url, '{ me { id email } }', {}, { token: unsigned, headers });
     expect(errorCodes(forged)).toEqual(['UNAUTHENTICATED']);
-    const spoofedHeader = await graphql(platform.subgraphs.users.url, '{ me { id } }', {}, { headers: { 'x-user-id': ada.id } });
+    const spoofedHeader = await graphql(
+      platform.subgraphs.users.url,
+      '{ me { id } }',
+      {},
+      { headers: { 'x-user-id': ada.id, ...signedFor(platform, '{ me { id } }') } },
+    );
     expect(spoofedHeader.data.me).toBeNull();
   });
 
   it('sees the viewer the gateway forwards', async () => {
-    const direct = await graphql(platform.subgraphs.users.url, '{ me { id email } }', {}, { token: ada.token });
+    const direct = await graphql(
+      platform.subgraphs.users.url,
+      '{ me { id email } }',
+      {},
+      { token: ada.token, headers: signedFor(platform, '{ me { id email } }') },
+    );
     expect(direct.data.me).toEqual({ id: ada.id, email: ada.email });
   });
 });

@@ -8,7 +8,7 @@ import { connectSocket } from './support/websocket.js';
 /** Defaults: what `npm start` runs. */
 let platform: TestPlatform;
 let url: string;
-/** Small limits, production (no field suggestions) and introspection off. */
+/** Small limits, production (no field suggestions, and introspection and GraphiQL off by default). */
 let strict: TestPlatform;
 let strictUrl: string;
 
@@ -17,7 +17,7 @@ beforeAll(async () => {
     startTestPlatform(),
     startTestPlatform({
       NODE_ENV: 'production',
-      INTROSPECTION: 'false',
+      SUBGRAPH_SIGNING_SECRET: 'subgraph-signing-secret-of-the-strict-platform',
       GRAPHQL_MAX_DEPTH: '4',
       GRAPHQL_MAX_ALIASES: '2',
       GRAPHQL_MAX_TOKENS: '60',
@@ -124,8 +124,28 @@ describe('operation limits', () => {
   });
 });
 
+describe('production defaults', () => {
+  it('counts every alias, `__typename` ones too', async () => {
+    const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `t${i}: __typename`).join(' ')} }`;
+    expect(errorCodes(await graphql(url, aliases(101)))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect((await graphql(url, aliases(30))).errors).toBeUndefined();
+  });
+
+  it('answers 10 copies of an unknown directive with one error', async () => {
+    const response = await graphql(url, `query cop { __typename ${'@aa'.repeat(10)} }`);
+    expect(response.errors).toEqual([
+      expect.objectContaining({ message: 'Unknown directive "@aa".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+    ]);
+  });
+
+  it('serves no GraphiQL in production unless GRAPHIQL=true', async () => {
+    const page = await fetch(strictUrl, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toContain('ChitLaq Graph');
+  });
+});
+
 describe('introspection', () => {
-  it('is refused with INTROSPECTION=false, over HTTP and WebSocket', async () => {
+  it('is off in production unless INTROSPECTION=true, over HTTP and WebSocket', async () => {
     const response = await graphql(strictUrl, '{ __schema { queryType { name } } }');
     expect(response.errors?.length).toBeGreaterThan(0);
     expect(new Set(errorCodes(response))).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes, graphql, registerUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { signedFor } from './support/signed-subgraph.js';
 
 let platform: TestPlatform;
 let url: string;
@@ -95,13 +96,14 @@ describe('privacy', () => {
       { __typename: 'Message', id: message.id },
     ];
     const subgraph = platform.subgraphs.messages.url;
-    const asMember = await graphql(subgraph, query, { r: representations }, { token: bob.token });
+    const headers = signedFor(platform, query, { r: representations });
+    const asMember = await graphql(subgraph, query, { r: representations }, { token: bob.token, headers });
     expect(asMember.data._entities).toEqual([
       { id: conversation.id, messages: { nodes: [{ body: 'for members' }] } },
       { id: message.id, body: 'for members' },
     ]);
     for (const token of [eve.token, undefined]) {
-      const outsider = await graphql(subgraph, query, { r: representations }, { token });
+      const outsider = await graphql(subgraph, query, { r: representations }, { token, headers });
       expect(outsider.data._entities).toEqual([null, null]);
       expect(JSON.stringify(outsider)).not.toContain('for members');
     }

@@ -11,6 +11,7 @@ import { createMessageSender } from '../subgraphs/messages/send-messages.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
 import { type SentMessage, sendMessage, startConversation } from './support/messages.js';
 import { startTestPlatform, TEST_JWT_SECRET, type TestPlatform } from './support/platform.js';
+import { signedConnectionParams } from './support/signed-subgraph.js';
 import { connectToSubgraph, type Operation, operate, sleep, untilLive } from './support/subgraph-socket.js';
 
 /**
@@ -36,7 +37,10 @@ afterEach(async () => {
 afterAll(() => platform?.stop());
 
 function connect(connectionParams: Record<string, unknown> = {}): Client {
-  const client = connectToSubgraph(subgraphUrl, connectionParams);
+  const client = connectToSubgraph(subgraphUrl, {
+    ...signedConnectionParams(platform.config.subgraphSigning.secret),
+    ...connectionParams,
+  });
   clients.push(client);
   return client;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { signedFor } from './support/signed-subgraph.js';
 
 let platform: TestPlatform;
 let url: string;
@@ -152,11 +153,11 @@ describe('batching', () => {
 
     // The federation path: 20 references in one _entities call, as the gateway sends them.
     const entitiesBefore = stats.statements;
-    const entities = await graphql(
-      platform.subgraphs.users.url,
-      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id followersCount } } }',
-      { r: users.map((user) => ({ __typename: 'User', id: user.id })) },
-    );
+    const entitiesQuery = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id followersCount } } }';
+    const representations = { r: users.map((user) => ({ __typename: 'User', id: user.id })) };
+    const entities = await graphql(platform.subgraphs.users.url, entitiesQuery, representations, {
+      headers: signedFor(platform, entitiesQuery, representations),
+    });
     expect(entities.errors).toBeUndefined();
     expect(entities.data._entities.map((u: { id: string }) => u.id)).toEqual(users.map((u) => u.id));
     expect(entities.data._entities[0].followersCount).toBe(1);

@@ -48,6 +48,8 @@ export async function startPlatformProcesses(options: {
       DATABASE_URL: options.databaseUrl,
       REDIS_URL: options.redisUrl,
       JWT_SECRET: BENCH_JWT_SECRET,
+      // Production requires it; the gateway signs each subgraph request with it.
+      SUBGRAPH_SIGNING_SECRET: `${BENCH_JWT_SECRET}-subgraphs`,
       GRAPHIQL: 'false',
       HOST: '127.0.0.1',
       USERS_PORT: String(ports.users),

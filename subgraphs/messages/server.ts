@@ -25,7 +25,7 @@ export function createMessagesSubgraph(deps: SubgraphDeps): Promise<Subgraph> {
         sender: createMessageSender(db, {
           publisher: createMessagePublisher({ findMembers: (ids) => findMembers(db, ids), pubsub, logger }),
         }),
-        users: createUsersDirectory(subgraphUrls.users),
+        users: createUsersDirectory(subgraphUrls.users, config.subgraphSigning.secret),
         pubsub,
         feed: createMessageFeed(pubsub, logger),
         typingTtlMs: config.realtime.typingTtlMs,

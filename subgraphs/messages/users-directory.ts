@@ -8,15 +8,26 @@ export interface UsersDirectory {
   existingUserIds(ids: readonly string[], viewerToken: string): Promise<Set<string>>;
 }
 
+import { SIGNATURE_HEADER, signContent } from '../../lib/request-signature.js';
+
 const ENTITIES = 'query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id } } }';
 
-export function createUsersDirectory(usersUrl: string): UsersDirectory {
+/** `signingSecret` signs each lookup as the gateway signs its fetches (lib/request-signature.ts). */
+export function createUsersDirectory(usersUrl: string, signingSecret: string): UsersDirectory {
   return {
     async existingUserIds(ids, viewerToken) {
+      const request = JSON.stringify({
+        query: ENTITIES,
+        variables: { representations: ids.map((id) => ({ __typename: 'User', id })) },
+      });
       const response = await fetch(usersUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${viewerToken}` },
-        body: JSON.stringify({ query: ENTITIES, variables: { representations: ids.map((id) => ({ __typename: 'User', id })) } }),
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${viewerToken}`,
+          [SIGNATURE_HEADER]: signContent(signingSecret, request),
+        },
+        body: request,
       });
       const body = (await response.json()) as { data?: { _entities: Array<{ id: string } | null> }; errors?: unknown[] };
       if (!response.ok || body.data === undefined || (body.errors?.length ?? 0) > 0) {

@@ -52,7 +52,10 @@ describe('loadConfig', () => {
   });
 
   it('requires a JWT key in production', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^JWT_SECRET: required in production/)]);
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/^JWT_SECRET: required in production/),
+      'SUBGRAPH_SIGNING_SECRET: required in production',
+    ]);
   });
 
   it('refuses both an HS256 secret and EdDSA keys', () => {

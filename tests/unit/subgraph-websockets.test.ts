@@ -8,6 +8,7 @@ import { ForbiddenError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
 import { serveSubgraphWebSockets, type WebSocketEndpoint } from '../../lib/subgraph-websockets.js';
 import { createTokenService, type Viewer } from '../../lib/tokens.js';
+import { signedConnectionParams } from '../support/signed-subgraph.js';
 import { connectToSubgraph, operate } from '../support/subgraph-socket.js';
 
 /**
@@ -70,6 +71,7 @@ const schema = new GraphQLSchema({
   }),
 });
 
+const SIGNING_SECRET = 'subgraph-signing-secret-for-this-unit-test';
 let server: Server;
 let endpoint: WebSocketEndpoint;
 let url: string;
@@ -83,6 +85,7 @@ beforeAll(async () => {
   endpoint = serveSubgraphWebSockets(server, {
     schema,
     tokens,
+    signingSecret: SIGNING_SECRET,
     logger: createLogger({ level: 'silent', pretty: false }),
     createContext: (viewer): TestContext => ({ viewer, serial: ++serial }),
     viewerDependentFields: new Set(),
@@ -95,7 +98,7 @@ afterAll(async () => {
 });
 
 function connect(params: Record<string, unknown> = {}) {
-  const client = connectToSubgraph(url, params);
+  const client = connectToSubgraph(url, { ...signedConnectionParams(SIGNING_SECRET), ...params });
   clients.push(client);
   return client;
 }
