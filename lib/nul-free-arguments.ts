@@ -25,8 +25,12 @@ export function findNulArgument(
 
 /** The `field` a client's form points at: within an input object, its field (`username`), as parseInput names it. */
 function fieldName(path: (string | number)[]): string {
-  return (path.length > 1 && typeof path[1] === 'string' ? path.slice(1) : path).join('.');
+  const named = path.length > 1 && typeof path[1] === 'string' ? path.slice(1) : path;
+  // A value nested thousands deep is named by where it starts, not by a path of that length.
+  return named.length > MAX_PATH_SHOWN ? `${named.slice(0, MAX_PATH_SHOWN).join('.')}…` : named.join('.');
 }
+
+const MAX_PATH_SHOWN = 8;
 
 function inLiteral(node: ValueNode, path: (string | number)[], variables: Readonly<Record<string, unknown>>): string | undefined {
   switch (node.kind) {
@@ -51,22 +55,35 @@ function inLiteral(node: ValueNode, path: (string | number)[], variables: Readon
   }
 }
 
-function inValue(value: unknown, path: (string | number)[]): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? fieldName(path) : undefined;
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = inValue(item, [...path, index]);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      const found = inValue(item, [...path, key]);
-      if (found !== undefined) return found;
+interface Visit {
+  readonly value: unknown;
+  readonly key: string | number;
+  readonly parent: Visit | undefined;
+}
+
+/**
+ * Walks a variable's value without recursion, and keeps each item's path as a link to its
+ * parent: JSON variables may nest hundreds of thousands of levels within the body limit.
+ */
+function inValue(root: unknown, rootPath: (string | number)[]): string | undefined {
+  const pending: Visit[] = [{ value: root, key: '', parent: undefined }];
+  for (let visit = pending.pop(); visit !== undefined; visit = pending.pop()) {
+    const { value } = visit;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return fieldName([...rootPath, ...pathOf(visit)]);
+    } else if (Array.isArray(value)) {
+      for (let index = value.length - 1; index >= 0; index -= 1) pending.push({ value: value[index], key: index, parent: visit });
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value).reverse()) pending.push({ value: item, key, parent: visit });
     }
   }
   return undefined;
+}
+
+function pathOf(visit: Visit): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let at: Visit | undefined = visit; at?.parent !== undefined; at = at.parent) path.unshift(at.key);
+  return path;
 }
 
 /** The error an operation with a NUL in `field` is answered with. */

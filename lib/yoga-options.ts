@@ -65,7 +65,11 @@ export function createErrorMasker(
   return (error, message = UNEXPECTED_ERROR_MESSAGE) => {
     if (isClientSafe?.(error) === true) return error as Error;
     const masked = maskError(error, message, false);
-    if (masked !== error) logger.error({ err: unwrap(error) }, 'unexpected error while handling a request');
+    // Yoga may hand back a copy of an error it lets through (variables that do not fit): only
+    // the ones it replaced with the generic message are unexpected.
+    if (masked !== error && masked.message === message) {
+      logger.error({ err: unwrap(error) }, 'unexpected error while handling a request');
+    }
     return withCode(masked);
   };
 }

@@ -120,6 +120,19 @@ describe('a NUL character in any string argument', () => {
     },
   ];
 
+  it('finds a NUL however deep a variable nests, and names where it starts', async () => {
+    const depth = 100_000;
+    const body = `{"query":"mutation ($m: [ID!]!) { startConversation(memberIds: $m) { id } }","variables":{"m":${'['.repeat(depth)}"a\\u0000"${']'.repeat(depth)}}}`;
+    const response = await fetch(platform.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${viewer.token}` },
+      body,
+    });
+    expect(response.status).toBeLessThan(500);
+    const { errors } = (await response.json()) as { errors: { extensions: { code: string; field: string } }[] };
+    expect(errors.map((error) => error.extensions)).toEqual([{ code: 'BAD_USER_INPUT', field: 'memberIds.0.0.0.0.0.0.0…' }]);
+  });
+
   for (const { name, query, variables, field, signedIn } of cases) {
     it(`${name}: BAD_USER_INPUT naming ${field} over HTTP`, async () => {
       const response = await graphql(platform.gatewayUrl, query, variables(), { token: signedIn ? viewer.token : undefined });
