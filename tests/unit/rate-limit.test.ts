@@ -4,6 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { authAttempts, clientIp, createRateLimiters, useRateLimit } from '../../gateway/plugins/rate-limit.js';
 import { createLogger } from '../../lib/logger.js';
 
+/** Runs the plugin's execute hook as envelop would: the result it answers instead, if it refused. */
+async function refusalOf(plugin: ReturnType<typeof useRateLimit>, args: ExecutionArgs): Promise<ExecutionResult | undefined> {
+  let refused: ExecutionResult | undefined;
+  await plugin.onExecute?.({
+    args,
+    setResultAndStopExecution: (result: ExecutionResult) => {
+      refused = result;
+    },
+  } as never);
+  return refused;
+}
+
 describe('authAttempts', () => {
   it('lists every aliased login and register root field of the mutation, through fragments, with the email', () => {
     const document = parse(`
@@ -52,16 +64,7 @@ describe('useRateLimit with Redis unreachable', () => {
       contextValue: { viewer: null, req: { headers: {}, socket: { remoteAddress: '10.0.0.1' } } },
     };
     const started = Date.now();
-    for (let i = 0; i < 5; i++) {
-      let refused: ExecutionResult | undefined;
-      await plugin.onExecute?.({
-        args,
-        setResultAndStopExecution: (result: ExecutionResult) => {
-          refused = result;
-        },
-      } as never);
-      expect(refused).toBeUndefined();
-    }
+    for (let i = 0; i < 5; i++) expect(await refusalOf(plugin, args)).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(1000);
     await limiters.close();
   });
@@ -84,13 +87,7 @@ describe.skipIf(!process.env.REDIS_URL)('useRateLimit just after start-up', () =
     // All sent at once, before the connection is ready: the limit of 2 holds.
     const outcomes = await Promise.all(
       Array.from({ length: 5 }, async () => {
-        let refused: ExecutionResult | undefined;
-        await plugin.onExecute?.({
-          args,
-          setResultAndStopExecution: (result: ExecutionResult) => {
-            refused = result;
-          },
-        } as never);
+        const refused = await refusalOf(plugin, args);
         return refused === undefined
           ? 'ran'
           : (refused.errors?.[0] as { extensions?: { code?: string } } | undefined)?.extensions?.code;
