@@ -29,7 +29,7 @@ import { type FanoutResult, runFanout } from './support/fanout.js';
 import { type BenchGroup, createGroups } from './support/groups.js';
 import { type LoadRequest, type LoadResult, latencyCurve, latencySummary, runLoad } from './support/load.js';
 import { type OperationName, operation, operationSources } from './support/operations.js';
-import { type Peer, startApolloServerPeer, startHiveGatewayPeer, writeSupergraph } from './support/peers.js';
+import { assertPeersAgree, type Peer, startApolloServerPeer, startHiveGatewayPeer, writeSupergraph } from './support/peers.js';
 import { cpuSecondsOfTree } from './support/process-cpu.js';
 import { type BenchReport, type Figure, figure, type LatencySeries, printSummary, writeReport } from './support/report.js';
 import { BENCH_JWT_SECRET, type RunningPlatform, startPlatformProcesses } from './support/services.js';
@@ -459,14 +459,24 @@ async function main(): Promise<void> {
     if (args['no-peers'] !== true) {
       const supergraph = writeSupergraph(platform.subgraphUrls);
       log('starting the peers: Apollo Server + @apollo/gateway, Hive Gateway ...');
-      peers.push(await startApolloServerPeer(supergraph));
-      peers.push(await startHiveGatewayPeer(supergraph));
+      // The subgraphs answer only requests signed with this secret; the peers sign theirs too.
+      const signingSecret = platform.env.SUBGRAPH_SIGNING_SECRET as string;
+      peers.push(await startApolloServerPeer(supergraph, signingSecret));
+      peers.push(await startHiveGatewayPeer(supergraph, signingSecret));
       for (const peer of peers) {
         targets.push({ label: peer.name, url: peer.url });
         if (peer.process.child.pid !== undefined) gatewayPids.set(peer.url, peer.process.child.pid);
       }
+      const probes = Array.from({ length: 5 }, () => make.entity().body);
+      await assertPeersAgree(uncachedUrl, peers, probes);
+      log('peers answer the cross-subgraph query with our data, no errors');
     }
     const entity = await alternate('cross-subgraph entity query', targets, make.entity, sqlOrigins);
+    // Errors under load (not only in the check above) would make the comparison meaningless.
+    for (const peer of peers)
+      for (const run of entity.rounds[peer.name] ?? [])
+        if (run.errorRate > 0.01)
+          throw new Error(`${peer.name} answered ${(run.errorRate * 100).toFixed(2)} % errors: ${run.errorSamples.join(' | ')}`);
     for (const runs of Object.values(entity.rounds)) scenarios.push(...runs);
     for (const peer of peers) await peer.process.stop();
     comparison = {

@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { freePort, type ServiceProcess, startProcess } from './processes.js';
 
 /**
@@ -13,6 +15,9 @@ import { freePort, type ServiceProcess, startProcess } from './processes.js';
  * - hive-gateway: the @graphql-hive/gateway CLI, `hive-gateway supergraph <file> --fork 1`.
  *
  * Neither has a response cache (neither enables one by default); both run NODE_ENV=production.
+ * Both sign their subgraph requests with `signingSecret` (PEER_SUBGRAPH_SIGNING_SECRET), the
+ * SUBGRAPH_SIGNING_SECRET the subgraphs were given, as our gateway does: the subgraphs refuse
+ * unsigned requests.
  */
 
 export interface Peer {
@@ -54,12 +59,13 @@ export async function waitForGraphql(url: string, timeoutMs = 60_000): Promise<v
 
 const PEER_ENV = { NODE_ENV: 'production', APOLLO_TELEMETRY_DISABLED: 'true', LOG_LEVEL: 'warn' };
 
-export async function startApolloServerPeer(supergraphFile: string): Promise<Peer> {
+export async function startApolloServerPeer(supergraphFile: string, signingSecret: string): Promise<Peer> {
   const port = await freePort();
   const process = startProcess('apollo-server', 'bench/peers/apollo-server.ts', {
     ...PEER_ENV,
     PEER_PORT: String(port),
     PEER_SUPERGRAPH: supergraphFile,
+    PEER_SUBGRAPH_SIGNING_SECRET: signingSecret,
   });
   const url = `http://127.0.0.1:${port}/`;
   await waitForGraphql(url);
@@ -67,20 +73,22 @@ export async function startApolloServerPeer(supergraphFile: string): Promise<Pee
     name: 'apollo-server',
     url,
     settings:
-      'Apollo Server 5.5.1 startStandaloneServer + @apollo/gateway 2.14 (supergraphSdl), defaults: no response cache, no usage reporting, NODE_ENV=production',
+      'Apollo Server 5.5.1 startStandaloneServer + @apollo/gateway 2.14 (supergraphSdl), defaults: no response cache, no usage reporting, NODE_ENV=production; subgraph requests signed (willSendRequest)',
     process,
   };
 }
 
-export async function startHiveGatewayPeer(supergraphFile: string): Promise<Peer> {
+export async function startHiveGatewayPeer(supergraphFile: string, signingSecret: string): Promise<Peer> {
   const port = await freePort();
   const require = createRequire(import.meta.url);
   const bin = join(dirname(require.resolve('@graphql-hive/gateway/package.json')), 'dist', 'bin.js');
+  // The CLI loads the TypeScript config itself (@graphql-hive/importer): no tsx.
+  const config = fileURLToPath(new URL('../peers/hive-gateway.config.ts', import.meta.url));
   const process = startProcess(
     'hive-gateway',
     bin,
-    { ...PEER_ENV },
-    ['supergraph', supergraphFile, '--port', String(port), '--host', '127.0.0.1', '--fork', '1'],
+    { ...PEER_ENV, PEER_SUBGRAPH_SIGNING_SECRET: signingSecret },
+    ['supergraph', supergraphFile, '--config-path', config, '--port', String(port), '--host', '127.0.0.1', '--fork', '1'],
     { tsx: false },
   );
   const url = `http://127.0.0.1:${port}/graphql`;
@@ -89,7 +97,42 @@ export async function startHiveGatewayPeer(supergraphFile: string): Promise<Peer
     name: 'hive-gateway',
     url,
     settings:
-      'Hive Gateway 2.15.1 CLI `supergraph <file> --fork 1` (one process), defaults: no response cache, no JIT, masked errors, NODE_ENV=production',
+      'Hive Gateway 2.15.1 CLI `supergraph <file> --fork 1` (one process), defaults: no response cache, no JIT, masked errors, NODE_ENV=production; subgraph requests signed (bench/peers/hive-gateway.config.ts, an onFetch plugin)',
     process,
   };
+}
+
+/** HTTP status and parsed body of one POST of `body` to `url`, as the load generator sends it. */
+async function post(url: string, body: string): Promise<{ status: number; json: { data?: unknown; errors?: unknown } | null }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body,
+  });
+  const text = await response.text();
+  try {
+    return { status: response.status, json: JSON.parse(text) };
+  } catch {
+    return { status: response.status, json: null };
+  }
+}
+
+/**
+ * Throws unless every peer answers each of `bodies` with HTTP 200, no `errors` and the same
+ * `data` as our gateway at `referenceUrl`: a peer answering errors (a 401 from a subgraph, a
+ * broken plan) would be measured as fast and make the comparison meaningless.
+ */
+export async function assertPeersAgree(referenceUrl: string, peers: readonly Peer[], bodies: readonly string[]): Promise<void> {
+  for (const body of bodies) {
+    const ours = await post(referenceUrl, body);
+    if (ours.status !== 200 || ours.json?.errors !== undefined || ours.json?.data == null)
+      throw new Error(`peer check: our gateway did not answer ${body}: HTTP ${ours.status} ${JSON.stringify(ours.json)}`);
+    for (const peer of peers) {
+      const theirs = await post(peer.url, body);
+      if (theirs.status !== 200 || theirs.json?.errors !== undefined || !isDeepStrictEqual(theirs.json?.data, ours.json.data))
+        throw new Error(
+          `peer check: ${peer.name} answered ${body} with HTTP ${theirs.status} ${JSON.stringify(theirs.json).slice(0, 500)}, not our data`,
+        );
+    }
+  }
 }

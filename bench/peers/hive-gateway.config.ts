@@ -1,0 +1,26 @@
+/**
+ * The Hive Gateway peer's config file (`hive-gateway supergraph <file> --config-path <this>`):
+ * CLI defaults plus one plugin that signs each subgraph request the way our gateway does
+ * (lib/request-signature.ts), since the subgraphs answer only signed requests. One HMAC per
+ * subgraph fetch is what any deployment of Hive Gateway in front of these subgraphs would add,
+ * so the comparison stays fair.
+ *
+ * PEER_SUBGRAPH_SIGNING_SECRET: the SUBGRAPH_SIGNING_SECRET the bench gives the subgraphs.
+ */
+import { defineConfig } from '@graphql-hive/gateway';
+import { SIGNATURE_HEADER, signContent } from '../../lib/request-signature.js';
+
+const secret = process.env.PEER_SUBGRAPH_SIGNING_SECRET;
+if (!secret) throw new Error('PEER_SUBGRAPH_SIGNING_SECRET must be set');
+
+export const gatewayConfig = defineConfig({
+  plugins: () => [
+    {
+      onFetch({ options, setOptions }) {
+        // Subgraph requests are JSON strings; the signature covers exactly the bytes sent.
+        if (typeof options.body !== 'string') return;
+        setOptions({ ...options, headers: { ...options.headers, [SIGNATURE_HEADER]: signContent(secret, options.body) } });
+      },
+    },
+  ],
+});
