@@ -1,0 +1,35 @@
+/**
+ * `npm run migrate`: brings every subgraph's schema up to date and exits, for deployments that
+ * migrate before starting new instances (each subgraph also migrates its own schema when it
+ * starts). In the order the platform starts them: posts and messages reference users.
+ */
+import { loadConfig } from '../lib/config.js';
+import { openDatabase } from '../lib/db/database.js';
+import { migrateSchema } from '../lib/db/migrate.js';
+import { createLogger } from '../lib/logger.js';
+import { exitOnStartupError } from '../lib/shutdown.js';
+import { migrations as messages } from '../subgraphs/messages/migrations/index.js';
+import { migrations as posts } from '../subgraphs/posts/migrations/index.js';
+import { migrations as users } from '../subgraphs/users/migrations/index.js';
+
+const SCHEMAS = [
+  ['users', users],
+  ['posts', posts],
+  ['messages', messages],
+] as const;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'migrate' });
+  const database = await openDatabase(config.database, logger);
+  try {
+    for (const [schema, list] of SCHEMAS) {
+      const applied = await migrateSchema(database.kysely, schema, list);
+      logger.info({ schema, migrations: applied }, applied.length === 0 ? `${schema}: up to date` : `${schema}: migrated`);
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+main().catch(exitOnStartupError);
