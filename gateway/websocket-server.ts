@@ -145,7 +145,18 @@ export function serveGatewayWebSockets(
           ];
         }
         const socket = ctx.extra.socket;
-        const viewer = states.get(socket)?.viewer ?? null;
+        // An operation may carry its own token (GraphiQL sends its Headers tab this way): it is
+        // verified like the HTTP header and holds for that operation only.
+        let viewer = states.get(socket)?.viewer ?? null;
+        const ownAuthorization = operationAuthorization(payload.extensions);
+        if (ownAuthorization !== undefined) {
+          try {
+            viewer = await deps.authenticate(ownAuthorization);
+          } catch (error) {
+            if (error instanceof GraphQLError) return [error];
+            throw error;
+          }
+        }
         const connection = { restart: (reason: string) => socket.close(SERVICE_RESTART, reason) };
         // `req` (the upgrade request) gives plugins the client's address, as Yoga's server context does over HTTP.
         const { schema, execute, subscribe, contextFactory, parse, validate } = deps.yoga.getEnveloped({
@@ -204,6 +215,16 @@ export function serveGatewayWebSockets(
       await serverCleanup.dispose();
     },
   };
+}
+
+/** `extensions.headers.Authorization` of a subscribe message (any case), when it has one. */
+function operationAuthorization(extensions: Readonly<Record<string, unknown>> | null | undefined): string | undefined {
+  const headers = extensions?.headers;
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === 'authorization' && typeof value === 'string') return value;
+  }
+  return undefined;
 }
 
 /** Open sockets per key (a viewer, an address), forgetting keys that reach zero. */
