@@ -23,13 +23,17 @@ async function main(): Promise<void> {
   const server = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
   const websockets = gateway.serveWebSockets(server.server);
   logger.info(`gateway ready at ${server.origin}/graphql`);
-  onShutdownSignal(logger, async () => {
-    // Subscribers first: 1012 makes their clients reconnect to another instance and catch up.
-    await websockets.close();
-    await server.close();
-    await gateway.stop();
-    await store.close();
-  });
+  onShutdownSignal(
+    logger,
+    async () => {
+      // Subscribers first: 1012 makes their clients reconnect to another instance and catch up.
+      await websockets.close();
+      await server.close();
+      await gateway.stop();
+      await store.close();
+    },
+    { drainMs: config.shutdownDrainMs },
+  );
 }
 
 main().catch(exitOnStartupError);

@@ -108,6 +108,8 @@ const EnvSchema = z.object({
   // How long a `typing: true` holds without a new setTyping before subscribers get `typing: false`.
   TYPING_TTL_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
   SUBSCRIPTION_SHARED_EXECUTION: bool.default(true),
+  // How long a process keeps serving with /readyz at 503 after SIGTERM (lib/shutdown.ts).
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).optional(),
   // The gateway's WebSocket clients (gateway/websocket-server.ts): heartbeat and caps.
   WEBSOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_WEBSOCKET_LIMITS.pingIntervalMs),
   WEBSOCKET_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_WEBSOCKET_LIMITS.maxSubscriptions),
@@ -211,6 +213,8 @@ export interface Config {
     /** Subscribers receiving the same event with a viewer-independent selection share its execution. */
     readonly sharedExecution: boolean;
   };
+  /** After SIGTERM, /readyz answers 503 this long before the servers close (production: 5 s; else 0). */
+  readonly shutdownDrainMs: number;
   /** The gateway's WebSocket clients: a ping every interval, closed after two missed; caps. */
   readonly webSockets: {
     readonly pingIntervalMs: number;
@@ -324,6 +328,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
     cache: { trendingTtlSeconds: e.TRENDING_TTL_SECONDS, namespace: e.CACHE_NAMESPACE },
     realtime: { typingTtlMs: e.TYPING_TTL_MS, sharedExecution: e.SUBSCRIPTION_SHARED_EXECUTION },
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS ?? (e.NODE_ENV === 'production' ? 5000 : 0),
     webSockets: {
       pingIntervalMs: e.WEBSOCKET_PING_INTERVAL_MS,
       maxSubscriptions: e.WEBSOCKET_MAX_SUBSCRIPTIONS,

@@ -73,14 +73,18 @@ export function runSubgraphProcess(options: {
     const server = await startHttpServer(subgraph.yoga, { port: options.port(config), host: config.subgraphHosts[options.name] });
     const webSockets = subgraph.serveWebSockets(server.server);
     logger.info(`${options.name} subgraph ready at ${server.origin}/graphql (HTTP and WebSocket)`);
-    onShutdownSignal(logger, async () => {
-      // WebSockets first: an open socket keeps the HTTP server from closing.
-      await webSockets.close();
-      await server.close();
-      await pubsub.close();
-      await store.close();
-      await database.close();
-    });
+    onShutdownSignal(
+      logger,
+      async () => {
+        // WebSockets first: an open socket keeps the HTTP server from closing.
+        await webSockets.close();
+        await server.close();
+        await pubsub.close();
+        await store.close();
+        await database.close();
+      },
+      { drainMs: config.shutdownDrainMs },
+    );
   };
   main().catch(exitOnStartupError);
 }

@@ -1,16 +1,30 @@
 import type { Logger } from './logger.js';
 
+let draining = false;
+
 /**
- * Runs `stop` once on SIGINT/SIGTERM, then exits. A second signal exits at once, so a stuck
- * shutdown never traps a developer's Ctrl-C.
+ * True once this process got a shutdown signal: every server's /readyz answers 503 from then
+ * on (lib/yoga-options.ts), so a load balancer stops sending it new requests while it drains.
  */
-export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
+export function isDraining(): boolean {
+  return draining;
+}
+
+/**
+ * On SIGINT/SIGTERM: /readyz turns 503 at once, requests keep being served for `drainMs` (the
+ * time a load balancer takes to notice; SHUTDOWN_DRAIN_MS), then `stop` runs once (sockets
+ * closed with 1012, in-flight requests finished) and the process exits. A second signal exits
+ * at once, so a stuck shutdown never traps a developer's Ctrl-C.
+ */
+export function onShutdownSignal(logger: Logger, stop: () => Promise<void>, options: { drainMs?: number } = {}): void {
   let stopping = false;
+  const drainMs = options.drainMs ?? 0;
   const handle = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1);
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    stop().then(
+    draining = true;
+    logger.info({ signal, drainMs }, drainMs > 0 ? 'draining, then shutting down' : 'shutting down');
+    new Promise((resolve) => setTimeout(resolve, drainMs)).then(stop).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

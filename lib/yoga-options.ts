@@ -3,6 +3,7 @@ import { maskError, type Plugin, useReadinessCheck, type YogaServerOptions } fro
 import type { Logger } from './logger.js';
 import { type ServiceMetrics, useMetrics } from './metrics.js';
 import { useNulFreeArguments } from './nul-free-arguments.js';
+import { isDraining } from './shutdown.js';
 
 /**
  * Options every process's Yoga shares: errors masked in every environment (a client never sees
@@ -36,6 +37,8 @@ export function commonYogaOptions(options: {
         endpoint: '/readyz',
         async check() {
           try {
+            // Draining for shutdown: out of the load balancer's rotation, still answering.
+            if (isDraining()) return false;
             return await options.isReady();
           } catch (error) {
             logger.warn({ err: error }, 'readiness check failed');

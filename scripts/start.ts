@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
   const platform = await startPlatform(config, logger);
-  onShutdownSignal(logger, () => platform.stop());
+  onShutdownSignal(logger, () => platform.stop(), { drainMs: config.shutdownDrainMs });
   // A fresh embedded database gets a small demo data set, so GraphiQL has something to show.
   const demo = config.database.url === undefined ? await seedDemoIfEmpty(platform.database.kysely) : null;
 

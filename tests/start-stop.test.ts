@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createScratchDatabase } from '../lib/db/scratch-database.js';
 import { usingRealPostgres } from './support/platform.js';
 
@@ -28,61 +28,108 @@ function groupAlive(pid: number): boolean {
   }
 }
 
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
 /**
- * `npm start` as a process manager runs it: no terminal, its own process group, SIGTERM to the
- * process npm is. It must stop within 10 s and leave nothing running (a tsx wrapper used to
- * keep the platform answering, reparented to PID 1). On the real services only: a first
+ * `npm start` as a process manager runs it: no terminal, its own process group, on a scratch
+ * database and free ports. Resolves with npm's process and the gateway's port once it is ready.
+ */
+async function startNpm(env: Record<string, string> = {}): Promise<{ npm: ChildProcess; pid: number; port: number }> {
+  const scratch = await createScratchDatabase(process.env.DATABASE_URL as string);
+  const dataDir = mkdtempSync(join(tmpdir(), 'chitlaq-start-'));
+  const npm = spawn('npm', ['start'], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      DATABASE_URL: scratch.url,
+      DATA_DIR: dataDir,
+      GATEWAY_PORT: '0',
+      USERS_PORT: '0',
+      POSTS_PORT: '0',
+      MESSAGES_PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      CACHE_NAMESPACE: `start-${process.pid}-${Date.now()}`,
+      ...env,
+    },
+  });
+  const pid = npm.pid as number;
+  cleanups.push(async () => {
+    if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+    await scratch.drop();
+  });
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    npm.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = /GraphiQL and GraphQL\s+http:\/\/localhost:(\d+)\/graphql/.exec(output)?.[1];
+      if (found !== undefined) resolve(Number(found));
+    });
+    npm.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${output}`)));
+  });
+  return { npm, pid, port };
+}
+
+/** Resolves once the group led by `pid` is empty, or after `timeoutMs`. */
+async function untilGroupGone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/**
+ * SIGTERM to the process npm is must stop the platform and leave nothing running (a tsx
+ * wrapper used to keep it answering, reparented to PID 1). On the real services only: a first
  * embedded start seeds demo data, which takes long and proves nothing more here.
  */
 describe.skipIf(!usingRealPostgres)('npm start and a process manager', () => {
   it('stops within 10 s of SIGTERM, with no process and no port left behind', { timeout: 90_000 }, async () => {
-    const scratch = await createScratchDatabase(process.env.DATABASE_URL as string);
-    const dataDir = mkdtempSync(join(tmpdir(), 'chitlaq-start-'));
-    let npm: ChildProcess | undefined;
-    try {
-      npm = spawn('npm', ['start'], {
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          ...process.env,
-          DATABASE_URL: scratch.url,
-          DATA_DIR: dataDir,
-          GATEWAY_PORT: '0',
-          USERS_PORT: '0',
-          POSTS_PORT: '0',
-          MESSAGES_PORT: '0',
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'warn',
-          CACHE_NAMESPACE: `start-${process.pid}`,
-        },
-      });
-      let output = '';
-      const ready = new Promise<number>((resolve, reject) => {
-        npm?.stdout?.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const port = /GraphiQL and GraphQL\s+http:\/\/localhost:(\d+)\/graphql/.exec(output)?.[1];
-          if (port !== undefined) resolve(Number(port));
-        });
-        npm?.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${output}`)));
-      });
-      const port = await ready;
-      expect(await listening(port)).toBe(true);
+    const { npm, pid, port } = await startNpm();
+    expect(await listening(port)).toBe(true);
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    const signalled = Date.now();
+    process.kill(pid, 'SIGTERM');
+    expect(await exited).toBe(0);
+    await untilGroupGone(pid, 10_000);
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    expect(groupAlive(pid)).toBe(false);
+    expect(await listening(port)).toBe(false);
+  });
 
-      const exited = new Promise<number | null>((resolve) => npm?.once('exit', (code) => resolve(code)));
-      const signalled = Date.now();
-      process.kill(npm.pid as number, 'SIGTERM');
-      expect(await exited).toBe(0);
-      // The rest of the group (node, esbuild) ends with it.
-      while (groupAlive(npm.pid as number) && Date.now() - signalled < 10_000) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(Date.now() - signalled).toBeLessThan(10_000);
-      expect(groupAlive(npm.pid as number)).toBe(false);
-      expect(await listening(port)).toBe(false);
-    } finally {
-      if (npm?.pid !== undefined && groupAlive(npm.pid)) process.kill(-npm.pid, 'SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
-      await scratch.drop();
-    }
+  it('in production, answers /readyz 503 through the drain window while still serving, then stops', {
+    timeout: 90_000,
+  }, async () => {
+    const drainMs = 2000;
+    const { npm, pid, port } = await startNpm({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
+      SUBGRAPH_SIGNING_SECRET: 'a-signing-secret-of-at-least-32-characters',
+      SHUTDOWN_DRAIN_MS: String(drainMs),
+    });
+    const origin = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${origin}/readyz`)).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    const signalled = Date.now();
+    process.kill(pid, 'SIGTERM');
+    let readiness = 200;
+    while (readiness === 200 && Date.now() - signalled < drainMs) readiness = (await fetch(`${origin}/readyz`)).status;
+    expect(readiness).toBe(503);
+    // Out of rotation, yet every request that still arrives is answered.
+    const query = await fetch(`${origin}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(await query.json()).toEqual({ data: { __typename: 'Query' } });
+    expect(Date.now() - signalled).toBeLessThan(drainMs);
+    expect(await exited).toBe(0);
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(drainMs);
+    await untilGroupGone(pid, 10_000);
+    expect(groupAlive(pid)).toBe(false);
+    expect(await listening(port)).toBe(false);
   });
 });
