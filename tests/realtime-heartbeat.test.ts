@@ -1,11 +1,10 @@
-import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { startConversation } from './support/messages.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { until } from './support/until.js';
-import { type Closed, connectSocket, subscribe } from './support/websocket.js';
+import { connectSocket, subscribe } from './support/websocket.js';
 
 const PING_INTERVAL_MS = 200;
 
@@ -22,19 +21,7 @@ function connectFlakyClient(url: string, token: string) {
       });
     }
   }
-  let onClosed: (closed: Closed) => void = () => undefined;
-  const closed = new Promise<Closed>((resolve) => {
-    onClosed = resolve;
-  });
-  const client = createClient({
-    url: url.replace(/^http/, 'ws'),
-    webSocketImpl: ManualPongSocket,
-    lazy: false,
-    retryAttempts: 0,
-    connectionParams: { authorization: `Bearer ${token}` },
-    on: { closed: (event) => onClosed({ code: (event as Closed).code, reason: String((event as Closed).reason) }) },
-    onNonLazyError: () => undefined,
-  });
+  const { client, closed } = connectSocket(url, token, ManualPongSocket);
   return { client, closed, state };
 }
 

@@ -21,7 +21,12 @@ export interface TestSocket {
  * subprotocol, the token in connectionParams, eager connection, no retries (tests look at
  * close codes themselves).
  */
-export function connectSocket(httpUrl: string, token?: string): TestSocket {
+export function connectSocket(
+  httpUrl: string,
+  token?: string,
+  /** The client's WebSocket class (a test's own, e.g. one that stops answering pings). */
+  webSocketImpl: unknown = WebSocket,
+): TestSocket {
   let onClosed: (closed: Closed) => void = () => undefined;
   let onConnected: () => void = () => undefined;
   const closed = new Promise<Closed>((resolve) => {
@@ -32,7 +37,7 @@ export function connectSocket(httpUrl: string, token?: string): TestSocket {
   });
   const client = createClient({
     url: httpUrl.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
+    webSocketImpl,
     lazy: false,
     retryAttempts: 0,
     connectionParams: token === undefined ? {} : { authorization: `Bearer ${token}` },
