@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { createGateway, type Gateway, gatewaySettingsFrom } from '../gateway/server.js';
 import type { GatewayWebSockets } from '../gateway/websocket-server.js';
 import type { Config } from '../lib/config.js';
-import { type Database, openDatabase } from '../lib/db/database.js';
+import { type Database, embeddedDataDir, openDatabase } from '../lib/db/database.js';
 import type { QueryStats } from '../lib/db/query-stats.js';
 import { startHttpServer } from '../lib/http-server.js';
 import { type KeyValueStore, openKeyValueStore } from '../lib/key-value-store.js';
@@ -53,6 +54,14 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+function databaseStep(config: Config, inMemory: boolean): string {
+  if (config.database.url !== undefined) return 'connecting to PostgreSQL';
+  if (inMemory) return 'starting embedded PostgreSQL in memory';
+  return existsSync(embeddedDataDir(config.database.dataDir))
+    ? `opening embedded PostgreSQL in ${config.database.dataDir}`
+    : `creating embedded PostgreSQL in ${config.database.dataDir} (first start only; the slowest step)`;
+}
+
 /**
  * Opens the database, the key-value store and the pub/sub, builds each subgraph (migrating its schema) and
  * starts it on its port, then the gateway pointed at them. Port 0 picks a free port (tests).
@@ -62,8 +71,10 @@ export interface Platform {
 export async function startPlatform(
   config: Config,
   logger: Logger,
-  options: { inMemoryDatabase?: boolean } = {},
+  options: { inMemoryDatabase?: boolean; onStep?: (step: string) => void } = {},
 ): Promise<Platform> {
+  const step = options.onStep ?? (() => undefined);
+  step(databaseStep(config, options.inMemoryDatabase === true));
   const database = await openDatabase({ ...config.database, inMemory: options.inMemoryDatabase ?? false }, logger);
   const store = openKeyValueStore(config.redis.url, logger);
   const pubsub = openPubSub(config.redis.url, logger);
@@ -87,6 +98,7 @@ export async function startPlatform(
     let subgraphUrls: SubgraphUrls = subgraphUrlsFrom(config);
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
     for (const definition of SUBGRAPHS) {
+      step(`${definition.name} subgraph: migrating its schema and starting`);
       const subgraph = await definition.create({ config, database, store, pubsub, tokens, logger, subgraphUrls });
       // Loopback unless configured otherwise (config.subgraphHosts): only the gateway calls a subgraph.
       const server = await startHttpServer(subgraph.yoga, {
@@ -100,6 +112,7 @@ export async function startPlatform(
       subgraphUrls = { ...subgraphUrls, [definition.name]: url };
       subgraphs[definition.name] = { url, queryStats: subgraph.queryStats, metrics: subgraph.metrics, webSockets };
     }
+    step('gateway: composing the supergraph and starting');
     gateway = await createGateway({
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, subgraph]) => [name, subgraph.url])),
       tokens,

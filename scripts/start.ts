@@ -5,16 +5,26 @@
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { exitOnStartupError, onShutdownSignal } from '../lib/shutdown.js';
+import { recallDemoLogin, rememberDemoLogin } from './demo-login.js';
 import { startPlatform } from './platform.js';
-import { seedDemoIfEmpty } from './seed/index.js';
+import { type SeedPhase, seedDemoIfEmpty } from './seed/index.js';
+
+const startedAt = performance.now();
+
+/** Start-up is silent for seconds on a first run otherwise (creating PGlite, migrating, seeding). */
+function step(text: string): void {
+  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+  console.log(`[${seconds.padStart(5)} s] ${text}`);
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
-  const platform = await startPlatform(config, logger);
+  step('ChitLaq Graph is starting');
+  const platform = await startPlatform(config, logger, { onStep: step });
   onShutdownSignal(logger, () => platform.stop(), { drainMs: config.shutdownDrainMs });
-  // A fresh embedded database gets a small demo data set, so GraphiQL has something to show.
-  const demo = config.database.url === undefined ? await seedDemoIfEmpty(platform.database.kysely) : null;
+  step(`gateway answering at ${platform.gatewayUrl}`);
+  const demo = config.database.url === undefined ? await demoLogin(platform.database.kysely, config.database.dataDir) : null;
 
   const database =
     config.database.url === undefined
@@ -24,7 +34,7 @@ async function main(): Promise<void> {
   console.log(
     [
       '',
-      'ChitLaq Graph is ready.',
+      `ChitLaq Graph is ready (${((performance.now() - startedAt) / 1000).toFixed(1)} s).`,
       '',
       `  GraphiQL and GraphQL   ${platform.gatewayUrl}`,
       `  users subgraph         ${platform.subgraphs.users.url}`,
@@ -36,12 +46,39 @@ async function main(): Promise<void> {
       config.auth.key.algorithm === 'HS256' && config.auth.key.source === 'dev-file'
         ? `  tokens: signed with a development secret kept in ${config.database.dataDir} (set JWT_SECRET in production)`
         : '',
-      demo === null ? '' : `  demo data seeded; sign in with ${demo.email} / ${demo.password}`,
+      demo === null ? '' : `  demo login: ${demo.email} / ${demo.password} (@${demo.username})`,
       '',
     ]
       .filter((line, index, lines) => line !== '' || lines[index - 1] !== '')
       .join('\n'),
   );
+}
+
+/**
+ * A fresh embedded database gets a small demo data set, so GraphiQL has something to show;
+ * later starts print the login that first start seeded.
+ */
+async function demoLogin(db: Parameters<typeof seedDemoIfEmpty>[0], dataDir: string) {
+  const seeded = await seedDemoIfEmpty(db, { onProgress: seedProgressPrinter() });
+  if (seeded !== null) {
+    rememberDemoLogin(dataDir, seeded);
+    return seeded;
+  }
+  return recallDemoLogin(dataDir, db);
+}
+
+/** One line per seed phase when it ends (no bars: a process manager's log is not a terminal). */
+function seedProgressPrinter(): (progress: { phase: SeedPhase; done: number; total: number }) => void {
+  const finished = new Set<SeedPhase>();
+  return ({ phase, done, total }) => {
+    if (finished.size === 0 && done === 0 && phase === 'users') {
+      step('seeding demo data (an empty database gets a few users, posts and follows)');
+    }
+    if (done === total && total > 0 && !finished.has(phase)) {
+      finished.add(phase);
+      step(`  seeded ${total} ${phase}`);
+    }
+  };
 }
 
 main().catch(exitOnStartupError);

@@ -41,6 +41,11 @@ export interface PoolStats {
   readonly waiting: number;
 }
 
+/** Where the embedded PGlite keeps its files under DATA_DIR. */
+export function embeddedDataDir(dataDir: string): string {
+  return join(dataDir, 'pglite');
+}
+
 /** Extensions the migrations create (PGlite ships them as bundles to load up front). */
 const PGLITE_EXTENSIONS = { unaccent };
 
@@ -74,7 +79,7 @@ export async function openDatabase(
     const pglite = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
     return createDatabase('pglite', new PGliteDialect(pglite), () => pglite.close());
   }
-  const dir = join(config.dataDir, 'pglite');
+  const dir = embeddedDataDir(config.dataDir);
   mkdirSync(dir, { recursive: true });
   const unlock = lockDataDir(config.dataDir);
   try {

@@ -151,15 +151,18 @@ export const DEMO_COUNTS: SeedCounts = { users: 50, posts: 500, follows: 300, li
  * try; does nothing and returns null otherwise. Checking and seeding happen in one locked
  * transaction, so instances starting together seed once.
  */
-export async function seedDemoIfEmpty(db: Kysely<object>): Promise<{ email: string; password: string } | null> {
+export async function seedDemoIfEmpty(
+  db: Kysely<object>,
+  options: Pick<SeedOptions, 'onProgress'> = {},
+): Promise<DemoLogin | null> {
   if (await hasUsers(db)) return null;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const summary = await db.transaction().execute(async (trx) => {
     await lockSeeding(trx);
     if (await hasUsers(trx)) return null;
-    return seedInto(trx, DEMO_COUNTS, passwordHash, { seed: 42 });
+    return seedInto(trx, DEMO_COUNTS, passwordHash, { seed: 42, ...options });
   });
-  return summary?.demoLogin ? { email: summary.demoLogin.email, password: summary.demoLogin.password } : null;
+  return summary?.demoLogin ?? null;
 }
 
 async function seedInto(
