@@ -6,7 +6,7 @@
  *
  * setup() registers one user per VU (MESSAGING_USERS) and starts group conversations of up to
  * GROUP_SIZE (50) members, so each message fans out to the whole group. A VU signs in once,
- * then loops over sessions: open the socket (subprotocol graphql-transport-ws), connection_init
+ * then loops over sessions: open the socket (subprotocol graphql-transport-ws, sent as a header), connection_init
  * with the token, subscribe after connection_ack, hold SESSION_SECONDS, complete and close.
  * Senders put Date.now() in the message body; receivers subtract it from the time the frame was
  * read. Both run in this k6 process, on one clock.
@@ -167,7 +167,13 @@ export default function (data) {
  */
 function holdSession({ runId, index, conversationId, groupSize, sender, headers }) {
   const prefix = `k6 ${runId} `;
-  const ws = new WebSocket(WS_URL, 'graphql-transport-ws', { headers, tags: { name: 'graphql-ws' } });
+  // The subprotocol goes in a header, not in the `protocols` argument: k6 releases whose
+  // k6/websockets ignores that argument still send headers, and k6 refuses both at once
+  // (gorilla/websocket: "duplicate header not allowed").
+  const ws = new WebSocket(WS_URL, null, {
+    headers: Object.assign({}, headers, { 'Sec-WebSocket-Protocol': 'graphql-transport-ws' }),
+    tags: { name: 'graphql-ws' },
+  });
 
   let subscribed = false;
   let subscriptionFailed = false;
