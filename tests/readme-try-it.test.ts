@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform } from './support/platform.js';
+
+/** The ```sh blocks of README.md's "Try it" section, in order. */
+function tryItBlocks(): string[] {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const start = readme.indexOf('\n## Try it\n');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+}
+
+let platform: TestPlatform;
+beforeAll(async () => {
+  platform = await startTestPlatform();
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+/**
+ * The README's terminal tour, run as written against a platform on a free port: every block
+ * but the last (`kill %1`, which the reader types once the message showed up) in one bash.
+ */
+describe('README "Try it"', () => {
+  it('registers, logs in, runs Me and a GET, and the live subscription prints the message Grace sends', {
+    timeout: 60_000,
+  }, async () => {
+    const blocks = tryItBlocks();
+    expect(blocks.at(-1)?.trim()).toBe('kill %1');
+    const origin = new URL(platform.gatewayUrl).host;
+    const script = ['set -euo pipefail', ...blocks.slice(0, -1)].join('\n').replaceAll('localhost:4000', origin);
+    const bash = spawn('bash', ['-c', script], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    bash.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    bash.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => bash.once('exit', resolve));
+    try {
+      // The script ends after sendMessage; Ada's stream (its background job) goes on until killed.
+      expect(await exited).toBe(0);
+      await new Promise<void>((resolve, reject) => {
+        const check = () => (output.includes('Hi Ada!') ? resolve() : undefined);
+        bash.stdout.on('data', check);
+        check();
+        setTimeout(() => reject(new Error(`no message on Ada's stream:\n${output}`)), 20_000).unref();
+      });
+    } finally {
+      try {
+        process.kill(-(bash.pid as number), 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }
+    const answers = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { data?: Record<string, unknown>; errors?: unknown });
+    expect(answers.map((answer) => answer.errors)).toEqual(answers.map(() => undefined));
+    expect(answers.map((answer) => Object.keys(answer.data ?? {})[0])).toEqual([
+      'register',
+      'register',
+      'me',
+      'searchUsers',
+      'sendMessage',
+    ]);
+    expect(answers[2]?.data).toMatchObject({ me: { username: 'ada', displayName: 'Ada Lovelace' } });
+    expect(answers[3]?.data).toEqual({ searchUsers: { nodes: [{ username: 'grace', displayName: 'Grace Hopper' }] } });
+    const event = /^event: next\ndata: (.*)$/m.exec(output)?.[1];
+    expect(JSON.parse(event ?? '{}')).toEqual({ data: { messageAdded: { body: 'Hi Ada!', sender: { username: 'grace' } } } });
+  });
+});
