@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { type DocumentNode, parse, print } from 'graphql';
+import { SignJWT } from 'jose';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import WebSocket from 'ws';
@@ -10,7 +11,13 @@ import {
   documentIdOf,
   type HttpClient,
 } from '../clients/examples/http-client.js';
-import { followMessages, type Message, type MessageStream, resumeDelayMs } from '../clients/examples/message-stream.js';
+import {
+  followMessages,
+  type Message,
+  type MessageStream,
+  resumeDelayMs,
+  type StopReason,
+} from '../clients/examples/message-stream.js';
 import { signIn } from '../clients/examples/session.js';
 import { graphql } from '../clients/generated/gql.js';
 import {
@@ -27,7 +34,7 @@ import type { MessagesDatabase } from '../subgraphs/messages/conversation.table.
 import { MAX_REPLAY } from '../subgraphs/messages/message-stream.js';
 import { createMessageSender } from '../subgraphs/messages/send-messages.js';
 import { uniqueName } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { startTestPlatform, TEST_JWT_SECRET, type TestPlatform } from './support/platform.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 /**
@@ -88,7 +95,7 @@ function receiver() {
   const messages: Message[] = [];
   /** Re-checked on every message, disconnect and stop. */
   const pending = new Set<() => boolean>();
-  let disconnects = 0;
+  const closeCodes: Array<number | undefined> = [];
   let reconnects = 0;
   let stopped: unknown;
   const settle = () => {
@@ -112,26 +119,30 @@ function receiver() {
     });
   return {
     messages,
+    closeCodes,
     get reconnects() {
       return reconnects;
     },
-    onMessage(message: Message) {
-      messages.push(message);
-      settle();
-    },
-    onConnected(reconnected: boolean) {
-      if (reconnected) reconnects++;
-    },
-    onDisconnected() {
-      disconnects++;
-      settle();
-    },
-    onStop(reason: unknown) {
-      stopped = reason;
-      settle();
+    /** The stream's callbacks (followMessages options). */
+    handlers: {
+      onMessage(message: Message) {
+        messages.push(message);
+        settle();
+      },
+      onConnected(reconnected: boolean) {
+        if (reconnected) reconnects++;
+      },
+      onDisconnected(code: number | undefined) {
+        closeCodes.push(code);
+        settle();
+      },
+      onStop(reason: StopReason) {
+        stopped = reason;
+        settle();
+      },
     },
     waitFor: (count: number) => until(() => messages.length >= count, `${count} messages`),
-    disconnected: () => until(() => disconnects > 0, 'a disconnect'),
+    disconnected: () => until(() => closeCodes.length > 0, 'a disconnect'),
   };
 }
 
@@ -223,10 +234,7 @@ describe('messageAdded through the example stream', () => {
           webSocketImpl: WebSocket,
           retryAttempts: 100,
           retryWait: quickRetry,
-          onMessage: into.onMessage,
-          onConnected: into.onConnected,
-          onDisconnected: into.onDisconnected,
-          onStop: into.onStop,
+          ...into.handlers,
         }),
       );
     }
@@ -246,6 +254,56 @@ describe('messageAdded through the example stream', () => {
       expect(into.reconnects).toBeGreaterThanOrEqual(1);
     }
     expect(streams.map((stream) => stream.lastMessageId)).toEqual([sent[4]?.id, sent[4]?.id]);
+  });
+
+  it('reconnects with a fresh token when its token expires (4403), and stops on a second 4403', async () => {
+    const ada = await register();
+    const bob = await register();
+    const { startConversation: chat } = await ada.http.execute(StartConversationDocument, { memberIds: [bob.id] });
+    const first = await send(ada, chat.id, 'hello');
+    // Valid for two seconds: the gateway closes the socket with 4403 "Token expired" then.
+    const shortLived = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(bob.id)
+      .setIssuer('chitlaq')
+      .setAudience('chitlaq-graph')
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    /** The first connection gets the short-lived token, every later one a fresh token, as an app that signed in again. */
+    let connections = 0;
+    const currentToken = () => (connections++ === 0 ? shortLived : bob.token);
+    const refreshed = receiver();
+    let staleConnections = 0;
+    let stopped: (reason: StopReason) => void = () => undefined;
+    const stale = new Promise<StopReason>((resolve) => {
+      stopped = resolve;
+    });
+    const options = { url: url.replace(/^http/, 'ws'), conversationId: chat.id, after: first.id, webSocketImpl: WebSocket };
+    streams.push(
+      followMessages({ ...options, token: currentToken, retryWait: quickRetry, ...refreshed.handlers }),
+      followMessages({
+        ...options,
+        token: () => {
+          staleConnections++;
+          return shortLived;
+        },
+        retryWait: quickRetry,
+        onMessage: () => undefined,
+        onStop: stopped,
+      }),
+    );
+    const sent = [await send(ada, chat.id, 'while the token is valid')];
+    await refreshed.waitFor(1);
+    await refreshed.disconnected();
+    expect(refreshed.closeCodes[0]).toBe(4403);
+    sent.push(await send(ada, chat.id, 'after the refresh'));
+    await refreshed.waitFor(2);
+    expect(refreshed.messages).toEqual(sent);
+    expect(refreshed.reconnects).toBe(1);
+    // The same expired token again: refused at connection_init, and the stream gives up.
+    expect(await stale).toMatchObject({ kind: 'closed', code: 4403 });
+    expect(staleConnections).toBe(2);
   });
 
   it(`subscribes again with \`after\` when a replay stops at ${MAX_REPLAY} messages`, async () => {
@@ -273,8 +331,7 @@ describe('messageAdded through the example stream', () => {
         after: stored[0]?.id as string,
         webSocketImpl: WebSocket,
         retryWait: quickRetry,
-        onMessage: into.onMessage,
-        onStop: into.onStop,
+        ...into.handlers,
       }),
     );
     await into.waitFor(total - 1);

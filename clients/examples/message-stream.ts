@@ -12,7 +12,9 @@ import type { ApiError } from './http-client.js';
  * message, as a mobile app needs it (the phone changes networks, the gateway restarts).
  *
  * - graphql-ws reconnects by itself (`retryAttempts`, `retryWait`); `shouldRetry` says which
- *   failures are worth it: every lost connection and network error, not a refused token (4403).
+ *   failures are worth it: every lost connection and network error (graphql-ws's default gives
+ *   up on a refused connection), and one 4403 (a token that expired: the reconnect reads
+ *   `token()` again), but not a second 4403 in a row (sign in again).
  * - On each reconnect graphql-ws subscribes again with the same payload. Its `variables` carry
  *   `after` = the last message delivered, so the gateway first replays what was sent meanwhile,
  *   in order, then goes live (docs/API.md, `messageAdded`): no gap and no duplicate.
@@ -27,7 +29,7 @@ export type Message = MessageAddedSubscription['messageAdded'];
 export type StopReason =
   /** The server ended the subscription with errors that resubscribing cannot fix (e.g. UNAUTHENTICATED, FORBIDDEN). */
   | { kind: 'errors'; errors: readonly ApiError[] }
-  /** The connection was refused or lost for good: 4403 (sign in again), a fatal code, or retries used up. */
+  /** The connection was refused or lost for good: 4403 twice in a row (sign in again), a fatal code, or retries used up. */
   | { kind: 'closed'; code: number | undefined; reason: string }
   /** The server completed the subscription. */
   | { kind: 'completed' };
@@ -35,7 +37,7 @@ export type StopReason =
 export interface MessageStreamOptions {
   /** The gateway's WebSocket URL, e.g. ws://localhost:4000/graphql. */
   url: string;
-  /** Read at every (re)connect and sent as `connectionParams.authorization`, so a refreshed token is used. */
+  /** Read at every (re)connect and sent as `connectionParams.authorization`: where a refreshed token comes in. */
   token: () => string | Promise<string>;
   /** One conversation; all of the viewer's when left out. */
   conversationId?: string;
@@ -80,6 +82,8 @@ export function followMessages(options: MessageStreamOptions): MessageStream {
   let resubscribeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Resubscriptions since the last message delivered: a refusal that persists ends the stream. */
   let resubscribes = 0;
+  /** 4403 closes since the last acknowledged connection. */
+  let refusals = 0;
 
   const client = createClient({
     url: options.url,
@@ -87,11 +91,15 @@ export function followMessages(options: MessageStreamOptions): MessageStream {
     connectionParams: async () => ({ authorization: `Bearer ${await options.token()}` }),
     retryAttempts,
     retryWait,
-    shouldRetry: (errorOrCloseEvent) => closeCodeOf(errorOrCloseEvent) !== CloseCode.Forbidden,
+    // One subscription per client, so graphql-ws asks once per failure.
+    shouldRetry: (errorOrCloseEvent) => closeCodeOf(errorOrCloseEvent) !== CloseCode.Forbidden || ++refusals <= 1,
     // A resubscription right after the server ended one keeps the socket instead of a new handshake.
     lazyCloseTimeout: 3000,
     on: {
-      connected: (_socket, _payload, wasRetry) => options.onConnected?.(wasRetry),
+      connected: (_socket, _payload, wasRetry) => {
+        refusals = 0;
+        options.onConnected?.(wasRetry);
+      },
       closed: (event) => {
         if (!stopped) options.onDisconnected?.(closeCodeOf(event));
       },
