@@ -3,10 +3,14 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 /**
  * Resolver types for each subgraph, generated from its schema.graphql. Mappers tie GraphQL
  * types to the row types the repositories return, so a resolver returning the wrong shape
- * fails `tsc`. And the client operations (clients/operations/*.graphql), compiled against the
- * public schema (clients/schema.graphql, written by `npm run compose`) into typed documents and
- * the trusted-documents manifest `persisted-documents.json` ({ "<sha256>": "<document>" }) the
- * gateway loads. `npm run codegen` writes them; CI fails when they are stale.
+ * fails `tsc`. And the client operations (clients/operations/<area>/<Name>.graphql), compiled
+ * against the public schema (clients/schema.graphql, written by `npm run compose`) into typed
+ * documents and the trusted-documents manifest `persisted-documents.json`
+ * ({ "<sha256>": "<document>" }) the gateway loads. `npm run codegen` writes them; CI fails when
+ * they are stale.
+ *
+ * One operation per file: the preset keys `graphql()`'s overloads by a document file's whole
+ * text, so a file of several operations types none of them (docs/clients.md).
  */
 const subgraphs = ['users', 'posts', 'messages'] as const;
 
@@ -40,7 +44,7 @@ const config: CodegenConfig = {
     ),
     'clients/generated/': {
       schema: 'clients/schema.graphql',
-      documents: 'clients/operations/*.graphql',
+      documents: 'clients/operations/**/*.graphql',
       preset: 'client',
       presetConfig: {
         persistedDocuments: { hashAlgorithm: 'sha256' },

@@ -30,10 +30,10 @@ const CODES = new Set(
 const LEAK =
   /\bat \S+ \(|\.[cm]?[jt]s:\d+|node_modules|\bselect\b.+\bfrom\b|\binsert into\b|\bupdate \S+ set\b|relation "|syntax error at|violates|duplicate key|invalid byte sequence/i;
 
-/** Every query and mutation the apps ship (clients/operations), each with the fragments it needs. */
+/** Every query and mutation the apps ship (clients/operations/<area>/), each with the fragments it needs. */
 const operations = (() => {
   const dir = new URL('../clients/operations/', import.meta.url);
-  const documents = readdirSync(dir)
+  const documents = readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.graphql'))
     .map((file) => parse(readFileSync(new URL(file, dir), 'utf8')));
   const fragments = documents.flatMap((document) => document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION));
