@@ -96,7 +96,7 @@ export function serveGraphiQL(optionsFor: (request: Request) => GraphiQLOptions)
           return;
         }
         if (encoding === undefined) {
-          // useCompression, next, leaves a body it need not compress as it is and adds the Vary.
+          // The client takes no compression; useCompression, next, adds the Vary.
           setResponse(new fetchAPI.Response(page.body, { status: 200, headers }));
           return;
         }
