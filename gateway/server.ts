@@ -18,10 +18,11 @@ import { viewerDependentFields } from '../lib/viewer-dependence.js';
 import { commonYogaOptions, createErrorMasker } from '../lib/yoga-options.js';
 import type { GatewayContext } from './context.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
-import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
+import { type DemoLogin, graphiqlOptions, subscriptionsProtocolOf } from './graphiql.js';
 import { useCompression } from './plugins/compression.js';
 import { useCsrfPrevention } from './plugins/csrf-prevention.js';
 import { useFederationExecutor } from './plugins/federation-executor.js';
+import { serveGraphiQL } from './plugins/graphiql-page.js';
 import { useIntrospection } from './plugins/introspection.js';
 import { useOperationLimits } from './plugins/operation-limits.js';
 import { usePersistedQueries } from './plugins/persisted-queries.js';
@@ -123,6 +124,8 @@ export async function createGateway(
     supergraphSdl?: string;
     /** The gateway's metrics (lib/metrics.ts); a new registry for service "gateway" when absent. */
     metrics?: ServiceMetrics;
+    /** The demo account GraphiQL's examples sign in with, read each time the page is served; none when absent. */
+    demoLogin?: () => DemoLogin | null;
   },
 ): Promise<Gateway> {
   const logger = deps.logger.child({ component: 'gateway' });
@@ -203,6 +206,14 @@ export async function createGateway(
       return true;
     },
   });
+  const graphiql = deps.graphiql
+    ? serveGraphiQL((request) =>
+        graphiqlOptions({
+          demoLogin: deps.demoLogin?.() ?? null,
+          subscriptionsProtocol: subscriptionsProtocolOf(new URL(request.url)),
+        }),
+      )
+    : undefined;
   const yoga = createYoga<object, GatewayContext>({
     ...common,
     ...requestLimitOptions(),
@@ -217,6 +228,8 @@ export async function createGateway(
         trusted: trustedDocuments,
         ...(deps.persistedQueries ?? DEFAULT_PERSISTED_QUERIES),
       }),
+      // Before compression: it sends the page compressed once, not on every request.
+      ...(graphiql === undefined ? [] : [graphiql.plugin]),
       useCompression(),
       useCsrfPrevention(),
       ...useOperationLimits(deps.operationLimits ?? DEFAULT_OPERATION_LIMITS, { production: deps.production ?? false }),
@@ -240,9 +253,8 @@ export async function createGateway(
           })),
       useFederatedSubscriptions(subscriptions),
     ],
-    graphiql: deps.graphiql
-      ? { title: 'ChitLaq Graph', defaultQuery: GRAPHIQL_DEFAULT_QUERY, subscriptionsProtocol: 'WS' }
-      : false,
+    graphiql: graphiql?.options ?? false,
+    ...(graphiql === undefined ? {} : { renderGraphiQL: graphiql.render }),
     landingPage: false,
     // Over HTTP the viewer comes from the Authorization header; over a WebSocket the
     // connection authenticated once and passes its viewer in the initial context.

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { DemoLogin } from '../gateway/graphiql.js';
 import { createGateway, type Gateway, gatewaySettingsFrom } from '../gateway/server.js';
 import type { GatewayWebSockets } from '../gateway/websocket-server.js';
 import type { Config } from '../lib/config.js';
@@ -51,6 +52,8 @@ export interface Platform {
   /** The one pub/sub every subgraph of this process shares. */
   readonly pubsub: PubSub;
   readonly tokens: TokenService;
+  /** Makes GraphiQL's examples sign in with this account (the demo data `npm start` seeds). */
+  announceDemoLogin(login: DemoLogin): void;
   stop(): Promise<void>;
 }
 
@@ -83,6 +86,7 @@ export async function startPlatform(
   const servers: { close(): Promise<void> }[] = [];
   let gateway: Gateway | undefined;
   let gatewaySockets: GatewayWebSockets | undefined;
+  let demoLogin: DemoLogin | null = null;
   const stop = async () => {
     // WebSocket clients first (told to reconnect), then the gateway, so no request reaches a
     // subgraph that is already gone.
@@ -118,6 +122,7 @@ export async function startPlatform(
       tokens,
       store,
       logger,
+      demoLogin: () => demoLogin,
       ...gatewaySettingsFrom(config),
     });
     const gatewayServer = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
@@ -132,6 +137,9 @@ export async function startPlatform(
       store,
       pubsub,
       tokens,
+      announceDemoLogin(login) {
+        demoLogin = { email: login.email, password: login.password };
+      },
       stop,
     };
   } catch (error) {

@@ -25,6 +25,8 @@ async function main(): Promise<void> {
   onShutdownSignal(logger, () => platform.stop(), { drainMs: config.shutdownDrainMs });
   step(`gateway answering at ${platform.gatewayUrl}`);
   const demo = config.database.url === undefined ? await demoLogin(platform.database.kysely, config.database.dataDir) : null;
+  // GraphiQL's Login tab then signs in as the demo account.
+  if (demo !== null) platform.announceDemoLogin(demo);
 
   const database =
     config.database.url === undefined
