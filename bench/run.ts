@@ -10,7 +10,8 @@
  *      (alternating), search, a cross-subgraph entity query, sendMessage, the feed scenario mix
  *      (hit rate), and subscriptions (bench/support/fanout.ts);
  *   3. runs the cross-subgraph query through our gateway (no cache) and two peers on the same
- *      subgraph processes, Apollo Server + @apollo/gateway and Hive Gateway, alternating rounds;
+ *      subgraph processes, Apollo Server + @apollo/gateway and Hive Gateway, alternating rounds
+ *      (the bench/peers package; the first run installs it, `npm ci --prefix bench/peers`);
  *   4. writes bench/results/<timestamp>.json (a `figures` list) and bench/results/latest.html,
  *      and prints each figure next to its target.
  *
@@ -29,6 +30,7 @@ import { type FanoutResult, runFanout } from './support/fanout.js';
 import { type BenchGroup, createGroups } from './support/groups.js';
 import { type LoadRequest, type LoadResult, latencyCurve, latencySummary, runLoad } from './support/load.js';
 import { type OperationName, operation, operationSources } from './support/operations.js';
+import { ensurePeersInstalled } from './support/peer-install.js';
 import { assertPeersAgree, type Peer, startApolloServerPeer, startHiveGatewayPeer, writeSupergraph } from './support/peers.js';
 import { cpuSecondsOfTree } from './support/process-cpu.js';
 import { type BenchReport, type Figure, figure, type LatencySeries, printSummary, writeReport } from './support/report.js';
@@ -392,6 +394,8 @@ async function main(): Promise<void> {
   const redisUrl = process.env.REDIS_URL;
   if (!databaseServer || !redisUrl)
     throw new Error('DATABASE_URL and REDIS_URL must be set: the benchmark measures the real services.');
+  // Before the minutes of seeding and measuring, so that a failed install stops the bench early.
+  if (args['no-peers'] !== true) await ensurePeersInstalled(log);
   const startedAt = new Date().toISOString();
   const machine = await machineDescription(databaseServer);
   log(`mode ${MODE}: ${JSON.stringify(PROFILE.counts)}, ${PROFILE.connections} connections, ${PROFILE.seconds} s per run`);

@@ -5,6 +5,9 @@
  * APOLLO_KEY), landing page and introspection as NODE_ENV=production sets them; the one addition
  * is the subgraph request signature (below).
  *
+ * Its packages resolve from bench/peers/node_modules (this file's own package, bench/peers/package.json):
+ * Apollo Server and @apollo/gateway share that package's one graphql, never the platform's.
+ *
  * PEER_PORT: the port; PEER_SUPERGRAPH: the supergraph file with the benchmark's subgraph URLs;
  * PEER_SUBGRAPH_SIGNING_SECRET: the SUBGRAPH_SIGNING_SECRET the bench gives the subgraphs.
  */

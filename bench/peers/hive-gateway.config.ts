@@ -5,6 +5,8 @@
  * subgraph fetch is what any deployment of Hive Gateway in front of these subgraphs would add,
  * so the comparison stays fair.
  *
+ * `@graphql-hive/gateway` resolves from bench/peers/node_modules (this file's own package).
+ *
  * PEER_SUBGRAPH_SIGNING_SECRET: the SUBGRAPH_SIGNING_SECRET the bench gives the subgraphs.
  */
 import { defineConfig } from '@graphql-hive/gateway';

@@ -1,15 +1,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { resolvePeerModule } from './peer-install.js';
 import { freePort, type ServiceProcess, startProcess } from './processes.js';
 
 /**
  * The peers our gateway is compared with, each started as its own process on the same
- * supergraph (its routing URLs pointed at the benchmark's subgraph processes):
+ * supergraph (its routing URLs pointed at the benchmark's subgraph processes), each from the
+ * bench/peers package (bench/support/peer-install.ts installs it):
  *
  * - apollo-server: Apollo Server 5 standalone + @apollo/gateway (bench/peers/apollo-server.ts);
  * - hive-gateway: the @graphql-hive/gateway CLI, `hive-gateway supergraph <file> --fork 1`.
@@ -80,8 +81,7 @@ export async function startApolloServerPeer(supergraphFile: string, signingSecre
 
 export async function startHiveGatewayPeer(supergraphFile: string, signingSecret: string): Promise<Peer> {
   const port = await freePort();
-  const require = createRequire(import.meta.url);
-  const bin = join(dirname(require.resolve('@graphql-hive/gateway/package.json')), 'dist', 'bin.js');
+  const bin = join(dirname(resolvePeerModule('@graphql-hive/gateway/package.json')), 'dist', 'bin.js');
   // The CLI loads the TypeScript config itself (@graphql-hive/importer): no tsx.
   const config = fileURLToPath(new URL('../peers/hive-gateway.config.ts', import.meta.url));
   const process = startProcess(
