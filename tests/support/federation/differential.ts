@@ -127,11 +127,23 @@ export function withGatewayErrorsMasked(answer: Answer): Answer {
   };
 }
 
-async function ask(gateway: RunningGateway, testCase: DifferentialCase): Promise<{ answer: Answer; xCache: string | null }> {
+function ask(gateway: RunningGateway, testCase: DifferentialCase): Promise<{ answer: Answer; xCache: string | null }> {
+  return askGateway(gateway, { query: testCase.query, variables: testCase.variables ?? {} });
+}
+
+/** POSTs one operation to `gateway` (as `token`'s holder, when given) and reads its answer and X-Cache. */
+export async function askGateway(
+  gateway: RunningGateway,
+  operation: { query: string; variables: Record<string, unknown>; token?: string | undefined },
+): Promise<{ answer: Answer; xCache: string | null }> {
   const response = await fetch(gateway.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-    body: JSON.stringify({ query: testCase.query, variables: testCase.variables ?? {} }),
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      ...(operation.token === undefined ? {} : { authorization: `Bearer ${operation.token}` }),
+    },
+    body: JSON.stringify({ query: operation.query, variables: operation.variables }),
   });
   const text = await response.text();
   let body: Parameters<typeof answerOf>[0];

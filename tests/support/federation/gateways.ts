@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { createGateway, gatewaySettingsFrom } from '../../../gateway/server.js';
@@ -9,6 +9,7 @@ import { loadConfig } from '../../../lib/config.js';
 import { startHttpServer } from '../../../lib/http-server.js';
 import { openKeyValueStore } from '../../../lib/key-value-store.js';
 import { createLogger } from '../../../lib/logger.js';
+import { SIGNATURE_HEADER, signContent } from '../../../lib/request-signature.js';
 import { createTokenService } from '../../../lib/tokens.js';
 import { TEST_JWT_SECRET } from '../platform.js';
 
@@ -22,13 +23,51 @@ export interface RunningGateway {
 /**
  * Stock Apollo: Apollo Server 5 standalone with @apollo/gateway over `supergraphSdl`, defaults
  * everywhere, as bench/peers/apollo-server.ts runs it (in this process, on a free port).
+ * Over the project's own subgraphs (`project`) it does what any deployment of it in front of
+ * them must: it signs each subgraph request and forwards the client's Authorization header.
  */
-export async function startStockGateway(supergraphSdl: string): Promise<RunningGateway> {
+export async function startStockGateway(
+  supergraphSdl: string,
+  project?: { subgraphUrls: Readonly<Record<string, string>>; signingSecret: string },
+): Promise<RunningGateway> {
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
-  const gateway = new ApolloGateway({ supergraphSdl, logger: silentLogger });
-  const server = new ApolloServer({ gateway, logger: silentLogger });
-  const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger: silentLogger,
+    ...(project === undefined
+      ? {}
+      : { buildService: ({ name, url }) => new ProjectDataSource(project.signingSecret, project.subgraphUrls[name] ?? url) }),
+  });
+  const server = new ApolloServer<StockContext>({ gateway, logger: silentLogger });
+  const { url } = await startStandaloneServer(server, {
+    listen: { port: 0, host: '127.0.0.1' },
+    context: async ({ req }) => ({ authorization: req.headers.authorization }),
+  });
   return { label: 'stock', url, stop: () => server.stop() };
+}
+
+interface StockContext {
+  authorization: string | undefined;
+}
+
+/**
+ * RemoteGraphQLDataSource as bench/peers/apollo-server.ts extends it: the signature covers the
+ * body it sends (`JSON.stringify({ query, ...rest })`, APQ off), and the client's token goes along.
+ */
+class ProjectDataSource extends RemoteGraphQLDataSource<StockContext> {
+  constructor(
+    private readonly secret: string,
+    url: string | undefined,
+  ) {
+    super({ url });
+  }
+
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<StockContext>): void {
+    const { http, query, ...rest } = request;
+    http?.headers.set(SIGNATURE_HEADER, signContent(this.secret, JSON.stringify({ query, ...rest })));
+    const authorization = (context as Partial<StockContext>).authorization;
+    if (authorization !== undefined) http?.headers.set('authorization', authorization);
+  }
 }
 
 /**
