@@ -53,6 +53,30 @@ export function entitiesInResult(
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   const found = new Map<string, ResultEntity>();
+  // Every item of a list has the same selections: collect them once per type for all items.
+  const collected = new WeakMap<readonly SelectionSetNode[], Map<GraphQLObjectType, Map<string, FieldNode[]>>>();
+  const childSelections = new WeakMap<readonly FieldNode[], readonly SelectionSetNode[]>();
+  const fieldsOf = (type: GraphQLObjectType, selectionSets: readonly SelectionSetNode[]) => {
+    let byType = collected.get(selectionSets);
+    if (byType === undefined) {
+      byType = new Map();
+      collected.set(selectionSets, byType);
+    }
+    let fields = byType.get(type);
+    if (fields === undefined) {
+      fields = collectFields(schema, type, selectionSets, fragments);
+      byType.set(type, fields);
+    }
+    return fields;
+  };
+  const selectionsBelow = (nodes: readonly FieldNode[]) => {
+    let selections = childSelections.get(nodes);
+    if (selections === undefined) {
+      selections = nodes.flatMap((node) => (node.selectionSet === undefined ? [] : [node.selectionSet]));
+      childSelections.set(nodes, selections);
+    }
+    return selections;
+  };
 
   const visit = (
     type: GraphQLCompositeType,
@@ -67,7 +91,7 @@ export function entitiesInResult(
     if (typeof value !== 'object' || value === null) return;
     const object = value as Record<string, unknown>;
     for (const candidate of runtimeTypes(type, selectionSets, object)) {
-      const fields = collectFields(schema, candidate, selectionSets, fragments);
+      const fields = fieldsOf(candidate, selectionSets);
       // The root object is no entity: no write touches `Query`.
       if (!isRoot) note(found, candidate, fields, object);
       const definitions = candidate.getFields();
@@ -77,11 +101,7 @@ export function entitiesInResult(
         if (definition === undefined || child === undefined || child === null) continue;
         const named = getNamedType(definition.type);
         if (!isCompositeType(named)) continue;
-        visit(
-          named,
-          nodes.flatMap((node) => (node.selectionSet === undefined ? [] : [node.selectionSet])),
-          child,
-        );
+        visit(named, selectionsBelow(nodes), child);
       }
     }
   };
@@ -95,7 +115,7 @@ export function entitiesInResult(
     if (isObjectType(type)) return [type];
     const possible = isAbstractType(type) ? schema.getPossibleTypes(type) : [];
     const named = possible.find((candidate) =>
-      [...collectFields(schema, candidate, selectionSets, fragments)].some(
+      [...fieldsOf(candidate, selectionSets)].some(
         ([key, nodes]) => (nodes[0] as FieldNode).name.value === '__typename' && object[key] === candidate.name,
       ),
     );
