@@ -1,19 +1,15 @@
 import { createHash } from 'node:crypto';
-import {
-  type BuildResponseCacheKeyFunction,
-  type Cache,
-  useResponseCache as useEnvelopResponseCache,
-} from '@envelop/response-cache';
+import { getDocumentString } from '@envelop/core';
 import stableStringify from 'fast-json-stable-stringify';
-import type { ExecutionResult } from 'graphql';
-import { getOperationAST } from 'graphql';
+import { type ExecutionResult, getOperationAST, print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../lib/logger.js';
 import type { GatewayContext } from '../context.js';
-import { type CachePolicy, createCachePolicy } from '../response-cache/cache-policy.js';
+import { createCachePolicy } from '../response-cache/cache-policy.js';
 import type { ResponseCacheStore } from '../response-cache/cache-store.js';
 import { createEnvelopCache, type ResponseCacheCounters } from '../response-cache/envelop-cache.js';
+import { entitiesInResult } from '../response-cache/result-entities.js';
 
 /**
  * A computed result is stored only if it arrives within this long of its lookup: the stores
@@ -34,7 +30,7 @@ export interface ResponseCacheOptions {
 }
 
 /**
- * The gateway's response cache (@envelop/response-cache over a ResponseCacheStore):
+ * The gateway's response cache over a ResponseCacheStore:
  * - queries only, decided per document: public responses are shared by every viewer, responses
  *   that select a viewer-dependent field are keyed by the viewer as well (cache-policy.ts);
  * - TTL per type and field, the smallest the response contains;
@@ -42,15 +38,16 @@ export interface ResponseCacheOptions {
  *   the mutation's own result and its side effects, like the follower's followingCount),
  *   before the gateway answers it, so the next query of any client sees the write;
  * - `X-Cache: HIT|MISS` on responses the cache could answer.
- * A failing store is a miss (envelop-cache.ts).
+ * It executes the client's document as it came: the entities a result holds are read off it
+ * (result-entities.ts), never added to it, so the cache cannot change an answer. A failing
+ * store is a miss (envelop-cache.ts).
  */
 export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayContext>[] {
   const policyOf = createCachePolicy({ viewerDependentFields: options.viewerDependentFields, ttlSeconds: options.ttlSeconds });
-  const policies = new WeakMap<object, CachePolicy>();
   // A key stands for one document, operation, variables and viewer, so its types never change:
   // this is a memo, bounded far above the number of requests in flight.
   const typesByKey = new LRUCache<string, readonly string[]>({ max: 50_000 });
-  const cache: Cache = createEnvelopCache(options.store, {
+  const cache = createEnvelopCache(options.store, {
     logger: options.logger,
     counters: options.counters,
     guardMs: INVALIDATION_GUARD_MS,
@@ -58,44 +55,39 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
   });
   const outcomes = new WeakMap<Request, 'HIT' | 'MISS'>();
 
-  const decidePolicy: Plugin<GatewayContext> = {
-    onExecute({ args }) {
-      policies.set(args.contextValue, policyOf(args.schema, args.document, args.operationName));
-    },
-  };
-
-  const cacheQueries = useEnvelopResponseCache<GatewayContext>({
-    cache,
-    enabled: (context) => policies.get(context)?.cacheable === true,
-    session: (context) => (policies.get(context)?.perViewer === true ? `viewer:${context.viewer?.id ?? 'anonymous'}` : null),
-    buildResponseCacheKey(params) {
-      const key = responseCacheKey(params);
-      typesByKey.set(key, policies.get(params.context as object)?.types ?? []);
-      return key;
-    },
-    ttl: options.defaultTtlSeconds * 1000,
-    ttlPerSchemaCoordinate: Object.fromEntries(
-      Object.entries(options.ttlSeconds).map(([name, seconds]) => [name, seconds * 1000]),
-    ),
-    // Mutations invalidate what their subgraphs say they touched (below), which includes
-    // side effects their result does not show.
-    invalidateViaMutation: false,
-    shouldCacheResult: ({ result }) => result.errors === undefined || result.errors.length === 0,
-    // Read and removed below: it becomes the X-Cache header.
-    includeExtensionMetadata: true,
-  }) as Plugin<GatewayContext>;
-
-  const reportOutcome: Plugin<GatewayContext> = {
-    onExecute() {
+  const cacheQueries: Plugin<GatewayContext> = {
+    async onExecute({ args, setExecuteFn }) {
+      const policy = policyOf(args.schema, args.document, args.operationName);
+      if (!policy.cacheable) return;
+      const context = args.contextValue;
+      const key = responseCacheKey({
+        documentString: getDocumentString(args.document, print),
+        operationName: args.operationName,
+        variableValues: args.variableValues,
+        sessionId: policy.perViewer ? `viewer:${context.viewer?.id ?? 'anonymous'}` : undefined,
+      });
+      typesByKey.set(key, policy.types);
+      const request = (context as { request?: Request }).request;
+      const cached = await cache.get(key);
+      if (request !== undefined) outcomes.set(request, cached === null ? 'MISS' : 'HIT');
+      if (cached !== null) {
+        setExecuteFn(() => cached);
+        return;
+      }
       return {
-        onExecuteDone({ args, result, setResult }) {
+        onExecuteDone({ result }) {
           if (Symbol.asyncIterator in result) return;
-          const { responseCache, ...extensions } = (result as ExecutionResult).extensions ?? {};
-          if (responseCache === undefined) return;
-          const request = (args.contextValue as { request?: Request }).request;
-          if (request !== undefined) outcomes.set(request, (responseCache as { hit?: boolean }).hit === true ? 'HIT' : 'MISS');
-          const { extensions: _removed, ...rest } = result as ExecutionResult;
-          setResult(Object.keys(extensions).length === 0 ? rest : { ...rest, extensions });
+          const { data, errors } = result as ExecutionResult;
+          if ((errors?.length ?? 0) > 0) return;
+          const entities = entitiesInResult(args.schema, args.document, args.operationName, data);
+          let ttlSeconds = policy.ttlSeconds;
+          for (const { typename } of entities) {
+            const ttl = options.ttlSeconds[typename];
+            if (ttl !== undefined) ttlSeconds = Math.min(ttl, ttlSeconds ?? ttl);
+          }
+          const ttlMs = (ttlSeconds ?? options.defaultTtlSeconds) * 1000;
+          // Stored while the answer goes out: a client never waits for the cache's write.
+          void cache.set(key, result as ExecutionResult, entities, ttlMs);
         },
       };
     },
@@ -117,15 +109,20 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
     },
   };
 
-  return [decidePolicy, invalidateTouched, cacheQueries, reportOutcome];
+  return [invalidateTouched, cacheQueries];
 }
 
 /**
- * The key of a response: what @envelop/response-cache's default hashes (document, operation,
+ * The key of a response: what @envelop/response-cache's default hashed (document, operation,
  * variables with sorted keys, session), with node:crypto's synchronous sha256 instead of
  * WebCrypto's, whose promise and buffer copies were a tenth of the gateway's CPU on cache hits.
  */
-function responseCacheKey(params: Parameters<BuildResponseCacheKeyFunction>[0]): string {
+function responseCacheKey(params: {
+  documentString: string;
+  operationName: string | null | undefined;
+  variableValues: Readonly<Record<string, unknown>> | null | undefined;
+  sessionId: string | undefined;
+}): string {
   return createHash('sha256')
     .update(
       [

@@ -20,9 +20,14 @@ export interface CachePolicy {
    * post) must reach the cached empty result of a hashtag the post is the first to use.
    */
   readonly types: readonly string[];
+  /**
+   * The smallest TTL among the fields it selects (`User.online`) and the types they return
+   * (`User`), if any has one; the types of the objects in its result may lower it further.
+   */
+  readonly ttlSeconds: number | undefined;
 }
 
-const NOT_CACHEABLE: CachePolicy = Object.freeze({ cacheable: false, perViewer: false, types: [] });
+const NOT_CACHEABLE: CachePolicy = Object.freeze({ cacheable: false, perViewer: false, types: [], ttlSeconds: undefined });
 
 /**
  * Decides the policy of each (document, operation) once, from the fields it selects: parsed
@@ -60,10 +65,16 @@ export function createCachePolicy(options: {
     for (const type of returnTypes) {
       if (neverCached.has(type)) return NOT_CACHEABLE;
     }
+    let ttlSeconds: number | undefined;
+    for (const name of [...coordinates, ...returnTypes]) {
+      const ttl = options.ttlSeconds[name];
+      if (ttl !== undefined) ttlSeconds = Math.min(ttl, ttlSeconds ?? ttl);
+    }
     return {
       cacheable: true,
       perViewer: [...coordinates].some((coordinate) => options.viewerDependentFields.has(coordinate)),
       types: [...returnTypes],
+      ttlSeconds,
     };
   }
 }

@@ -36,6 +36,24 @@ export function entityKey(entity: { readonly typename: string; readonly id?: str
 }
 
 /**
+ * `Post:*`: what indexes a response that holds a post whose id it does not show (the client did
+ * not select it, and the cache never adds it: result-entities.ts). Any post's invalidation drops it.
+ */
+export function unidentifiedEntityKey(typename: string): string {
+  return `${typename}:*`;
+}
+
+/** The index keys an invalidation of `entities` drops: each one's key, and `Type:*` for each one with an id. */
+export function invalidationKeys(entities: readonly TouchedEntity[]): string[] {
+  const keys = new Set<string>();
+  for (const entity of entities) {
+    keys.add(entityKey(entity));
+    if (entity.id !== undefined) keys.add(unidentifiedEntityKey(entity.typename));
+  }
+  return [...keys];
+}
+
+/**
  * The in-process store of the embedded mode: one gateway, so one memory is the truth. Bounded
  * by entry count (least recently used out first); the index follows evictions.
  */
@@ -83,7 +101,7 @@ export class MemoryResponseCacheStore implements ResponseCacheStore {
 
   async invalidate(entities: readonly TouchedEntity[]): Promise<void> {
     this.#epoch += 1;
-    for (const entity of entities.map(entityKey)) {
+    for (const entity of invalidationKeys(entities)) {
       for (const key of [...(this.#index.get(entity) ?? [])]) this.#responses.delete(key);
       this.#index.delete(entity);
       this.#remember(entity, this.#epoch);

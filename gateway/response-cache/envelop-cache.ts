@@ -1,7 +1,8 @@
-import type { Cache, CacheEntityRecord } from '@envelop/response-cache';
 import type { ExecutionResult } from 'graphql';
 import type { Logger } from '../../lib/logger.js';
-import { entityKey, type ResponseCacheStore } from './cache-store.js';
+import type { TouchedEntity } from '../../lib/touched-entities.js';
+import { entityKey, type ResponseCacheStore, unidentifiedEntityKey } from './cache-store.js';
+import type { ResultEntity } from './result-entities.js';
 
 /** Lookups by outcome since start; the gateway's metrics export them. */
 export interface ResponseCacheCounters {
@@ -11,11 +12,20 @@ export interface ResponseCacheCounters {
   error(operation: 'lookup' | 'store' | 'invalidate'): void;
 }
 
+/** The response cache as the gateway's plugin (plugins/response-cache.ts) uses it. */
+export interface ResponseCache {
+  /** The cached response, or null on a miss (a failing store is a miss). */
+  get(key: string): Promise<ExecutionResult | null>;
+  /** Stores the result of a miss of `key`, indexed by the entities it holds, for `ttlMs`. */
+  set(key: string, result: ExecutionResult, entities: Iterable<ResultEntity>, ttlMs: number): Promise<void>;
+  invalidate(entities: Iterable<TouchedEntity>): Promise<void>;
+}
+
 /** Misses still waiting for their result to be stored, at most this many (oldest dropped). */
 const MAX_PENDING = 10_000;
 
 /**
- * Adapts a ResponseCacheStore to @envelop/response-cache's Cache. It remembers the epoch of
+ * The gateway plugin's cache over a ResponseCacheStore. It remembers the epoch of
  * each miss so that the result computed after it is stored only if nothing it contains was
  * invalidated meanwhile (cache-store.ts), and it turns every store error into a miss: the
  * cache may fail, a request may not.
@@ -30,7 +40,7 @@ export function createEnvelopCache(
     /** Type names to index a response under besides the entities found in it (cache-policy.ts `types`). */
     typesOf(key: string): readonly string[];
   },
-): Cache {
+): ResponseCache {
   const pending = new Map<string, { epoch: number; at: number; types: readonly string[] }>();
   const failed = throttledWarning(options.logger);
 
@@ -75,9 +85,7 @@ export function createEnvelopCache(
     async invalidate(entities) {
       try {
         await store.invalidate(
-          [...entities].map(({ typename, id }) =>
-            id === undefined || id === null ? { typename } : { typename, id: String(id) },
-          ),
+          [...entities].map(({ typename, id }) => (id === undefined ? { typename } : { typename, id: String(id) })),
         );
       } catch (error) {
         options.counters.error('invalidate');
@@ -87,12 +95,16 @@ export function createEnvelopCache(
   };
 }
 
-/** Each entity under its id and under its type name (`Post:1` and `Post`), and `types`, once. */
-function entityKeys(entities: Iterable<CacheEntityRecord>, types: readonly string[]): string[] {
+/**
+ * Each entity under its type name and its id (`Post` and `Post:1`, or `Post:*` when the response
+ * does not show its id), and `types`, once.
+ */
+function entityKeys(entities: Iterable<ResultEntity>, types: readonly string[]): string[] {
   const keys = new Set<string>(types);
   for (const entity of entities) {
     keys.add(entity.typename);
-    if (entity.id !== undefined && entity.id !== null) keys.add(entityKey({ typename: entity.typename, id: entity.id }));
+    if (entity.id !== undefined) keys.add(entityKey(entity));
+    else if (entity.unidentified === true) keys.add(unidentifiedEntityKey(entity.typename));
   }
   return [...keys];
 }

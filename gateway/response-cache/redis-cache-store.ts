@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { lagTolerantTimeout } from '../../lib/lag-tolerant-timeout.js';
 import type { Logger } from '../../lib/logger.js';
 import type { TouchedEntity } from '../../lib/touched-entities.js';
-import { type CacheLookup, entityKey, type ResponseCacheStore } from './cache-store.js';
+import { type CacheLookup, invalidationKeys, type ResponseCacheStore } from './cache-store.js';
 
 /**
  * Keys, under one prefix:
@@ -111,7 +111,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
 
   async invalidate(entities: readonly TouchedEntity[]): Promise<void> {
     if (entities.length === 0) return;
-    await this.#timed(this.#redis.invalidateEntities(this.#prefix, this.#guardMs, ...entities.map(entityKey)));
+    await this.#timed(this.#redis.invalidateEntities(this.#prefix, this.#guardMs, ...invalidationKeys(entities)));
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,23 @@
+import { describeDifferential } from '../support/federation/describe-differential.js';
+import { abstractTypesFixture } from '../support/federation/fixtures/abstract-types.js';
+import { interfaceObjectFixture } from '../support/federation/fixtures/interface-object.js';
+import { nullKeysFixture } from '../support/federation/fixtures/null-keys.js';
+import { operationsFixture } from '../support/federation/fixtures/operations.js';
+import { requiresProvidesFixture } from '../support/federation/fixtures/requires-provides.js';
+import { typenameFixture } from '../support/federation/fixtures/typename.js';
+
+/**
+ * The differential suite over fixture supergraphs (docs/federation.md): every case through
+ * stock Apollo and through ours, the response cache cold, warm and off. One file, so the
+ * gateway's modules load once for all fixtures.
+ */
+for (const fixture of [
+  typenameFixture,
+  interfaceObjectFixture,
+  nullKeysFixture,
+  requiresProvidesFixture,
+  abstractTypesFixture,
+  operationsFixture,
+]) {
+  describeDifferential(fixture);
+}
