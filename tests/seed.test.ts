@@ -287,7 +287,7 @@ describe('seedDemoIfEmpty', () => {
   it('seeds the demo set into an empty database once and returns a login that works', async () => {
     const db = platform.database.kysely;
     const login = await seedDemoIfEmpty(db);
-    expect(login).toEqual({ email: expect.any(String), password: DEMO_PASSWORD });
+    expect(login).toEqual({ email: expect.any(String), password: DEMO_PASSWORD, username: expect.any(String) });
     const counts = await rowCounts(db);
     expect(counts).toMatchObject(DEMO_COUNTS);
     const response = await graphql(platform.gatewayUrl, LOGIN, { e: login?.email, p: login?.password });

@@ -18,9 +18,9 @@ export interface ClientOperation {
   readonly document: string;
 }
 
-/** Every named operation in clients/operations/*.graphql, by name. */
+/** Every named operation in clients/operations/<area>/*.graphql, by name. */
 export function loadClientOperations(): ReadonlyMap<string, ClientOperation> {
-  const definitions: DefinitionNode[] = readdirSync(OPERATIONS_DIR)
+  const definitions: DefinitionNode[] = readdirSync(OPERATIONS_DIR, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.graphql'))
     .flatMap((file) => parse(readFileSync(new URL(file, OPERATIONS_DIR), 'utf8')).definitions);
   const fragments = new Map<string, FragmentDefinitionNode>();
