@@ -5,9 +5,7 @@
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { exitOnStartupError, onShutdownSignal } from '../lib/shutdown.js';
-import { recallDemoLogin, rememberDemoLogin } from './demo-login.js';
-import { startPlatform } from './platform.js';
-import { type SeedPhase, seedDemoIfEmpty } from './seed/index.js';
+import type { SeedPhase, seedDemoIfEmpty } from './seed/index.js';
 
 const startedAt = performance.now();
 
@@ -20,7 +18,9 @@ function step(text: string): void {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
-  step('ChitLaq Graph is starting');
+  // The platform's modules load after the first line: on a first run tsx compiles them for seconds.
+  step('ChitLaq Graph is starting (loading its code)');
+  const { startPlatform } = await import('./platform.js');
   const platform = await startPlatform(config, logger, { onStep: step });
   onShutdownSignal(logger, () => platform.stop(), { drainMs: config.shutdownDrainMs });
   step(`gateway answering at ${platform.gatewayUrl}`);
@@ -61,6 +61,8 @@ async function main(): Promise<void> {
  * later starts print the login that first start seeded.
  */
 async function demoLogin(db: Parameters<typeof seedDemoIfEmpty>[0], dataDir: string) {
+  const { seedDemoIfEmpty } = await import('./seed/index.js');
+  const { recallDemoLogin, rememberDemoLogin } = await import('./demo-login.js');
   const seeded = await seedDemoIfEmpty(db, { onProgress: seedProgressPrinter() });
   if (seeded !== null) {
     rememberDemoLogin(dataDir, seeded);

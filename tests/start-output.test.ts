@@ -62,7 +62,7 @@ describe.skipIf(usingRealPostgres)('npm start prints what it does', () => {
   }, async () => {
     const output = await startUntilReady();
     expect(steps(output)).toEqual([
-      'ChitLaq Graph is starting',
+      'ChitLaq Graph is starting (loading its code)',
       `creating embedded PostgreSQL in ${dataDir} (first start only; the slowest step)`,
       'users subgraph: migrating its schema and starting',
       'posts subgraph: migrating its schema and starting',
@@ -85,7 +85,7 @@ describe.skipIf(usingRealPostgres)('npm start prints what it does', () => {
     expect(demoLine).not.toBe('');
     const output = await startUntilReady();
     expect(steps(output)).toEqual([
-      'ChitLaq Graph is starting',
+      'ChitLaq Graph is starting (loading its code)',
       `opening embedded PostgreSQL in ${dataDir}`,
       'users subgraph: migrating its schema and starting',
       'posts subgraph: migrating its schema and starting',
