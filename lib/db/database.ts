@@ -56,6 +56,13 @@ export const PGLITE_EXTENSIONS = { unaccent };
  */
 export type InMemoryDatabase = boolean | { readonly dataDir: Blob };
 
+/**
+ * An in-memory cluster's files already live in memory, so PostgreSQL's default 128 MB buffer
+ * pool would only copy them, and setting it up is most of the CPU an in-memory start costs
+ * (~2 s → ~0.8 s here).
+ */
+const IN_MEMORY_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
 export async function openDatabase(
   config: Pick<Config['database'], 'url' | 'poolSize' | 'dataDir'> & { inMemory?: InMemoryDatabase },
   logger: Logger,
@@ -84,7 +91,7 @@ export async function openDatabase(
   }
   if (config.inMemory !== undefined && config.inMemory !== false) {
     const start = config.inMemory === true ? {} : { loadDataDir: config.inMemory.dataDir };
-    const pglite = await PGlite.create({ ...start, extensions: PGLITE_EXTENSIONS });
+    const pglite = await PGlite.create({ ...start, extensions: PGLITE_EXTENSIONS, startParams: IN_MEMORY_START_PARAMS });
     return createDatabase('pglite', new PGliteDialect(pglite), () => pglite.close());
   }
   const dir = embeddedDataDir(config.dataDir);
