@@ -3,7 +3,7 @@ import type { DemoLogin } from '../gateway/graphiql.js';
 import { createGateway, type Gateway, gatewaySettingsFrom } from '../gateway/server.js';
 import type { GatewayWebSockets } from '../gateway/websocket-server.js';
 import type { Config } from '../lib/config.js';
-import { type Database, embeddedDataDir, openDatabase } from '../lib/db/database.js';
+import { type Database, embeddedDataDir, type InMemoryDatabase, openDatabase } from '../lib/db/database.js';
 import type { QueryStats } from '../lib/db/query-stats.js';
 import { startHttpServer } from '../lib/http-server.js';
 import { type KeyValueStore, openKeyValueStore } from '../lib/key-value-store.js';
@@ -74,10 +74,10 @@ function databaseStep(config: Config, inMemory: boolean): string {
 export async function startPlatform(
   config: Config,
   logger: Logger,
-  options: { inMemoryDatabase?: boolean; onStep?: (step: string) => void } = {},
+  options: { inMemoryDatabase?: InMemoryDatabase; onStep?: (step: string) => void } = {},
 ): Promise<Platform> {
   const step = options.onStep ?? (() => undefined);
-  step(databaseStep(config, options.inMemoryDatabase === true));
+  step(databaseStep(config, (options.inMemoryDatabase ?? false) !== false));
   const database = await openDatabase({ ...config.database, inMemory: options.inMemoryDatabase ?? false }, logger);
   const store = openKeyValueStore(config.redis.url, logger);
   const pubsub = openPubSub(config.redis.url, logger);

@@ -3,12 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { sql } from 'kysely';
+import { inject } from 'vitest';
 import { createGateway, gatewaySettingsFrom } from '../../gateway/server.js';
 import { type Config, loadConfig } from '../../lib/config.js';
+import type { InMemoryDatabase } from '../../lib/db/database.js';
 import { createScratchDatabase } from '../../lib/db/scratch-database.js';
 import { startHttpServer } from '../../lib/http-server.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { type Platform, type SubgraphName, startPlatform } from '../../scripts/platform.js';
+import { fetchEmbeddedSnapshot } from './embedded-snapshot.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -24,7 +27,8 @@ export interface TestPlatform extends Platform {
 
 /**
  * Starts the whole platform on free ports, on a database of its own: a fresh PostgreSQL
- * database (DATABASE_URL mode) or an in-memory PGlite (embedded mode). `stop()` drops it.
+ * database (DATABASE_URL mode) or an in-memory PGlite loaded from the run's migrated snapshot
+ * (embedded mode). `stop()` drops it.
  * `throughProxy`: the gateway reaches these subgraphs through a TcpProxy each (fault tests).
  */
 export async function startTestPlatform(
@@ -63,7 +67,8 @@ export async function startTestPlatform(
   });
   const logger = createLogger({ level: config.log.level, pretty: false });
   try {
-    const started = await startPlatform(config, logger, { inMemoryDatabase: config.database.url === undefined });
+    const inMemoryDatabase = config.database.url === undefined ? await embeddedStart() : false;
+    const started = await startPlatform(config, logger, { inMemoryDatabase });
     const { platform, proxies } = await withProxies(started, config, logger, options.throughProxy ?? []).catch(
       async (error: unknown) => {
         await started.stop();
@@ -84,6 +89,12 @@ export async function startTestPlatform(
     await testDatabase?.drop();
     throw error;
   }
+}
+
+/** The migrated snapshot vitest.config.ts's global setup serves, or an empty cluster without it. */
+async function embeddedStart(): Promise<InMemoryDatabase> {
+  const url = inject('embeddedSnapshotUrl');
+  return url === undefined ? true : { dataDir: await fetchEmbeddedSnapshot(url) };
 }
 
 /**

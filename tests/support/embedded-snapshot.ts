@@ -1,0 +1,73 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely } from 'kysely';
+import { PGLITE_EXTENSIONS } from '../../lib/db/database.js';
+import { migrateSchema } from '../../lib/db/migrate.js';
+import { PGliteDialect } from '../../lib/db/pglite-dialect.js';
+import { migrations as messagesMigrations } from '../../subgraphs/messages/migrations/index.js';
+import { migrations as postsMigrations } from '../../subgraphs/posts/migrations/index.js';
+import { migrations as usersMigrations } from '../../subgraphs/users/migrations/index.js';
+
+/**
+ * One migrated embedded database for the whole run. An in-memory PGlite costs an initdb (a
+ * second WebAssembly instance) plus every migration, seconds of CPU each time; loading a dumped
+ * data directory skips both, so each embedded test platform starts from this snapshot instead.
+ * Platforms still run their migrations against it (all already applied: a no-op), so a
+ * migration missing here would only be slower, never wrong. The embedded-database tests
+ * still exercise initdb and migrating from empty.
+ */
+
+/** The subgraphs' schemas in the order scripts/platform.ts migrates them (posts reads a view of users). */
+const SCHEMAS = [
+  ['users', usersMigrations],
+  ['posts', postsMigrations],
+  ['messages', messagesMigrations],
+] as const;
+
+/** An empty in-memory PGlite, migrated, dumped as an uncompressed tarball (the fastest to load). */
+async function buildSnapshot(): Promise<Uint8Array> {
+  const pglite = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
+  const kysely = new Kysely<object>({ dialect: new PGliteDialect(pglite) });
+  try {
+    for (const [schema, migrations] of SCHEMAS) await migrateSchema(kysely, schema, migrations);
+    const tarball = await pglite.dumpDataDir('none');
+    return new Uint8Array(await tarball.arrayBuffer());
+  } finally {
+    await kysely.destroy();
+    await pglite.close();
+  }
+}
+
+/**
+ * Serves the snapshot on a loopback port to the test workers (separate processes), built on the
+ * first request only, so runs that start no embedded platform (unit tests, real-services mode)
+ * never pay for it. Resolves to its URL and a function that stops the server.
+ */
+export async function serveEmbeddedSnapshot(): Promise<{ url: string; close: () => Promise<void> }> {
+  let snapshot: Promise<Uint8Array> | undefined;
+  const server = createServer((_request, response) => {
+    snapshot ??= buildSnapshot();
+    snapshot.then(
+      (bytes) => response.writeHead(200, { 'content-type': 'application/x-tar' }).end(bytes),
+      (error: unknown) => response.writeHead(500).end(error instanceof Error ? (error.stack ?? error.message) : String(error)),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+let loaded: Promise<Blob> | undefined;
+
+/** The snapshot served at `url`, fetched once per worker process. */
+export function fetchEmbeddedSnapshot(url: string): Promise<Blob> {
+  loaded ??= fetch(url).then(async (response) => {
+    if (!response.ok) throw new Error(`The migrated embedded snapshot failed to build: ${await response.text()}`);
+    return response.blob();
+  });
+  return loaded;
+}
