@@ -1,6 +1,6 @@
 import type { Answer } from './differential.js';
 
-/** Fields whose values each world generates anew: compared as placeholders. */
+/** Fields whose values each world generates anew: compared as stand-ins. */
 const TIMESTAMP_FIELDS = new Set(['createdAt', 'updatedAt']);
 const TOKEN_FIELDS = new Set(['token']);
 /** Lists in an order the subgraph leaves to ids, which differ between worlds: compared as sets. */
@@ -12,7 +12,7 @@ const ID_FIELDS = new Set(['id', 'endCursor']);
  * Makes one world's answers comparable with another's, when each world is the same story told
  * with its own accounts (the project differential runs one per gateway): its name prefix becomes
  * `<world>`, ids and cursors `<id:N>` in order of first appearance, tokens and timestamps a
- * placeholder, and a conversation's members are sorted. Two gateways that answer alike give equal normalized answers; one that answers a
+ * stand-in, and a conversation's members are sorted. Two gateways that answer alike give equal normalized answers; one that answers a
  * different id, count, order or shape does not.
  */
 export class WorldNormalizer {
@@ -50,9 +50,9 @@ export class WorldNormalizer {
     if (TIMESTAMP_FIELDS.has(field)) return '<time>';
     if (TOKEN_FIELDS.has(field)) return '<token>';
     if (ID_FIELDS.has(field)) {
-      const placeholder = `<id:${this.#ids.size + 1}>`;
-      this.#ids.set(value, placeholder);
-      return placeholder;
+      const standIn = `<id:${this.#ids.size + 1}>`;
+      this.#ids.set(value, standIn);
+      return standIn;
     }
     return this.#text(value);
   }
