@@ -8,7 +8,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { GatewayContext } from '../context.js';
 import { createCachePolicy } from '../response-cache/cache-policy.js';
 import type { ResponseCacheStore } from '../response-cache/cache-store.js';
-import { createEnvelopCache, type ResponseCacheCounters } from '../response-cache/envelop-cache.js';
+import { createGuardedCache, type ResponseCacheCounters } from '../response-cache/guarded-cache.js';
 import { entitiesInResult } from '../response-cache/result-entities.js';
 
 /**
@@ -40,14 +40,14 @@ export interface ResponseCacheOptions {
  * - `X-Cache: HIT|MISS` on responses the cache could answer.
  * It executes the client's document as it came: the entities a result holds are read off it
  * (result-entities.ts), never added to it, so the cache cannot change an answer. A failing
- * store is a miss (envelop-cache.ts).
+ * store is a miss (guarded-cache.ts).
  */
 export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayContext>[] {
   const policyOf = createCachePolicy({ viewerDependentFields: options.viewerDependentFields, ttlSeconds: options.ttlSeconds });
   // A key stands for one document, operation, variables and viewer, so its types never change:
   // this is a memo, bounded far above the number of requests in flight.
   const typesByKey = new LRUCache<string, readonly string[]>({ max: 50_000 });
-  const cache = createEnvelopCache(options.store, {
+  const cache = createGuardedCache(options.store, {
     logger: options.logger,
     counters: options.counters,
     guardMs: INVALIDATION_GUARD_MS,

@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import type { ResponseCacheCounters } from './envelop-cache.js';
+import type { ResponseCacheCounters } from './guarded-cache.js';
 
 /**
  * `gateway_response_cache_lookups_total{outcome="hit"|"miss"}` (a failed lookup is a miss) and

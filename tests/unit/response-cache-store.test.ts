@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryResponseCacheStore, type ResponseCacheStore } from '../../gateway/response-cache/cache-store.js';
-import { createEnvelopCache } from '../../gateway/response-cache/envelop-cache.js';
+import { createGuardedCache } from '../../gateway/response-cache/guarded-cache.js';
 import { RedisResponseCacheStore } from '../../gateway/response-cache/redis-cache-store.js';
 import { createLogger } from '../../lib/logger.js';
 
@@ -116,7 +116,7 @@ describe('a cache whose Redis does not answer', () => {
       prefix: 'unused:',
     });
     const counted = { hit: 0, miss: 0, error: 0 };
-    const cache = createEnvelopCache(store, {
+    const cache = createGuardedCache(store, {
       logger,
       guardMs: 60_000,
       typesOf: () => [],

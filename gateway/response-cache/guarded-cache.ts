@@ -30,7 +30,7 @@ const MAX_PENDING = 10_000;
  * invalidated meanwhile (cache-store.ts), and it turns every store error into a miss: the
  * cache may fail, a request may not.
  */
-export function createEnvelopCache(
+export function createGuardedCache(
   store: ResponseCacheStore,
   options: {
     logger: Logger;
