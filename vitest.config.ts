@@ -21,7 +21,7 @@ export default defineConfig({
     // (its one process-wide flag, shutdown.ts's draining, is set by a signal to `npm start`).
     maxWorkers: availableParallelism(),
     isolate: false,
-    // Serves one migrated embedded database to every worker (embedded mode only, on first use).
+    // One migrated database per run, copied for each test platform (tests/support/migrated-database.ts).
     globalSetup: ['tests/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -6,14 +6,24 @@ import { sendMessage, startConversation } from './support/messages.js';
 import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
 import { connectSocket, type Subscription, subscribe, untilLive } from './support/websocket.js';
 
-/** How many events arrived once the stream is quiet for a moment (the warm-ups of untilLive). */
-async function settledCount(subscription: Subscription<unknown>): Promise<number> {
-  let count = -1;
-  while (count !== subscription.events.length) {
-    count = subscription.events.length;
-    await new Promise((resolve) => setTimeout(resolve, 150));
+/**
+ * How many events `subscription` has once every warm-up of untilLive arrived: it counts through
+ * the `marker` message sent after them, which arrives after all of them (a conversation's order).
+ * Waiting for a quiet moment instead miscounts when a slow warm-up arrives after it.
+ */
+async function countThrough(subscription: Subscription<unknown>, marker: string): Promise<number> {
+  const bodyOf = (event: (typeof subscription.events)[number]) =>
+    (event.data as { messageAdded?: { body?: string } } | null | undefined)?.messageAdded?.body;
+  for (;;) {
+    const index = subscription.events.findIndex((event) => bodyOf(event) === marker);
+    if (index >= 0) return index + 1;
+    await subscription.waitFor(subscription.events.length + 1);
   }
-  return count;
+}
+
+/** Sends the marker message of countThrough into `conversationId`; its body. */
+async function sendMarker(url: string, sender: TestUser, conversationId: string): Promise<string> {
+  return (await sendMessage(url, sender, conversationId, `warmed up ${randomUUID()}`)).body;
 }
 
 let platform: TestPlatform;
@@ -55,7 +65,7 @@ describe('messageAdded through the gateway', () => {
     const subscription = subscribe<Event>(socket, MESSAGE_ADDED, { c: group.id });
     await socket.connected;
     await untilLive(subscription, () => sendMessage(url, owner, group.id, 'warm-up'));
-    const warmUps = await settledCount(subscription);
+    const warmUps = await countThrough(subscription, await sendMarker(url, owner, group.id));
 
     await Promise.all(
       members.map(async (sender, s) => {
@@ -100,7 +110,7 @@ describe('messageAdded through the gateway', () => {
     const subscription = subscribe<Event>(socket, MESSAGE_ADDED);
     await socket.connected;
     await untilLive(subscription, () => sendMessage(url, bob, withBob.id, 'warm-up'));
-    const warmUps = await settledCount(subscription);
+    const warmUps = await countThrough(subscription, await sendMarker(url, bob, withBob.id));
     await sendMessage(url, eve, notAdas.id, 'not for ada');
     await sendMessage(url, cem, withCem.id, 'from cem');
     await sendMessage(url, bob, withBob.id, 'from bob');
@@ -118,7 +128,7 @@ describe('messageAdded through the gateway', () => {
     const live = subscribe<Event>(first, MESSAGE_ADDED, { c: chat.id });
     await first.connected;
     await untilLive(live, () => sendMessage(url, bob, chat.id, 'warm-up'));
-    const warmUps = await settledCount(live);
+    const warmUps = await countThrough(live, await sendMarker(url, bob, chat.id));
     await sendMessage(url, bob, chat.id, 'm1');
     const seen = await live.waitFor(warmUps + 1);
     const lastSeen = seen.at(-1)?.data?.messageAdded.id;
@@ -259,8 +269,8 @@ describe('shared execution of events', () => {
     const personalSubscriptions = sockets.map((socket) => subscribe(socket, personal, { c: group.id }));
     const all = [...sharedSubscriptions, ...personalSubscriptions];
     for (const subscription of all) await untilLive(subscription, () => sendMessage(url, owner, group.id, 'warm-up'));
-    await settledCount(all[0] as Subscription<unknown>);
-    const counts = all.map((subscription) => subscription.events.length);
+    const marker = await sendMarker(url, owner, group.id);
+    const counts = await Promise.all(all.map((subscription) => countThrough(subscription, marker)));
 
     const before = usersRequests();
     await sendMessage(url, sender, group.id, 'counted');
@@ -303,7 +313,10 @@ describe('shared execution of events', () => {
     const inSecond = subscribe(otherSocket, shared, { c: second.id });
     await untilLive(inFirst, () => sendMessage(url, ada, first.id, 'warm-up'));
     await untilLive(inSecond, () => sendMessage(url, cem, second.id, 'warm-up'));
-    const counts = [await settledCount(inFirst), await settledCount(inSecond)];
+    const counts = [
+      await countThrough(inFirst, await sendMarker(url, ada, first.id)),
+      await countThrough(inSecond, await sendMarker(url, cem, second.id)),
+    ];
 
     // One committed batch with a message in each conversation, as the messages subgraph
     // publishes it: both events reach the gateway in the same turn.

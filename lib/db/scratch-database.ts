@@ -4,10 +4,15 @@ import pg from 'pg';
 /**
  * A throw-away PostgreSQL database on the server at DATABASE_URL, so test and benchmark runs never collide
  * with each other or with a developer's data. Dropped (with its connections) by `drop()`.
+ * `template`: a copy of that database (which nobody may be connected to) instead of an empty one.
  */
-export async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createScratchDatabase(
+  serverUrl: string,
+  options: { template?: string } = {},
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `chitlaq_scratch_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  await withClient(serverUrl, (client) => client.query(`create database "${name}"`));
+  const template = options.template === undefined ? '' : ` template "${options.template}"`;
+  await withClient(serverUrl, (client) => client.query(`create database "${name}"${template}`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {

@@ -11,7 +11,7 @@ import { createScratchDatabase } from '../../lib/db/scratch-database.js';
 import { startHttpServer } from '../../lib/http-server.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { type Platform, type SubgraphName, startPlatform } from '../../scripts/platform.js';
-import { fetchEmbeddedSnapshot } from './embedded-snapshot.js';
+import { fetchEmbeddedSnapshot } from './migrated-database.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -26,9 +26,9 @@ export interface TestPlatform extends Platform {
 }
 
 /**
- * Starts the whole platform on free ports, on a database of its own: a fresh PostgreSQL
- * database (DATABASE_URL mode) or an in-memory PGlite loaded from the run's migrated snapshot
- * (embedded mode). `stop()` drops it.
+ * Starts the whole platform on free ports, on a database of its own, a copy of the run's migrated
+ * one (tests/support/migrated-database.ts): a fresh PostgreSQL database (DATABASE_URL mode) or an
+ * in-memory PGlite (embedded mode). `stop()` drops it.
  * `throughProxy`: the gateway reaches these subgraphs through a TcpProxy each (fault tests).
  */
 export async function startTestPlatform(
@@ -42,7 +42,9 @@ export async function startTestPlatform(
     throw new Error('Only platforms on real PostgreSQL can share a database');
   }
   const testDatabase =
-    usingRealPostgres && shared === undefined ? await createScratchDatabase(process.env.DATABASE_URL as string) : undefined;
+    usingRealPostgres && shared === undefined
+      ? await createScratchDatabase(process.env.DATABASE_URL as string, postgresTemplate())
+      : undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'chitlaq-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -91,7 +93,12 @@ export async function startTestPlatform(
   }
 }
 
-/** The migrated snapshot vitest.config.ts's global setup serves, or an empty cluster without it. */
+/** The migrated database the global setup made (vitest.config.ts), or an empty one without it. */
+function postgresTemplate(): { template?: string } {
+  const template = inject('postgresTemplate');
+  return template === undefined ? {} : { template };
+}
+
 async function embeddedStart(): Promise<InMemoryDatabase> {
   const url = inject('embeddedSnapshotUrl');
   return url === undefined ? true : { dataDir: await fetchEmbeddedSnapshot(url) };

@@ -2,20 +2,23 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
-import { PGLITE_EXTENSIONS } from '../../lib/db/database.js';
+import { openDatabase, PGLITE_EXTENSIONS } from '../../lib/db/database.js';
 import { migrateSchema } from '../../lib/db/migrate.js';
 import { PGliteDialect } from '../../lib/db/pglite-dialect.js';
+import { createScratchDatabase } from '../../lib/db/scratch-database.js';
+import { createLogger } from '../../lib/logger.js';
 import { migrations as messagesMigrations } from '../../subgraphs/messages/migrations/index.js';
 import { migrations as postsMigrations } from '../../subgraphs/posts/migrations/index.js';
 import { migrations as usersMigrations } from '../../subgraphs/users/migrations/index.js';
 
 /**
- * One migrated embedded database for the whole run. An in-memory PGlite costs an initdb (a
- * second WebAssembly instance) plus every migration, seconds of CPU each time; loading a dumped
- * data directory skips both, so each embedded test platform starts from this snapshot instead.
- * Platforms still run their migrations against it (all already applied: a no-op), so a
- * migration missing here would only be slower, never wrong. The embedded-database tests
- * still exercise initdb and migrating from empty.
+ * One migrated database per test run, copied for each test platform instead of migrating an
+ * empty one every time. Embedded: an in-memory PGlite costs an initdb (a second WebAssembly
+ * instance) plus every migration, seconds of CPU; loading a dumped data directory skips both.
+ * PostgreSQL: `create database … template` copies the migrated schemas in about the time an
+ * empty database takes. Platforms still run their migrations on the copy (all applied: a
+ * no-op), so a migration missing here would only be slower, never wrong; the embedded-database
+ * and migrate-script tests still migrate from empty.
  */
 
 /** The subgraphs' schemas in the order scripts/platform.ts migrates them (posts reads a view of users). */
@@ -25,12 +28,16 @@ const SCHEMAS = [
   ['messages', messagesMigrations],
 ] as const;
 
+async function migrateAll(kysely: Kysely<object>): Promise<void> {
+  for (const [schema, migrations] of SCHEMAS) await migrateSchema(kysely, schema, migrations);
+}
+
 /** An empty in-memory PGlite, migrated, dumped as an uncompressed tarball (the fastest to load). */
 async function buildSnapshot(): Promise<Uint8Array> {
   const pglite = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
   const kysely = new Kysely<object>({ dialect: new PGliteDialect(pglite) });
   try {
-    for (const [schema, migrations] of SCHEMAS) await migrateSchema(kysely, schema, migrations);
+    await migrateAll(kysely);
     const tarball = await pglite.dumpDataDir('none');
     return new Uint8Array(await tarball.arrayBuffer());
   } finally {
@@ -40,9 +47,9 @@ async function buildSnapshot(): Promise<Uint8Array> {
 }
 
 /**
- * Serves the snapshot on a loopback port to the test workers (separate processes), built on the
- * first request only, so runs that start no embedded platform (unit tests, real-services mode)
- * never pay for it. Resolves to its URL and a function that stops the server.
+ * Serves the embedded snapshot on a loopback port to the test workers (separate processes),
+ * built on the first request only, so a run that starts no embedded platform (unit tests only)
+ * never pays for it. Resolves to its URL and a function that stops the server.
  */
 export async function serveEmbeddedSnapshot(): Promise<{ url: string; close: () => Promise<void> }> {
   let snapshot: Promise<Uint8Array> | undefined;
@@ -70,4 +77,27 @@ export function fetchEmbeddedSnapshot(url: string): Promise<Blob> {
     return response.blob();
   });
   return loaded;
+}
+
+/**
+ * A migrated scratch database on the server at `serverUrl`, closed again (a template may have
+ * no connections); `drop()` removes it after the run.
+ */
+export async function createMigratedTemplate(serverUrl: string): Promise<{ name: string; drop: () => Promise<void> }> {
+  const template = await createScratchDatabase(serverUrl);
+  try {
+    const database = await openDatabase(
+      { url: template.url, poolSize: 1, dataDir: '' },
+      createLogger({ level: 'silent', pretty: false }),
+    );
+    try {
+      await migrateAll(database.kysely);
+    } finally {
+      await database.close();
+    }
+  } catch (error) {
+    await template.drop();
+    throw error;
+  }
+  return { name: new URL(template.url).pathname.slice(1), drop: template.drop };
 }
