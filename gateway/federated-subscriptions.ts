@@ -1,7 +1,7 @@
-import { operationFromDocument, type Schema, Supergraph } from '@apollo/federation-internals';
+import type { Schema } from '@apollo/federation-internals';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource } from '@apollo/gateway';
 import type { OperationContext } from '@apollo/gateway/dist/operationContext.js';
-import { type FetchNode, type PlanNode, type QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import type { FetchDataKeyRenamer, FetchNode, PlanNode, QueryPlan } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLSchema, print } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
@@ -11,6 +11,9 @@ import { PendingResult } from '../lib/pending-result.js';
 import { selectsViewerDependentField, viewerDependentFields } from '../lib/viewer-dependence.js';
 import type { GatewayContext } from './context.js';
 import { batchEntityFetches } from './entity-fetch-batching.js';
+import { withContextualArguments } from './federation/contextual-arguments.js';
+import type { PreparedPlan, QueryPlans } from './federation/query-plans.js';
+import type { LoadedSupergraph } from './federation/supergraph.js';
 import { UpstreamRefusal } from './upstream-connection.js';
 import type { UpstreamSubscriptions } from './upstream-subscriptions.js';
 import { withValueCompletionErrors } from './value-completion.js';
@@ -27,6 +30,8 @@ interface SubscriptionPlan {
   readonly shareable: boolean;
   /** The operation's text, for the request context of each event (printed once, not per event). */
   readonly source: string;
+  /** Its fetches with contextual arguments (federation/contextual-arguments.ts), null when none. */
+  readonly contextualFetches: ReadonlyMap<string, readonly FetchDataKeyRenamer[]> | null;
 }
 
 /** How long a shared event result is kept for the other subscribers of that event. */
@@ -47,8 +52,9 @@ export class FederatedSubscriptions {
   readonly #apiSchema: Schema;
   readonly #apiGraphQLSchema: GraphQLSchema;
   readonly #supergraphSchema: GraphQLSchema;
-  readonly #planner: QueryPlanner;
-  readonly #plans = new WeakMap<DocumentNode, Map<string, SubscriptionPlan>>();
+  readonly #queryPlans: QueryPlans;
+  /** By the query plan they were made of (query-plans.ts keeps one per operation text and override choice). */
+  readonly #plans = new WeakMap<PreparedPlan, SubscriptionPlan>();
   readonly #dataSources: Readonly<Record<string, GraphQLDataSource>>;
   /** The same subgraphs with entity fetches batched across events, for shared executions. */
   readonly #batchedDataSources: Readonly<Record<string, GraphQLDataSource>>;
@@ -63,25 +69,25 @@ export class FederatedSubscriptions {
   #nextPlanId = 1;
 
   constructor(deps: {
-    supergraphSdl: string;
+    supergraph: LoadedSupergraph;
+    plans: QueryPlans;
     dataSources: Readonly<Record<string, GraphQLDataSource>>;
     upstream: UpstreamSubscriptions;
     logger: Logger;
     /** Share one execution per event among subscribers of viewer-independent selections. */
     sharedExecution: boolean;
   }) {
-    const supergraph = Supergraph.build(deps.supergraphSdl);
-    this.#apiSchema = supergraph.apiSchema();
-    this.#apiGraphQLSchema = this.#apiSchema.toGraphQLJSSchema();
-    this.#supergraphSchema = supergraph.schema.toGraphQLJSSchema();
-    this.#planner = new QueryPlanner(supergraph);
+    this.#apiSchema = deps.supergraph.apiSchema;
+    this.#apiGraphQLSchema = deps.supergraph.apiGraphQLSchema;
+    this.#supergraphSchema = deps.supergraph.supergraphSchema;
+    this.#queryPlans = deps.plans;
     this.#dataSources = deps.dataSources;
     this.#batchedDataSources = Object.fromEntries(
       Object.entries(deps.dataSources).map(([name, source]) => [name, batchEntityFetches(source)]),
     );
     this.#upstream = deps.upstream;
     this.#logger = deps.logger;
-    this.#viewerDependent = viewerDependentFields(deps.supergraphSdl);
+    this.#viewerDependent = viewerDependentFields(deps.supergraph.sdl);
     this.#sharedExecution = deps.sharedExecution;
   }
 
@@ -140,16 +146,10 @@ export class FederatedSubscriptions {
   }
 
   #plan(document: DocumentNode, operationName: string | undefined): SubscriptionPlan {
-    let byName = this.#plans.get(document);
-    if (byName === undefined) {
-      byName = new Map();
-      this.#plans.set(document, byName);
-    }
-    const cached = byName.get(operationName ?? '');
+    const prepared = this.#queryPlans.planFor(document, operationName);
+    const cached = this.#plans.get(prepared);
     if (cached !== undefined) return cached;
-
-    const operation = operationFromDocument(this.#apiSchema, document, { operationName });
-    const queryPlan = this.#planner.buildQueryPlan(operation);
+    const queryPlan = prepared.plan;
     if (queryPlan.node?.kind !== 'Subscription') throw new GraphQLError('Not a subscription.');
     const { primary, rest } = queryPlan.node;
     const node: PlanNode = rest === undefined ? primary : { kind: 'Sequence', nodes: [primary, rest] };
@@ -158,6 +158,7 @@ export class FederatedSubscriptions {
       shareable: this.#sharedExecution && !selectsViewerDependentField(this.#apiGraphQLSchema, document, this.#viewerDependent),
       primary,
       source: print(document),
+      contextualFetches: prepared.contextualFetches,
       perEvent: { kind: 'QueryPlan', node },
       operationContext: buildOperationContext({
         schema: this.#apiGraphQLSchema,
@@ -165,7 +166,7 @@ export class FederatedSubscriptions {
         ...(operationName === undefined ? {} : { operationName }),
       }),
     };
-    byName.set(operationName ?? '', plan);
+    this.#plans.set(prepared, plan);
     return plan;
   }
 
@@ -219,7 +220,11 @@ export class FederatedSubscriptions {
     const dataSources = plan.shareable ? this.#batchedDataSources : this.#dataSources;
     const real = dataSources[serviceName];
     if (real === undefined) throw new Error(`No data source for subgraph "${serviceName}"`);
-    const serviceMap = { ...dataSources, [serviceName]: answerOnceWith(event, real) };
+    const answered = { ...dataSources, [serviceName]: answerOnceWith(event, real) };
+    const serviceMap =
+      plan.contextualFetches === null
+        ? answered
+        : withContextualArguments(answered, plan.contextualFetches, this.#supergraphSchema);
     const requestContext = {
       request: { query: plan.source, variables, operationName: args.operationName ?? undefined },
       context: args.contextValue,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ApolloGateway, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import {
   type Config,
@@ -18,6 +18,9 @@ import { viewerDependentFields } from '../lib/viewer-dependence.js';
 import { commonYogaOptions, createErrorMasker } from '../lib/yoga-options.js';
 import type { GatewayContext } from './context.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
+import { OperationExecutor } from './federation/operation-executor.js';
+import { QueryPlans } from './federation/query-plans.js';
+import { loadSupergraph } from './federation/supergraph.js';
 import { type DemoLogin, graphiqlOptions, subscriptionsProtocolOf } from './graphiql.js';
 import { useCompression } from './plugins/compression.js';
 import { useCsrfPrevention } from './plugins/csrf-prevention.js';
@@ -134,35 +137,29 @@ export async function createGateway(
   const subgraphFetches = createSubgraphFetchMetrics(metrics);
   const supergraphSdl = deps.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8');
   const trustedDocuments = loadTrustedDocuments();
+  const supergraph = loadSupergraph(supergraphSdl);
   const dataSources: Record<string, SubgraphDataSource> = {};
-  // @apollo/gateway reports usage metrics to Apollo unless told not to, and on the way probes
-  // cloud metadata servers (a warning on every start outside a cloud). ChitLaq does not phone
-  // home by default; APOLLO_TELEMETRY_DISABLED=false turns Apollo's reporting back on.
-  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  for (const { name, url } of supergraph.subgraphs) {
+    const target = deps.subgraphUrls[name] ?? url;
+    if (target === undefined || target === '') throw new Error(`No URL for subgraph "${name}"`);
+    dataSources[name] = new SubgraphDataSource(name, target, subgraphRequests, subgraphFetches, {
+      timeoutMs: deps.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
+      logger,
+      signingSecret: deps.subgraphSigningSecret,
+    });
+  }
   const apolloLogger = {
     debug: (message: unknown) => logger.debug(String(message)),
     info: (message: unknown) => logger.info(String(message)),
     warn: (message: unknown) => logger.warn(String(message)),
     error: (message: unknown) => logger.error(String(message)),
   };
-  const gateway = new ApolloGateway({
-    supergraphSdl,
-    buildService: ({ name, url }) => {
-      const target = deps.subgraphUrls[name] ?? url;
-      if (target === undefined) throw new Error(`No URL for subgraph "${name}"`);
-      dataSources[name] = new SubgraphDataSource(name, target, subgraphRequests, subgraphFetches, {
-        timeoutMs: deps.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
-        logger,
-        signingSecret: deps.subgraphSigningSecret,
-      });
-      return dataSources[name];
-    },
-    logger: apolloLogger,
-  });
-  await gateway.load();
+  const plans = new QueryPlans(supergraph);
+  const executor = new OperationExecutor({ loaded: supergraph, plans, dataSources, logger: apolloLogger });
   const upstream = new UpstreamSubscriptions(deps.subgraphUrls, logger, deps.subgraphSigningSecret);
   const subscriptions = new FederatedSubscriptions({
-    supergraphSdl,
+    supergraph,
+    plans,
     dataSources,
     upstream,
     logger,
@@ -238,7 +235,7 @@ export async function createGateway(
       ...(rateLimiters === undefined
         ? []
         : [useRateLimit(rateLimiters, { trustProxy: deps.rateLimit?.trustProxy ?? false, logger })]),
-      useFederationExecutor(gateway, apolloLogger),
+      useFederationExecutor(executor, supergraph.apiGraphQLSchema),
       // After the executor it wraps (it answers a hit instead of calling it) and after the rate
       // limit (a refused request costs nothing).
       ...(responseCacheStore === undefined || deps.responseCache === undefined
@@ -284,7 +281,6 @@ export async function createGateway(
       await websockets?.close();
       await upstream.close();
       await presence.stop();
-      await gateway.stop();
       await Promise.all(Object.values(dataSources).map((source) => source.close()));
       await rateLimiters?.close();
       await responseCacheStore?.close();

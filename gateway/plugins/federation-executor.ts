@@ -1,69 +1,29 @@
-import type { ApolloGateway } from '@apollo/gateway';
-import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { getDocumentString } from '@envelop/core';
-import { type DocumentNode, getOperationAST, print } from 'graphql';
+import { type GraphQLSchema, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { withValueCompletionErrors } from '../value-completion.js';
-
-const NO_CACHE: GatewayGraphQLRequestContext['cache'] = {
-  get: async () => undefined,
-  set: async () => undefined,
-  delete: async () => undefined,
-};
+import type { OperationExecutor } from '../federation/operation-executor.js';
 
 /**
- * Executes operations with Apollo's query planner: the gateway's schema and executor in
- * Yoga's envelop. It does what @envelop/apollo-federation does with one difference that
- * matters: it executes the document it is *called with*. That plugin plans the document the
- * request parsed, so a plugin that wraps the executor and rewrites the document (the response
- * cache adds `__typename` and `id` to learn which entities a response holds) was ignored.
+ * Yoga's `execute` for queries and mutations: the operation executor over the supergraph
+ * (federation/operation-executor.ts), on the document it is *called with*, so a plugin that
+ * wraps the executor sees the same document executed (@envelop/apollo-federation plans the
+ * document the request parsed instead).
  */
-export function useFederationExecutor(gateway: ApolloGateway, logger: GatewayGraphQLRequestContext['logger']): Plugin {
-  /** Printed documents: the query-plan cache is keyed by the text. */
-  const printed = new WeakMap<DocumentNode, string>();
-  const textOf = (document: DocumentNode) => {
-    let text = printed.get(document);
-    if (text === undefined) {
-      text = getDocumentString(document, print);
-      printed.set(document, text);
-    }
-    return text;
-  };
-
+export function useFederationExecutor(executor: OperationExecutor, schema: GraphQLSchema): Plugin {
   return {
     onPluginInit({ setSchema }) {
-      if (gateway.schema === undefined) throw new Error('Load the ApolloGateway before creating its executor plugin');
-      setSchema(gateway.schema);
-      gateway.onSchemaLoadOrUpdate(({ apiSchema }) => setSchema(apiSchema));
+      setSchema(schema);
     },
     onExecute({ setExecuteFn }) {
       setExecuteFn((args) => {
         const operationName = args.operationName ?? undefined;
-        const operation = getOperationAST(args.document, operationName);
-        if (operation === null || operation === undefined)
+        if (getOperationAST(args.document, operationName) === null)
           throw new Error(`Operation ${operationName ?? ''} not found in the document`);
-        const text = textOf(args.document);
-        const request: GatewayGraphQLRequestContext = {
+        return executor.execute({
           document: args.document,
-          request: {
-            query: text,
-            ...(operationName === undefined ? {} : { operationName }),
-            variables: args.variableValues ?? {},
-          },
-          operationName: operationName ?? null,
-          operation,
+          operationName,
+          variables: (args.variableValues ?? {}) as Record<string, unknown>,
           context: args.contextValue as Record<string, unknown>,
-          queryHash: text,
-          source: text,
-          schema: args.schema,
-          schemaHash: '' as GatewayGraphQLRequestContext['schemaHash'],
-          logger,
-          metrics: {},
-          // Neither is used by the executor: Apollo Server's response cache and cache hints.
-          cache: NO_CACHE,
-          overallCachePolicy: undefined,
-        };
-        return gateway.executor(request).then(withValueCompletionErrors);
+        });
       });
     },
   };

@@ -1,0 +1,92 @@
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSource } from '@apollo/gateway';
+import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import { type DocumentNode, type ExecutionResult, getVariableValues } from 'graphql';
+import { withValueCompletionErrors } from '../value-completion.js';
+import { withContextualArguments } from './contextual-arguments.js';
+import type { QueryPlans } from './query-plans.js';
+import type { LoadedSupergraph } from './supergraph.js';
+
+/** One query or mutation to execute over the supergraph, already parsed and validated against its API schema. */
+export interface FederatedOperation {
+  readonly document: DocumentNode;
+  readonly operationName: string | undefined;
+  readonly variables: Record<string, unknown>;
+  /** The operation's context, handed to every data source. */
+  readonly context: Record<string, unknown>;
+}
+
+const NO_CACHE: GatewayGraphQLRequestContext['cache'] = {
+  get: async () => undefined,
+  set: async () => undefined,
+  delete: async () => undefined,
+};
+
+/**
+ * Executes queries and mutations as @apollo/gateway's own executor does (variables checked, a
+ * cached plan, Apollo's executeQueryPlan), but with the planning in our hands: progressive
+ * override labels rolled per operation, and contextual arguments passed (query-plans.ts,
+ * contextual-arguments.ts).
+ */
+export class OperationExecutor {
+  readonly #loaded: LoadedSupergraph;
+  readonly #plans: QueryPlans;
+  readonly #dataSources: Readonly<Record<string, GraphQLDataSource>>;
+  readonly #logger: GatewayGraphQLRequestContext['logger'];
+
+  constructor(deps: {
+    loaded: LoadedSupergraph;
+    plans: QueryPlans;
+    dataSources: Readonly<Record<string, GraphQLDataSource>>;
+    logger: GatewayGraphQLRequestContext['logger'];
+  }) {
+    this.#loaded = deps.loaded;
+    this.#plans = deps.plans;
+    this.#dataSources = deps.dataSources;
+    this.#logger = deps.logger;
+  }
+
+  async execute(request: FederatedOperation): Promise<ExecutionResult> {
+    const { document, operationName, variables } = request;
+    const operationContext = buildOperationContext({
+      schema: this.#loaded.apiGraphQLSchema,
+      operationDocument: document,
+      ...(operationName === undefined ? {} : { operationName }),
+    });
+    const definitions = operationContext.operation.variableDefinitions ?? [];
+    if (definitions.length > 0) {
+      const { errors } = getVariableValues(this.#loaded.apiGraphQLSchema, definitions, variables);
+      if (errors !== undefined) return { errors };
+    }
+    const { plan, contextualFetches } = this.#plans.planFor(document, operationName);
+    const text = this.#plans.textOf(document);
+    const requestContext: GatewayGraphQLRequestContext = {
+      document,
+      request: { query: text, ...(operationName === undefined ? {} : { operationName }), variables },
+      operationName: operationName ?? null,
+      operation: operationContext.operation,
+      context: request.context,
+      queryHash: text,
+      source: text,
+      schema: this.#loaded.apiGraphQLSchema,
+      schemaHash: '' as GatewayGraphQLRequestContext['schemaHash'],
+      logger: this.#logger,
+      metrics: {},
+      // Neither is read by the executor: Apollo Server's response cache and cache hints.
+      cache: NO_CACHE,
+      overallCachePolicy: undefined,
+    };
+    const serviceMap =
+      contextualFetches === null
+        ? this.#dataSources
+        : withContextualArguments(this.#dataSources, contextualFetches, this.#loaded.supergraphSchema);
+    const result = await executeQueryPlan(
+      plan,
+      serviceMap as Record<string, GraphQLDataSource>,
+      requestContext,
+      operationContext,
+      this.#loaded.supergraphSchema,
+      this.#loaded.apiSchema,
+    );
+    return withValueCompletionErrors(result) as ExecutionResult;
+  }
+}
