@@ -3,6 +3,7 @@ import { abstractTypesFixture } from '../support/federation/fixtures/abstract-ty
 import { interfaceObjectFixture } from '../support/federation/fixtures/interface-object.js';
 import { nullKeysFixture } from '../support/federation/fixtures/null-keys.js';
 import { operationsFixture } from '../support/federation/fixtures/operations.js';
+import { progressiveOverrideFixture } from '../support/federation/fixtures/progressive-override.js';
 import { requiresProvidesFixture } from '../support/federation/fixtures/requires-provides.js';
 import { typenameFixture } from '../support/federation/fixtures/typename.js';
 
@@ -18,6 +19,7 @@ for (const fixture of [
   requiresProvidesFixture,
   abstractTypesFixture,
   operationsFixture,
+  progressiveOverrideFixture,
 ]) {
   describeDifferential(fixture);
 }

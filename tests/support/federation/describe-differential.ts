@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeSupergraph } from './compose.js';
 import { type Differential, expectedOfOurs, type Fixture, startDifferential } from './differential.js';
+import { startStockGateway } from './gateways.js';
 
 /**
  * One test per case of `fixture`: ours, with the response cache cold, warm and off, answers
@@ -13,9 +15,18 @@ export function describeDifferential(fixture: Fixture): void {
     });
     afterAll(() => differential?.stop());
 
+    if (fixture.stockRefuses !== undefined) {
+      it(`stock @apollo/gateway refuses the supergraph: ${fixture.stockRefuses}`, async () => {
+        const sdl = composeSupergraph(fixture.subgraphs.map((subgraph) => ({ ...subgraph, url: 'http://127.0.0.1:1/graphql' })));
+        await expect(startStockGateway(sdl)).rejects.toThrow(/is for: (SECURITY|EXECUTION) but is unsupported/);
+      });
+    }
+
     for (const testCase of fixture.cases) {
       it(testCase.name, async () => {
         const answers = await differential.run(testCase);
+        // Where stock is known to be wrong, pin what it answers: a fixed stock fails this line.
+        if (testCase.beyondStock?.stock !== undefined) expect(answers.stock).toStrictEqual(testCase.beyondStock.stock);
         const expected = expectedOfOurs(testCase, answers.stock);
         expect({ cold: answers.cold, warm: answers.warm, off: answers.off }).toStrictEqual({
           cold: expected,
