@@ -118,7 +118,8 @@ export async function startDifferential(fixture: Fixture): Promise<Differential>
  */
 export function expectedOfOurs(testCase: DifferentialCase, stock: Answer | undefined): Answer {
   if (testCase.beyondStock !== undefined) return testCase.beyondStock.ours;
-  if (stock === undefined) throw new Error(`case "${testCase.name}": stock refuses the supergraph, so the case needs beyondStock`);
+  if (stock === undefined)
+    throw new Error(`case "${testCase.name}": stock refuses the supergraph, so the case needs beyondStock`);
   const { valueCompletion, ...answer } = stock;
   const reported: Answer =
     valueCompletion === undefined || valueCompletion.length === 0
