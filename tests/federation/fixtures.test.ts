@@ -1,5 +1,6 @@
 import { describeDifferential } from '../support/federation/describe-differential.js';
 import { abstractTypesFixture } from '../support/federation/fixtures/abstract-types.js';
+import { contextFixture } from '../support/federation/fixtures/context.js';
 import { interfaceObjectFixture } from '../support/federation/fixtures/interface-object.js';
 import { nullKeysFixture } from '../support/federation/fixtures/null-keys.js';
 import { operationsFixture } from '../support/federation/fixtures/operations.js';
@@ -20,6 +21,7 @@ for (const fixture of [
   abstractTypesFixture,
   operationsFixture,
   progressiveOverrideFixture,
+  contextFixture,
 ]) {
   describeDifferential(fixture);
 }
