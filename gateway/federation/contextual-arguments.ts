@@ -17,43 +17,50 @@ import { type GraphQLSchema, isAbstractType, isObjectType } from 'graphql';
  * context values, and sends one request per distinct set of values.
  */
 
-/** The plan's fetches that take contextual arguments, by subgraph and operation; null when none does. */
+/**
+ * The plan's fetches that take contextual arguments, by subgraph, operation and the response path
+ * they run at (two fetches of one text may take their values from different types); null when
+ * no fetch does.
+ */
 export function contextualFetchesOf(plan: QueryPlan): ReadonlyMap<string, readonly FetchDataKeyRenamer[]> | null {
-  const found = new Map<string, readonly FetchDataKeyRenamer[]>();
-  const visit = (node: PlanNode | undefined): void => {
+  const found = new Map<string, FetchDataKeyRenamer[]>();
+  const visit = (node: PlanNode | undefined, path: readonly (string | number)[]): void => {
     if (node === undefined) return;
     switch (node.kind) {
       case 'Fetch':
-        if (node.contextRewrites !== undefined && node.contextRewrites.length > 0)
-          found.set(fetchKey(node.serviceName, node.operation), node.contextRewrites);
+        if (node.contextRewrites !== undefined && node.contextRewrites.length > 0) {
+          const key = fetchKey(node.serviceName, node.operation, path);
+          found.set(key, [...(found.get(key) ?? []), ...node.contextRewrites]);
+        }
         return;
       case 'Sequence':
       case 'Parallel':
-        for (const child of node.nodes) visit(child);
+        for (const child of node.nodes) visit(child, path);
         return;
       case 'Flatten':
-        visit(node.node);
+        visit(node.node, [...path, ...node.path]);
         return;
       case 'Condition':
-        visit(node.ifClause);
-        visit(node.elseClause);
+        visit(node.ifClause, path);
+        visit(node.elseClause, path);
         return;
       case 'Defer':
-        visit(node.primary.node);
-        for (const deferred of node.deferred) visit(deferred.node);
+        visit(node.primary.node, path);
+        for (const deferred of node.deferred) visit(deferred.node, path);
         return;
     }
   };
   const root = plan.node;
   if (root?.kind === 'Subscription') {
-    visit(root.primary as FetchNode);
-    visit(root.rest);
-  } else visit(root);
+    visit(root.primary as FetchNode, []);
+    visit(root.rest, []);
+  } else visit(root, []);
   return found.size === 0 ? null : found;
 }
 
-function fetchKey(serviceName: string, operation: string): string {
-  return `${serviceName}\u0000${operation}`;
+/** Where the executor runs a fetch: its subgraph, its operation, and the path it passes the data source. */
+function fetchKey(serviceName: string, operation: string, path: readonly (string | number)[]): string {
+  return `${serviceName}\u0000${operation}\u0000${path.join('.')}`;
 }
 
 type DataObject = Record<string, unknown>;
@@ -74,8 +81,8 @@ export function withContextualArguments(
   for (const [name, source] of Object.entries(serviceMap)) {
     wrapped[name] = {
       async process(options) {
-        const rewrites = fetches.get(fetchKey(name, options.request.query ?? ''));
         const path = (options as { pathInIncomingRequest?: readonly (string | number)[] }).pathInIncomingRequest ?? [];
+        const rewrites = fetches.get(fetchKey(name, options.request.query ?? '', path));
         if (rewrites === undefined) {
           const response = await source.process(options);
           if (path.length === 0) keepRootData(root, response.data);
