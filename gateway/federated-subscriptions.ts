@@ -1,7 +1,7 @@
 import type { Schema } from '@apollo/federation-internals';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource } from '@apollo/gateway';
 import type { OperationContext } from '@apollo/gateway/dist/operationContext.js';
-import type { FetchDataKeyRenamer, FetchNode, PlanNode, QueryPlan } from '@apollo/query-planner';
+import type { FetchNode, PlanNode, QueryPlan } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLSchema, print } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
@@ -11,8 +11,7 @@ import { PendingResult } from '../lib/pending-result.js';
 import { selectsViewerDependentField, viewerDependentFields } from '../lib/viewer-dependence.js';
 import type { GatewayContext } from './context.js';
 import { batchEntityFetches } from './entity-fetch-batching.js';
-import { withContextualArguments } from './federation/contextual-arguments.js';
-import type { PreparedPlan, QueryPlans } from './federation/query-plans.js';
+import { type PreparedPlan, type QueryPlans, serviceMapFor } from './federation/query-plans.js';
 import type { LoadedSupergraph } from './federation/supergraph.js';
 import { UpstreamRefusal } from './upstream-connection.js';
 import type { UpstreamSubscriptions } from './upstream-subscriptions.js';
@@ -30,8 +29,8 @@ interface SubscriptionPlan {
   readonly shareable: boolean;
   /** The operation's text, for the request context of each event (printed once, not per event). */
   readonly source: string;
-  /** Its fetches with contextual arguments (federation/contextual-arguments.ts), null when none. */
-  readonly contextualFetches: ReadonlyMap<string, readonly FetchDataKeyRenamer[]> | null;
+  /** The query plan it was made of, for the data sources each event runs with (federation/query-plans.ts). */
+  readonly prepared: PreparedPlan;
 }
 
 /** How long a shared event result is kept for the other subscribers of that event. */
@@ -158,7 +157,7 @@ export class FederatedSubscriptions {
       shareable: this.#sharedExecution && !selectsViewerDependentField(this.#apiGraphQLSchema, document, this.#viewerDependent),
       primary,
       source: print(document),
-      contextualFetches: prepared.contextualFetches,
+      prepared,
       perEvent: { kind: 'QueryPlan', node },
       operationContext: buildOperationContext({
         schema: this.#apiGraphQLSchema,
@@ -221,10 +220,7 @@ export class FederatedSubscriptions {
     const real = dataSources[serviceName];
     if (real === undefined) throw new Error(`No data source for subgraph "${serviceName}"`);
     const answered = { ...dataSources, [serviceName]: answerOnceWith(event, real) };
-    const serviceMap =
-      plan.contextualFetches === null
-        ? answered
-        : withContextualArguments(answered, plan.contextualFetches, this.#supergraphSchema);
+    const serviceMap = serviceMapFor(plan.prepared, answered, this.#supergraphSchema);
     const requestContext = {
       request: { query: plan.source, variables, operationName: args.operationName ?? undefined },
       context: args.contextValue,

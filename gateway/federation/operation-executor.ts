@@ -2,8 +2,7 @@ import { buildOperationContext, executeQueryPlan, type GraphQLDataSource } from 
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { type DocumentNode, type ExecutionResult, getVariableValues } from 'graphql';
 import { withValueCompletionErrors } from '../value-completion.js';
-import { withContextualArguments } from './contextual-arguments.js';
-import type { QueryPlans } from './query-plans.js';
+import { type QueryPlans, serviceMapFor } from './query-plans.js';
 import type { LoadedSupergraph } from './supergraph.js';
 
 /** One query or mutation to execute over the supergraph, already parsed and validated against its API schema. */
@@ -57,7 +56,7 @@ export class OperationExecutor {
       const { errors } = getVariableValues(this.#loaded.apiGraphQLSchema, definitions, variables);
       if (errors !== undefined) return { errors };
     }
-    const { plan, contextualFetches } = this.#plans.planFor(document, operationName);
+    const prepared = this.#plans.planFor(document, operationName);
     const text = this.#plans.textOf(document);
     const requestContext: GatewayGraphQLRequestContext = {
       document,
@@ -75,12 +74,9 @@ export class OperationExecutor {
       cache: NO_CACHE,
       overallCachePolicy: undefined,
     };
-    const serviceMap =
-      contextualFetches === null
-        ? this.#dataSources
-        : withContextualArguments(this.#dataSources, contextualFetches, this.#loaded.supergraphSchema);
+    const serviceMap = serviceMapFor(prepared, this.#dataSources, this.#loaded.supergraphSchema);
     const result = await executeQueryPlan(
-      plan,
+      prepared.plan,
       serviceMap as Record<string, GraphQLDataSource>,
       requestContext,
       operationContext,

@@ -1,9 +1,12 @@
 import { operationFromDocument } from '@apollo/federation-internals';
+import type { GraphQLDataSource } from '@apollo/gateway';
 import type { FetchDataKeyRenamer, QueryPlan } from '@apollo/query-planner';
 import { getDocumentString } from '@envelop/core';
+import type { GraphQLSchema } from 'graphql';
 import { type DocumentNode, print } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import { contextualFetchesOf } from './contextual-arguments.js';
+import { type AlternativeKeyFetches, amendForAlternativeKeys, choosingKeys } from './alternative-keys.js';
+import { contextualFetchesOf, withContextualArguments } from './contextual-arguments.js';
 import { type ProgressiveOverride, progressiveOverrideOf } from './progressive-override.js';
 import type { LoadedSupergraph } from './supergraph.js';
 
@@ -12,6 +15,21 @@ export interface PreparedPlan {
   readonly plan: QueryPlan;
   /** Its fetches with contextual arguments (contextual-arguments.ts), null when it has none. */
   readonly contextualFetches: ReadonlyMap<string, readonly FetchDataKeyRenamer[]> | null;
+  /** Its entity fetches amended to choose among several keys (alternative-keys.ts), null when none is. */
+  readonly alternativeKeyFetches: AlternativeKeyFetches | null;
+}
+
+/** The data sources one execution of `prepared` runs with: as given, unless its fetches need adjusting. */
+export function serviceMapFor(
+  prepared: PreparedPlan,
+  dataSources: Readonly<Record<string, GraphQLDataSource>>,
+  supergraphSchema: GraphQLSchema,
+): Readonly<Record<string, GraphQLDataSource>> {
+  let serviceMap = dataSources;
+  if (prepared.alternativeKeyFetches !== null) serviceMap = choosingKeys(serviceMap, prepared.alternativeKeyFetches);
+  if (prepared.contextualFetches !== null)
+    serviceMap = withContextualArguments(serviceMap, prepared.contextualFetches, supergraphSchema);
+  return serviceMap;
 }
 
 /** Plans kept: one per operation text and override choice. */
@@ -51,7 +69,9 @@ export class QueryPlans {
     if (prepared === undefined) {
       const operation = operationFromDocument(this.#loaded.apiSchema, document, { operationName });
       const plan = this.#loaded.planner.buildQueryPlan(operation, { overrideConditions: new Map(choice.conditions) });
-      prepared = { plan, contextualFetches: contextualFetchesOf(plan) };
+      // Amended first: it may change fetch operations, which contextual fetches are keyed by.
+      const alternativeKeyFetches = amendForAlternativeKeys(plan, this.#loaded.supergraph);
+      prepared = { plan, alternativeKeyFetches, contextualFetches: contextualFetchesOf(plan) };
       this.#plans.set(key, prepared);
     }
     return prepared;

@@ -6,6 +6,7 @@ import { nullKeysFixture } from '../support/federation/fixtures/null-keys.js';
 import { operationsFixture } from '../support/federation/fixtures/operations.js';
 import { progressiveOverrideFixture } from '../support/federation/fixtures/progressive-override.js';
 import { requiresProvidesFixture } from '../support/federation/fixtures/requires-provides.js';
+import { severalKeysFixture } from '../support/federation/fixtures/several-keys.js';
 import { typenameFixture } from '../support/federation/fixtures/typename.js';
 
 /**
@@ -22,6 +23,7 @@ for (const fixture of [
   operationsFixture,
   progressiveOverrideFixture,
   contextFixture,
+  severalKeysFixture,
 ]) {
   describeDifferential(fixture);
 }
