@@ -12,6 +12,11 @@ export interface Viewer {
   readonly token: string;
   /** When the token expires (ms since the epoch): long-lived connections close then. */
   readonly expiresAt: number;
+  /**
+   * The token's OAuth scopes (its `scope` claim), which `@requiresScopes` fields need. Empty for
+   * our own tokens, which carry none, and when the claim is missing or malformed.
+   */
+  readonly scopes: ReadonlySet<string>;
 }
 
 export interface TokenService {
@@ -21,6 +26,19 @@ export interface TokenService {
   verify(token: string): Promise<Viewer>;
   /** Reads `Authorization: Bearer <token>`; null when absent, UNAUTHENTICATED when present but invalid. */
   viewerFromHeader(header: string | null | undefined): Promise<Viewer | null>;
+}
+
+/**
+ * The scopes a `scope` claim grants: OAuth's space-separated string (RFC 6749 §3.3), or an
+ * array of scope strings as some identity providers issue. Anything else grants none: a
+ * malformed claim is not guessed at.
+ */
+function scopesOf(claim: unknown): ReadonlySet<string> {
+  if (typeof claim === 'string') return new Set(claim.split(' ').filter((scope) => scope !== ''));
+  if (Array.isArray(claim) && claim.every((scope) => typeof scope === 'string' && /^\S+$/.test(scope))) {
+    return new Set<string>(claim);
+  }
+  return new Set();
 }
 
 /** Verified tokens remembered per process (a few hundred bytes each). */
@@ -59,7 +77,7 @@ export function createTokenService(auth: Config['auth']): TokenService {
       const { payload } = await jwtVerify(token, verifyingKey, { issuer, audience, algorithms, requiredClaims: ['sub', 'exp'] });
       // Every account id is a uuid: any other subject was not issued here, however it is signed.
       if (typeof payload.sub !== 'string' || !isUuid(payload.sub)) throw new UnauthenticatedError('Invalid token.');
-      return { id: payload.sub, token, expiresAt: (payload.exp as number) * 1000 };
+      return { id: payload.sub, token, expiresAt: (payload.exp as number) * 1000, scopes: scopesOf(payload.scope) };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('Token expired: sign in again.');
       if (error instanceof UnauthenticatedError) throw error;
