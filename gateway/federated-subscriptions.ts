@@ -11,6 +11,7 @@ import { PendingResult } from '../lib/pending-result.js';
 import { selectsViewerDependentField, viewerDependentFields } from '../lib/viewer-dependence.js';
 import type { GatewayContext } from './context.js';
 import { batchEntityFetches } from './entity-fetch-batching.js';
+import { type AccessRequirements, checkAccess } from './federation/access-requirements.js';
 import { type PreparedPlan, type QueryPlans, serviceMapFor } from './federation/query-plans.js';
 import type { LoadedSupergraph } from './federation/supergraph.js';
 import { UpstreamRefusal } from './upstream-connection.js';
@@ -52,6 +53,7 @@ export class FederatedSubscriptions {
   readonly #apiGraphQLSchema: GraphQLSchema;
   readonly #supergraphSchema: GraphQLSchema;
   readonly #queryPlans: QueryPlans;
+  readonly #access: AccessRequirements;
   /** By the query plan they were made of (query-plans.ts keeps one per operation text and override choice). */
   readonly #plans = new WeakMap<PreparedPlan, SubscriptionPlan>();
   readonly #dataSources: Readonly<Record<string, GraphQLDataSource>>;
@@ -80,6 +82,7 @@ export class FederatedSubscriptions {
     this.#apiGraphQLSchema = deps.supergraph.apiGraphQLSchema;
     this.#supergraphSchema = deps.supergraph.supergraphSchema;
     this.#queryPlans = deps.plans;
+    this.#access = deps.supergraph.access;
     this.#dataSources = deps.dataSources;
     this.#batchedDataSources = Object.fromEntries(
       Object.entries(deps.dataSources).map(([name, source]) => [name, batchEntityFetches(source)]),
@@ -92,6 +95,17 @@ export class FederatedSubscriptions {
 
   /** The `subscribe` of graphql-js, for a validated subscription operation of the public schema. */
   subscribe(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> | ExecutionResult {
+    const refusals = checkAccess(
+      this.#access,
+      {
+        schema: this.#apiGraphQLSchema,
+        document: args.document,
+        operationName: args.operationName ?? undefined,
+        variables: (args.variableValues ?? {}) as Record<string, unknown>,
+      },
+      (args.contextValue as GatewayContext).viewer,
+    );
+    if (refusals.length > 0) return { errors: refusals };
     let plan: SubscriptionPlan;
     try {
       plan = this.#plan(args.document, args.operationName ?? undefined);

@@ -260,7 +260,12 @@ class OperationWalk {
   errors(): GraphQLError[] {
     return [...this.#refusals.values()].map(
       ({ code, message, path, nodes, extensions }) =>
-        new GraphQLError(message, { nodes, path, extensions: { code, ...extensions } }),
+        // A refusal of the whole operation: 401 for a missing sign-in, as every UNAUTHENTICATED is (lib/errors.ts).
+        new GraphQLError(message, {
+          nodes,
+          path,
+          extensions: { code, ...extensions, ...(code === 'UNAUTHENTICATED' ? { http: { status: 401 } } : {}) },
+        }),
     );
   }
 

@@ -2,6 +2,7 @@ import { buildOperationContext, executeQueryPlan, type GraphQLDataSource } from 
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { type DocumentNode, type ExecutionResult, getVariableValues } from 'graphql';
 import { withValueCompletionErrors } from '../value-completion.js';
+import { type AccessViewer, checkAccess } from './access-requirements.js';
 import { type QueryPlans, serviceMapFor } from './query-plans.js';
 import type { LoadedSupergraph } from './supergraph.js';
 
@@ -12,6 +13,8 @@ export interface FederatedOperation {
   readonly variables: Record<string, unknown>;
   /** The operation's context, handed to every data source. */
   readonly context: Record<string, unknown>;
+  /** Who asks: `@authenticated` and `@requiresScopes` are checked against it. */
+  readonly viewer: AccessViewer | null;
 }
 
 const NO_CACHE: GatewayGraphQLRequestContext['cache'] = {
@@ -23,8 +26,9 @@ const NO_CACHE: GatewayGraphQLRequestContext['cache'] = {
 /**
  * Executes queries and mutations as @apollo/gateway's own executor does (variables checked, a
  * cached plan, Apollo's executeQueryPlan), but with the planning in our hands: progressive
- * override labels rolled per operation, and contextual arguments passed (query-plans.ts,
- * contextual-arguments.ts).
+ * override labels rolled per operation, entities sent with the key they have, contextual
+ * arguments passed (query-plans.ts), and `@authenticated` / `@requiresScopes` enforced before
+ * any subgraph is asked (access-requirements.ts).
  */
 export class OperationExecutor {
   readonly #loaded: LoadedSupergraph;
@@ -56,6 +60,12 @@ export class OperationExecutor {
       const { errors } = getVariableValues(this.#loaded.apiGraphQLSchema, definitions, variables);
       if (errors !== undefined) return { errors };
     }
+    const refusals = checkAccess(
+      this.#loaded.access,
+      { schema: this.#loaded.apiGraphQLSchema, document, operationName, variables },
+      request.viewer,
+    );
+    if (refusals.length > 0) return { errors: refusals };
     const prepared = this.#plans.planFor(document, operationName);
     const text = this.#plans.textOf(document);
     const requestContext: GatewayGraphQLRequestContext = {

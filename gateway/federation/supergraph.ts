@@ -6,6 +6,7 @@ import {
 } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
 import type { GraphQLSchema } from 'graphql';
+import { type AccessRequirements, accessRequirementsOf } from './access-requirements.js';
 
 /**
  * Linked specs this gateway implements beyond stock @apollo/gateway's, which refuses any
@@ -41,6 +42,8 @@ export interface LoadedSupergraph {
   readonly supergraphSchema: GraphQLSchema;
   readonly planner: QueryPlanner;
   readonly subgraphs: readonly SupergraphSubgraph[];
+  /** Its `@authenticated` and `@requiresScopes`, checked before any operation runs. */
+  readonly access: AccessRequirements;
 }
 
 /** Thrown when a supergraph cannot be served: unknown linked specs, or an invalid supergraph. */
@@ -54,8 +57,10 @@ export class SupergraphLoadError extends Error {
  */
 export function loadSupergraph(sdl: string): LoadedSupergraph {
   let supergraph: Supergraph;
+  let access: AccessRequirements;
   try {
     supergraph = Supergraph.build(sdl, { supportedFeatures: new Set(SUPPORTED_SUPERGRAPH_FEATURES), validateSupergraph: true });
+    access = accessRequirementsOf(supergraph);
   } catch (error) {
     throw new SupergraphLoadError(`The supergraph cannot be served: ${(error as Error).message}`, { cause: error });
   }
@@ -68,5 +73,6 @@ export function loadSupergraph(sdl: string): LoadedSupergraph {
     supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
     planner: new QueryPlanner(supergraph),
     subgraphs: supergraph.subgraphsMetadata().map(({ name, url }) => ({ name, url })),
+    access,
   };
 }

@@ -1,5 +1,6 @@
 import { type GraphQLSchema, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { GatewayContext } from '../context.js';
 import type { OperationExecutor } from '../federation/operation-executor.js';
 
 /**
@@ -23,6 +24,7 @@ export function useFederationExecutor(executor: OperationExecutor, schema: Graph
           operationName,
           variables: (args.variableValues ?? {}) as Record<string, unknown>,
           context: args.contextValue as Record<string, unknown>,
+          viewer: (args.contextValue as GatewayContext).viewer,
         });
       });
     },

@@ -1,5 +1,6 @@
 import { describeDifferential } from '../support/federation/describe-differential.js';
 import { abstractTypesFixture } from '../support/federation/fixtures/abstract-types.js';
+import { accessControlFixture } from '../support/federation/fixtures/access-control.js';
 import { contextFixture } from '../support/federation/fixtures/context.js';
 import { interfaceObjectFixture } from '../support/federation/fixtures/interface-object.js';
 import { nullKeysFixture } from '../support/federation/fixtures/null-keys.js';
@@ -24,6 +25,7 @@ for (const fixture of [
   progressiveOverrideFixture,
   contextFixture,
   severalKeysFixture,
+  accessControlFixture,
 ]) {
   describeDifferential(fixture);
 }

@@ -25,6 +25,8 @@ export interface DifferentialCase {
   readonly name: string;
   readonly query: string;
   readonly variables?: Record<string, unknown>;
+  /** Asked signed in (a token of a new user), with `scope` as the token's `scope` claim; anonymous when absent. */
+  readonly viewer?: { readonly scope?: string };
   /**
    * Where ours answers differently from stock on purpose (docs/federation.md): why, and the
    * answer ours gives, derived from stock's.
@@ -62,6 +64,8 @@ export interface CaseAnswers {
 
 export interface Differential {
   readonly supergraphSdl: string;
+  /** Ours, for tests that ask more than the differential does. */
+  readonly gateways: { readonly cacheOn: RunningGateway; readonly cacheOff: RunningGateway };
   run(testCase: DifferentialCase): Promise<CaseAnswers>;
   stop(): Promise<void>;
 }
@@ -91,11 +95,14 @@ export async function startDifferential(fixture: Fixture): Promise<Differential>
     gateways.push(uncached);
     return {
       supergraphSdl,
+      gateways: { cacheOn: cached, cacheOff: uncached },
       async run(testCase) {
-        const fromStock = stock === undefined ? undefined : await ask(stock, testCase);
-        const cold = await ask(cached, testCase);
-        const warm = await ask(cached, testCase);
-        const off = await ask(uncached, testCase);
+        // Both of ours share a secret: one token serves every ask (stock ignores it).
+        const token = testCase.viewer === undefined ? undefined : await cached.signIn?.(testCase.viewer.scope);
+        const fromStock = stock === undefined ? undefined : await ask(stock, testCase, token);
+        const cold = await ask(cached, testCase, token);
+        const warm = await ask(cached, testCase, token);
+        const off = await ask(uncached, testCase, token);
         return {
           stock: fromStock?.answer,
           cold: cold.answer,
@@ -141,8 +148,12 @@ export function withGatewayErrorsMasked(answer: Answer): Answer {
   };
 }
 
-function ask(gateway: RunningGateway, testCase: DifferentialCase): Promise<{ answer: Answer; xCache: string | null }> {
-  return askGateway(gateway, { query: testCase.query, variables: testCase.variables ?? {} });
+function ask(
+  gateway: RunningGateway,
+  testCase: DifferentialCase,
+  token: string | undefined,
+): Promise<{ answer: Answer; xCache: string | null }> {
+  return askGateway(gateway, { query: testCase.query, variables: testCase.variables ?? {}, token });
 }
 
 /** POSTs one operation to `gateway` (as `token`'s holder, when given) and reads its answer and X-Cache. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -12,11 +13,14 @@ import { createLogger } from '../../../lib/logger.js';
 import { SIGNATURE_HEADER, signContent } from '../../../lib/request-signature.js';
 import { createTokenService } from '../../../lib/tokens.js';
 import { TEST_JWT_SECRET } from '../platform.js';
+import { signScopedToken } from '../scoped-token.js';
 
 /** A gateway under comparison: where to POST, and how to stop it. */
 export interface RunningGateway {
   readonly label: string;
   readonly url: string;
+  /** Ours only: a token it accepts for a new user, with `scope` as its `scope` claim. */
+  readonly signIn?: (scope?: string) => Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -102,6 +106,7 @@ export async function startOurGateway(supergraphSdl: string, options: { response
   const server = await startHttpServer(gateway.yoga, { port: 0, host: '127.0.0.1' });
   return {
     label: options.responseCache ? 'ours (response cache on)' : 'ours (response cache off)',
+    signIn: (scope) => signScopedToken(config.auth, randomUUID(), scope),
     url: `http://127.0.0.1:${server.port}/graphql`,
     async stop() {
       await server.close(0);
