@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Differential, expectedOfOurs, type Fixture, startDifferential } from './differential.js';
+import { expectedOfOurs } from '../../../tools/federation-diff/answers.js';
+import { type Differential, type Fixture, startDifferential } from './differential.js';
 
 /**
  * One test per case of `fixture`: ours, with the response cache cold, warm and off, answers
