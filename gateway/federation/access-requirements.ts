@@ -1,14 +1,13 @@
 import {
   AUTHENTICATED_VERSIONS,
-  AuthenticatedSpecDefinition,
+  type AuthenticatedSpecDefinition,
   type CoreFeatures,
   type DirectiveDefinition,
   type FeatureDefinitions,
   FieldDefinition,
   type NamedType,
-  PolicySpecDefinition,
   REQUIRES_SCOPES_VERSIONS,
-  RequiresScopesSpecDefinition,
+  type RequiresScopesSpecDefinition,
   type Supergraph,
 } from '@apollo/federation-internals';
 import {
@@ -69,15 +68,10 @@ export interface AccessViewer {
 }
 
 /**
- * The security features this module enforces. Any other feature a supergraph links `for:
- * SECURITY` (today `@policy`) would be loaded and silently not enforced: refused instead.
- */
-const ENFORCED_FEATURES = new Set([AuthenticatedSpecDefinition.identity, RequiresScopesSpecDefinition.identity]);
-
-/**
  * The requirements `supergraph` declares, found through its `@link`s to
  * https://specs.apollo.dev/authenticated/v0.1 and requiresScopes/v0.1 (under whatever name
- * they are linked `as`). Throws for a supergraph whose security features cannot be enforced.
+ * they are linked `as`). Which linked specs a supergraph may use at all is
+ * decided where it is loaded (supergraph.ts); a version of these two it does not know throws.
  */
 export function accessRequirementsOf(supergraph: Supergraph): AccessRequirements {
   const { schema } = supergraph;
@@ -85,7 +79,6 @@ export function accessRequirementsOf(supergraph: Supergraph): AccessRequirements
   const fields = new Map<string, Mutable<AccessRequirement>>();
   const types = new Map<string, Mutable<AccessRequirement>>();
   if (features === undefined) return { fields, types };
-  refuseUnenforcedSecurityFeatures(features);
 
   // The directives' locations are fields, objects, interfaces, scalars and enums.
   const requirementOf = (element: unknown): Mutable<AccessRequirement> => {
@@ -111,18 +104,6 @@ export function accessRequirementsOf(supergraph: Supergraph): AccessRequirements
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-function refuseUnenforcedSecurityFeatures(features: CoreFeatures): void {
-  for (const feature of features.allFeatures()) {
-    const { identity } = feature.url;
-    if (ENFORCED_FEATURES.has(identity)) continue;
-    if (feature.purpose === 'SECURITY' || identity === PolicySpecDefinition.identity) {
-      throw new Error(
-        `The supergraph links ${feature.url.url}, a security feature the gateway does not enforce: refusing to serve it unenforced`,
-      );
-    }
-  }
-}
 
 /** The directive a linked feature defines, in the version linked; a version we do not know is refused. */
 function linkedDirective<
@@ -260,12 +241,7 @@ class OperationWalk {
   errors(): GraphQLError[] {
     return [...this.#refusals.values()].map(
       ({ code, message, path, nodes, extensions }) =>
-        // A refusal of the whole operation: 401 for a missing sign-in, as every UNAUTHENTICATED is (lib/errors.ts).
-        new GraphQLError(message, {
-          nodes,
-          path,
-          extensions: { code, ...extensions, ...(code === 'UNAUTHENTICATED' ? { http: { status: 401 } } : {}) },
-        }),
+        new GraphQLError(message, { nodes, path, extensions: { code, ...extensions } }),
     );
   }
 

@@ -1,6 +1,6 @@
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource } from '@apollo/gateway';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { type DocumentNode, type ExecutionResult, getVariableValues } from 'graphql';
+import { type DocumentNode, type ExecutionResult, GraphQLError, getVariableValues } from 'graphql';
 import { withValueCompletionErrors } from '../value-completion.js';
 import { type AccessViewer, checkAccess } from './access-requirements.js';
 import { type QueryPlans, serviceMapFor } from './query-plans.js';
@@ -65,7 +65,7 @@ export class OperationExecutor {
       { schema: this.#loaded.apiGraphQLSchema, document, operationName, variables },
       request.viewer,
     );
-    if (refusals.length > 0) return { errors: refusals };
+    if (refusals.length > 0) return { errors: refusals.map(withHttpStatus) };
     const prepared = this.#plans.planFor(document, operationName);
     const text = this.#plans.textOf(document);
     const requestContext: GatewayGraphQLRequestContext = {
@@ -95,4 +95,14 @@ export class OperationExecutor {
     );
     return withValueCompletionErrors(result) as ExecutionResult;
   }
+}
+
+/** A refusal of the whole operation answers 401 when sign-in is missing, as every UNAUTHENTICATED does (lib/errors.ts). */
+function withHttpStatus(error: GraphQLError): GraphQLError {
+  if (error.extensions.code !== 'UNAUTHENTICATED') return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    path: error.path,
+    extensions: { ...error.extensions, http: { status: 401 } },
+  });
 }

@@ -43,7 +43,7 @@ describe('@authenticated and @requiresScopes are enforced before any subgraph is
   });
 
   it('refuses a read without the scope as FORBIDDEN, calling nothing', async () => {
-    const token = await differential.gateways.cacheOff.signIn?.('hr');
+    const token = await differential.signIn('hr');
     subgraphCalls.count = 0;
     const refused = await post('{ profile(id: "p1") { salary } }', token);
     expect(refused.body.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askGateway } from '../../tools/federation-diff/answers.js';
+import { type RunningGateway, startOurGateway } from '../../tools/federation-diff/gateways.js';
 import { composeSupergraph } from '../support/federation/compose.js';
-import { askGateway } from '../support/federation/differential.js';
+import { SUITE_ENV } from '../support/federation/differential.js';
 import { type RunningSubgraph, startFixtureSubgraph } from '../support/federation/fixture-subgraph.js';
-import { type RunningGateway, startOurGateway } from '../support/federation/gateways.js';
 
 /**
  * `percent(50)` through the real gateway: over 400 operations both subgraphs answer, about half
@@ -28,7 +29,7 @@ describe('progressive override at 50%', () => {
     const fixtures = [subgraph('old', ''), subgraph('new', '@override(from: "old", label: "percent(50)")')];
     for (const fixture of fixtures) subgraphs.push(await startFixtureSubgraph(fixture));
     const sdl = composeSupergraph(fixtures.map((fixture, index) => ({ ...fixture, url: subgraphs[index]?.url as string })));
-    gateway = await startOurGateway(sdl, { responseCache: false });
+    gateway = await startOurGateway(sdl, { responseCache: false, env: SUITE_ENV });
   });
   afterAll(async () => {
     await gateway?.stop();

@@ -4,9 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, gatewaySettingsFrom, SUPERGRAPH_FILE } from '../../gateway/server.js';
 import { startHttpServer } from '../../lib/http-server.js';
 import { createLogger } from '../../lib/logger.js';
+import {
+  type Answer,
+  askGateway,
+  expectedOfOurs,
+  type FixOfOurs,
+  type GatewayRequest,
+} from '../../tools/federation-diff/answers.js';
+import { type RunningGateway, startStockGateway } from '../../tools/federation-diff/gateways.js';
 import { loadClientOperations } from '../support/federation/client-operations.js';
-import { type Answer, askGateway, type DifferentialCase, expectedOfOurs } from '../support/federation/differential.js';
-import { type RunningGateway, startStockGateway } from '../support/federation/gateways.js';
 import { WorldNormalizer } from '../support/federation/world-normalizer.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
@@ -45,7 +51,7 @@ interface Step {
   readonly remember?: (world: World, data: Record<string, unknown>) => void;
   /** A step whose answer is an error, on purpose. */
   readonly refused?: true;
-  readonly fixOfOurs?: DifferentialCase['fixOfOurs'];
+  readonly fixOfOurs?: FixOfOurs;
 }
 
 const usernameOf = (world: World, who: Person) => `${world.prefix}_${who}`;
@@ -175,6 +181,7 @@ beforeAll(async () => {
   stock = await startStockGateway(readFileSync(SUPERGRAPH_FILE, 'utf8'), {
     subgraphUrls,
     signingSecret: platform.config.subgraphSigning.secret,
+    forwardHeaders: ['authorization'],
   });
   const uncached = await createGateway({
     subgraphUrls,
@@ -221,10 +228,11 @@ describe('federation differential: the project supergraph, every client operatio
       const answers: Partial<Record<'stock' | 'cold' | 'warm' | 'off', Answer>> = {};
       const xCache: (string | null)[] = [];
       for (const world of worlds) {
-        const request = {
+        const token = step.as === undefined ? undefined : world.tokens[step.as];
+        const request: GatewayRequest = {
           query: operation.document,
           variables: step.variables?.(world) ?? {},
-          token: step.as === undefined ? undefined : world.tokens[step.as],
+          headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
         };
         const first = await askGateway(world.gateway, request);
         step.remember?.(world, (first.answer.data ?? {}) as Record<string, unknown>);
@@ -241,14 +249,7 @@ describe('federation differential: the project supergraph, every client operatio
           }
         }
       }
-      const expected = expectedOfOurs(
-        {
-          name: step.operation,
-          query: operation.document,
-          ...(step.fixOfOurs === undefined ? {} : { fixOfOurs: step.fixOfOurs }),
-        },
-        answers.stock as Answer,
-      );
+      const expected = expectedOfOurs(step, answers.stock as Answer);
       // The story is told right: only a step meant to be refused is.
       expect(answers.stock?.errors === undefined).toBe(step.refused !== true);
       expect(answers).toStrictEqual({

@@ -2,6 +2,7 @@ import { ROUTER_SUPPORTED_SUPERGRAPH_FEATURES, Supergraph } from '@apollo/federa
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { type AccessRequirements, accessRequirementsOf, checkAccess } from '../../gateway/federation/access-requirements.js';
+import { loadSupergraph, SupergraphLoadError } from '../../gateway/federation/supergraph.js';
 import { composeSupergraph } from '../support/federation/compose.js';
 
 /**
@@ -125,12 +126,17 @@ describe('the requirements of a supergraph', () => {
   });
 
   it('refuse a supergraph with a security directive the gateway does not enforce (@policy)', () => {
-    const withPolicy = supergraphOf(
-      `extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@policy"])
-       type Query { report: String @policy(policies: [["finance"]]) }`,
-    );
-    expect(() => accessRequirementsOf(withPolicy)).toThrow(
-      'The supergraph links https://specs.apollo.dev/policy/v0.1, a security feature the gateway does not enforce',
+    const withPolicy = composeSupergraph([
+      {
+        name: 'library',
+        url: 'http://library.test/graphql',
+        typeDefs: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@policy"])
+          type Query { report: String @policy(policies: [["finance"]]) }`,
+      },
+    ]);
+    expect(() => loadSupergraph(withPolicy)).toThrow(SupergraphLoadError);
+    expect(() => loadSupergraph(withPolicy)).toThrow(
+      'feature https://specs.apollo.dev/policy/v0.1 is for: SECURITY but is unsupported',
     );
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStockGateway } from '../../../tools/federation-diff/gateways.js';
 import { composeSupergraph } from './compose.js';
-import { type Differential, expectedOfOurs, type Fixture, startDifferential } from './differential.js';
-import { startStockGateway } from './gateways.js';
+import { type Differential, expectedOfCase, type Fixture, startDifferential } from './differential.js';
 
 /**
  * One test per case of `fixture`: ours, with the response cache cold, warm and off, answers
@@ -27,7 +27,7 @@ export function describeDifferential(fixture: Fixture): void {
         const answers = await differential.run(testCase);
         // Where stock is known to be wrong, pin what it answers: a fixed stock fails this line.
         if (testCase.beyondStock?.stock !== undefined) expect(answers.stock).toStrictEqual(testCase.beyondStock.stock);
-        const expected = expectedOfOurs(testCase, answers.stock);
+        const expected = expectedOfCase(testCase, answers.stock);
         expect({ cold: answers.cold, warm: answers.warm, off: answers.off }).toStrictEqual({
           cold: expected,
           warm: expected,

@@ -1,23 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import type { Answer } from '../../../tools/federation-diff/answers.js';
+import { expectedOfOurs, type FixOfOurs, withGatewayErrorsMasked } from '../../../tools/federation-diff/answers.js';
+import { type OperationAnswers, startComparison } from '../../../tools/federation-diff/comparison.js';
+import type { RunningGateway } from '../../../tools/federation-diff/gateways.js';
+import { TEST_JWT_SECRET } from '../platform.js';
+import { signScopedToken } from '../scoped-token.js';
 import { composeSupergraph } from './compose.js';
 import type { FixtureSubgraph, RunningSubgraph } from './fixture-subgraph.js';
 import { startFixtureSubgraph } from './fixture-subgraph.js';
-import { type RunningGateway, startOurGateway, startStockGateway } from './gateways.js';
 
-/** What a client reads of an answer, the part every gateway must agree on. */
-export interface Answer {
-  readonly data?: unknown;
-  readonly errors?: readonly AnswerError[];
-  /**
-   * What stock @apollo/gateway reports in `extensions.valueCompletion`: nulls it found in
-   * non-null fields, which ours reports as errors (gateway/value-completion.ts).
-   */
-  readonly valueCompletion?: readonly AnswerError[];
-}
+// The comparison itself lives in tools/federation-diff/ (also run by `npm run federation:diff`).
+export type { Answer, AnswerError } from '../../../tools/federation-diff/answers.js';
+export { withGatewayErrorsMasked };
 
-export interface AnswerError {
-  readonly message: string;
-  readonly path?: readonly (string | number)[];
-  readonly code?: unknown;
+/** What ours must answer to `testCase`: the spec's answer where stock is wrong or refuses, else stock's with our documented fixes. */
+export function expectedOfCase(testCase: DifferentialCase, stock: Answer | undefined): Answer {
+  if (testCase.beyondStock !== undefined) return testCase.beyondStock.ours;
+  if (stock === undefined)
+    throw new Error(`case "${testCase.name}": stock refuses the supergraph, so the case needs beyondStock`);
+  return expectedOfOurs(testCase, stock);
 }
 
 /** One operation sent to every gateway. */
@@ -27,11 +28,8 @@ export interface DifferentialCase {
   readonly variables?: Record<string, unknown>;
   /** Asked signed in (a token of a new user), with `scope` as the token's `scope` claim; anonymous when absent. */
   readonly viewer?: { readonly scope?: string };
-  /**
-   * Where ours answers differently from stock on purpose (docs/federation.md): why, and the
-   * answer ours gives, derived from stock's.
-   */
-  readonly fixOfOurs?: { readonly why: string; readonly answer: (stock: Answer) => Answer };
+  /** Where ours answers differently from stock on purpose (docs/federation.md). */
+  readonly fixOfOurs?: FixOfOurs;
   /**
    * Where stock is wrong or cannot serve the supergraph at all (docs/federation.md, "Beyond
    * stock"): why, what stock answers (absent when it refuses the supergraph), and the answer
@@ -52,34 +50,38 @@ export interface Fixture {
   readonly stockRefuses?: string;
 }
 
-/** Every answer to one case: stock's (none when it refuses the supergraph), and ours with the cache cold, warm and off. */
-export interface CaseAnswers {
-  readonly stock: Answer | undefined;
-  readonly cold: Answer;
-  readonly warm: Answer;
-  readonly off: Answer;
-  /** X-Cache of ours' cold and warm answers (null where the cache did not answer that operation). */
-  readonly xCache: { readonly cold: string | null; readonly warm: string | null };
-}
+/** Every answer to one case: stock's, and ours with the cache cold, warm and off. */
+export type CaseAnswers = OperationAnswers;
 
 export interface Differential {
   readonly supergraphSdl: string;
   /** Ours, for tests that ask more than the differential does. */
   readonly gateways: { readonly cacheOn: RunningGateway; readonly cacheOff: RunningGateway };
+  /** A token ours accepts for a new user, with `scope` as its `scope` claim. */
+  signIn(scope?: string): Promise<string>;
   run(testCase: DifferentialCase): Promise<CaseAnswers>;
   stop(): Promise<void>;
 }
 
 /**
+ * The config variables of ours in the suite: the test JWT secret, logs as TEST_LOG_LEVEL says,
+ * the response cache in Redis when REDIS_URL is set (under a namespace of its own).
+ */
+export const SUITE_ENV: NodeJS.ProcessEnv = {
+  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  JWT_SECRET: TEST_JWT_SECRET,
+  ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+};
+
+/**
  * Serves `fixture`'s subgraphs, composes them, and starts stock Apollo and ours (cache on, cache
- * off) over the result. `run` asks each gateway in turn, never two at once: the fixture
- * subgraphs may keep state (mutations), and every gateway must see the same.
+ * off) over the result (tools/federation-diff/comparison.ts).
  */
 export async function startDifferential(fixture: Fixture): Promise<Differential> {
   const subgraphs: RunningSubgraph[] = [];
-  const gateways: RunningGateway[] = [];
+  let stopComparison: () => Promise<void> = async () => undefined;
   const stop = async () => {
-    for (const gateway of gateways) await gateway.stop();
+    await stopComparison();
     for (const subgraph of subgraphs) await subgraph.stop();
   };
   try {
@@ -87,29 +89,28 @@ export async function startDifferential(fixture: Fixture): Promise<Differential>
     const supergraphSdl = composeSupergraph(
       fixture.subgraphs.map((subgraph, index) => ({ ...subgraph, url: subgraphs[index]?.url as string })),
     );
-    const stock = fixture.stockRefuses === undefined ? await startStockGateway(supergraphSdl) : undefined;
-    if (stock !== undefined) gateways.push(stock);
-    const cached = await startOurGateway(supergraphSdl, { responseCache: true });
-    gateways.push(cached);
-    const uncached = await startOurGateway(supergraphSdl, { responseCache: false });
-    gateways.push(uncached);
+    const comparison = await startComparison(supergraphSdl, {
+      env: SUITE_ENV,
+      withoutStock: fixture.stockRefuses !== undefined,
+    });
+    stopComparison = () => comparison.stop();
+    const auth = comparison.ours.cacheOn.auth;
+    const signIn = (scope?: string) => {
+      if (auth === undefined) throw new Error('ours did not say how it verifies tokens');
+      return signScopedToken(auth, randomUUID(), scope);
+    };
     return {
       supergraphSdl,
-      gateways: { cacheOn: cached, cacheOff: uncached },
+      gateways: comparison.ours,
+      signIn,
       async run(testCase) {
-        // Both of ours share a secret: one token serves every ask (stock ignores it).
-        const token = testCase.viewer === undefined ? undefined : await cached.signIn?.(testCase.viewer.scope);
-        const fromStock = stock === undefined ? undefined : await ask(stock, testCase, token);
-        const cold = await ask(cached, testCase, token);
-        const warm = await ask(cached, testCase, token);
-        const off = await ask(uncached, testCase, token);
-        return {
-          stock: fromStock?.answer,
-          cold: cold.answer,
-          warm: warm.answer,
-          off: off.answer,
-          xCache: { cold: cold.xCache, warm: warm.xCache },
-        };
+        // Every gateway of the comparison shares one secret: one token serves every ask.
+        const token = testCase.viewer === undefined ? undefined : await signIn(testCase.viewer.scope);
+        return comparison.ask({
+          query: testCase.query,
+          variables: testCase.variables ?? {},
+          ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
+        });
       },
       stop,
     };
@@ -117,93 +118,4 @@ export async function startDifferential(fixture: Fixture): Promise<Differential>
     await stop();
     throw error;
   }
-}
-
-/**
- * What ours must answer to `testCase`, given stock's answer: stock's, with its value-completion
- * nulls as errors (the one fix of ours that applies to every answer), then the case's own fix.
- */
-export function expectedOfOurs(testCase: DifferentialCase, stock: Answer | undefined): Answer {
-  if (testCase.beyondStock !== undefined) return testCase.beyondStock.ours;
-  if (stock === undefined)
-    throw new Error(`case "${testCase.name}": stock refuses the supergraph, so the case needs beyondStock`);
-  const { valueCompletion, ...answer } = stock;
-  const reported: Answer =
-    valueCompletion === undefined || valueCompletion.length === 0
-      ? answer
-      : {
-          ...answer,
-          errors: [...(answer.errors ?? []), ...valueCompletion.map((error) => ({ ...error, code: 'INTERNAL_SERVER_ERROR' }))],
-        };
-  return testCase.fixOfOurs === undefined ? reported : testCase.fixOfOurs.answer(reported);
-}
-
-/** `answer` with each error of the gateway's own (not a subgraph's) masked, as ours masks them (lib/yoga-options.ts). */
-export function withGatewayErrorsMasked(answer: Answer): Answer {
-  return {
-    ...answer,
-    ...(answer.errors === undefined
-      ? {}
-      : { errors: answer.errors.map((error) => ({ ...error, message: 'Unexpected error.', code: 'INTERNAL_SERVER_ERROR' })) }),
-  };
-}
-
-function ask(
-  gateway: RunningGateway,
-  testCase: DifferentialCase,
-  token: string | undefined,
-): Promise<{ answer: Answer; xCache: string | null }> {
-  return askGateway(gateway, { query: testCase.query, variables: testCase.variables ?? {}, token });
-}
-
-/** POSTs one operation to `gateway` (as `token`'s holder, when given) and reads its answer and X-Cache. */
-export async function askGateway(
-  gateway: RunningGateway,
-  operation: { query: string; variables: Record<string, unknown>; token?: string | undefined },
-): Promise<{ answer: Answer; xCache: string | null }> {
-  const response = await fetch(gateway.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json, application/json',
-      ...(operation.token === undefined ? {} : { authorization: `Bearer ${operation.token}` }),
-    },
-    body: JSON.stringify({ query: operation.query, variables: operation.variables }),
-  });
-  const text = await response.text();
-  let body: Parameters<typeof answerOf>[0];
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new Error(`${gateway.label} answered HTTP ${response.status} with no JSON: ${text.slice(0, 200)}`);
-  }
-  return { answer: answerOf(body), xCache: response.headers.get('x-cache') };
-}
-
-interface ResponseError {
-  message: string;
-  path?: readonly (string | number)[];
-  extensions?: { code?: unknown };
-}
-
-/** The comparable part of a response body: data, each error's message, path and code, and stock's value-completion nulls. */
-export function answerOf(body: {
-  data?: unknown;
-  errors?: readonly ResponseError[];
-  extensions?: { valueCompletion?: readonly ResponseError[] };
-}): Answer {
-  const valueCompletion = body.extensions?.valueCompletion;
-  return {
-    ...('data' in body ? { data: body.data } : {}),
-    ...(body.errors === undefined ? {} : { errors: body.errors.map(errorOf) }),
-    ...(valueCompletion === undefined ? {} : { valueCompletion: valueCompletion.map(errorOf) }),
-  };
-}
-
-function errorOf(error: ResponseError): AnswerError {
-  return {
-    message: error.message,
-    ...(error.path === undefined ? {} : { path: error.path }),
-    ...(error.extensions?.code === undefined ? {} : { code: error.extensions.code }),
-  };
 }

@@ -1,4 +1,4 @@
-import type { Answer } from './differential.js';
+import type { Answer } from '../../../tools/federation-diff/answers.js';
 
 /** Fields whose values each world generates anew: compared as stand-ins. */
 const TIMESTAMP_FIELDS = new Set(['createdAt', 'updatedAt']);
