@@ -3,6 +3,8 @@ import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interf
 import { getDocumentString } from '@envelop/core';
 import { type DocumentNode, getOperationAST, print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { plannerAddedFieldsOf } from '../federation/planner-added-fields.js';
+import { makeRequiresAliaser, type RequiresAliaser } from '../federation/requires-aliases.js';
 import { withValueCompletionErrors } from '../value-completion.js';
 
 const NO_CACHE: GatewayGraphQLRequestContext['cache'] = {
@@ -30,14 +32,26 @@ export function useFederationExecutor(gateway: ApolloGateway, logger: GatewayGra
     return text;
   };
 
+  // The planner merges what it adds (keys, @requires) into a client's field of the same response
+  // key; those fields are planned under aliases (gateway/federation/requires-aliases.ts).
+  let requiresAliases: RequiresAliaser = () => null;
+
   return {
     onPluginInit({ setSchema }) {
       if (gateway.schema === undefined) throw new Error('Load the ApolloGateway before creating its executor plugin');
       setSchema(gateway.schema);
-      gateway.onSchemaLoadOrUpdate(({ apiSchema }) => setSchema(apiSchema));
+      // A loaded gateway tells its supergraph through __testing() only; an update brings the new one.
+      const { supergraphSdl } = gateway.__testing();
+      if (supergraphSdl !== undefined) requiresAliases = makeRequiresAliaser(plannerAddedFieldsOf(supergraphSdl));
+      gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+        requiresAliases = makeRequiresAliaser(plannerAddedFieldsOf(coreSupergraphSdl));
+        setSchema(apiSchema);
+      });
     },
     onExecute({ setExecuteFn }) {
-      setExecuteFn((args) => {
+      setExecuteFn((clientArgs) => {
+        const aliased = requiresAliases(clientArgs.document, clientArgs.operationName);
+        const args = aliased === null ? clientArgs : { ...clientArgs, document: aliased.document };
         const operationName = args.operationName ?? undefined;
         const operation = getOperationAST(args.document, operationName);
         if (operation === null || operation === undefined)
@@ -63,7 +77,8 @@ export function useFederationExecutor(gateway: ApolloGateway, logger: GatewayGra
           cache: NO_CACHE,
           overallCachePolicy: undefined,
         };
-        return gateway.executor(request).then(withValueCompletionErrors);
+        const result = gateway.executor(request).then(withValueCompletionErrors);
+        return aliased === null ? result : result.then((answer) => aliased.restore(answer));
       });
     },
   };
