@@ -13,6 +13,7 @@ import type { GatewayContext } from './context.js';
 import { batchEntityFetches } from './entity-fetch-batching.js';
 import { type AccessRequirements, checkAccess } from './federation/access-requirements.js';
 import { type PreparedPlan, type QueryPlans, serviceMapFor } from './federation/query-plans.js';
+import type { RequiresAliaser } from './federation/requires-aliases.js';
 import type { LoadedSupergraph } from './federation/supergraph.js';
 import { UpstreamRefusal } from './upstream-connection.js';
 import type { UpstreamSubscriptions } from './upstream-subscriptions.js';
@@ -32,6 +33,8 @@ interface SubscriptionPlan {
   readonly source: string;
   /** The query plan it was made of, for the data sources each event runs with (federation/query-plans.ts). */
   readonly prepared: PreparedPlan;
+  /** Each event's result as the client's document names its fields. */
+  readonly restore: (result: ExecutionResult) => ExecutionResult;
 }
 
 /** How long a shared event result is kept for the other subscribers of that event. */
@@ -54,6 +57,7 @@ export class FederatedSubscriptions {
   readonly #supergraphSchema: GraphQLSchema;
   readonly #queryPlans: QueryPlans;
   readonly #access: AccessRequirements;
+  readonly #requiresAliases: RequiresAliaser;
   /** By the query plan they were made of (query-plans.ts keeps one per operation text and override choice). */
   readonly #plans = new WeakMap<PreparedPlan, SubscriptionPlan>();
   readonly #dataSources: Readonly<Record<string, GraphQLDataSource>>;
@@ -83,6 +87,7 @@ export class FederatedSubscriptions {
     this.#supergraphSchema = deps.supergraph.supergraphSchema;
     this.#queryPlans = deps.plans;
     this.#access = deps.supergraph.access;
+    this.#requiresAliases = deps.supergraph.requiresAliases;
     this.#dataSources = deps.dataSources;
     this.#batchedDataSources = Object.fromEntries(
       Object.entries(deps.dataSources).map(([name, source]) => [name, batchEntityFetches(source)]),
@@ -158,7 +163,10 @@ export class FederatedSubscriptions {
     return mapEvents(events, { resolve: (event) => resolve(event).promise, refused, upstreamLost });
   }
 
-  #plan(document: DocumentNode, operationName: string | undefined): SubscriptionPlan {
+  #plan(clientDocument: DocumentNode, operationName: string | undefined): SubscriptionPlan {
+    // Planned as rewritten, answered as the client wrote it (federation/requires-aliases.ts).
+    const aliased = this.#requiresAliases(clientDocument, operationName);
+    const document = aliased?.document ?? clientDocument;
     const prepared = this.#queryPlans.planFor(document, operationName);
     const cached = this.#plans.get(prepared);
     if (cached !== undefined) return cached;
@@ -168,10 +176,12 @@ export class FederatedSubscriptions {
     const node: PlanNode = rest === undefined ? primary : { kind: 'Sequence', nodes: [primary, rest] };
     const plan: SubscriptionPlan = {
       id: this.#nextPlanId++,
-      shareable: this.#sharedExecution && !selectsViewerDependentField(this.#apiGraphQLSchema, document, this.#viewerDependent),
+      shareable:
+        this.#sharedExecution && !selectsViewerDependentField(this.#apiGraphQLSchema, clientDocument, this.#viewerDependent),
       primary,
       source: print(document),
       prepared,
+      restore: aliased === null ? (result) => result : (result) => aliased.restore(result),
       perEvent: { kind: 'QueryPlan', node },
       operationContext: buildOperationContext({
         schema: this.#apiGraphQLSchema,
@@ -252,7 +262,7 @@ export class FederatedSubscriptions {
         this.#supergraphSchema,
         this.#apiSchema,
       );
-      return withValueCompletionErrors(result) as ExecutionResult;
+      return plan.restore(withValueCompletionErrors(result) as ExecutionResult);
     } catch (error) {
       // A bug, not a subgraph failure (those come back as errors in the result). The client
       // gets this event as "Unexpected error." (masking) and the subscription goes on; the

@@ -28,7 +28,8 @@ const NO_CACHE: GatewayGraphQLRequestContext['cache'] = {
  * cached plan, Apollo's executeQueryPlan), but with the planning in our hands: progressive
  * override labels rolled per operation, entities sent with the key they have, contextual
  * arguments passed (query-plans.ts), and `@authenticated` / `@requiresScopes` enforced before
- * any subgraph is asked (access-requirements.ts).
+ * any subgraph is asked (access-requirements.ts), client fields the planner would merge with its
+ * own planned under aliases (requires-aliases.ts).
  */
 export class OperationExecutor {
   readonly #loaded: LoadedSupergraph;
@@ -49,7 +50,16 @@ export class OperationExecutor {
   }
 
   async execute(request: FederatedOperation): Promise<ExecutionResult> {
-    const { document, operationName, variables } = request;
+    const { operationName, variables } = request;
+    const refusals = checkAccess(
+      this.#loaded.access,
+      { schema: this.#loaded.apiGraphQLSchema, document: request.document, operationName, variables },
+      request.viewer,
+    );
+    if (refusals.length > 0) return { errors: refusals.map(withHttpStatus) };
+    // Planned as rewritten, answered as the client wrote it.
+    const aliased = this.#loaded.requiresAliases(request.document, operationName);
+    const document = aliased?.document ?? request.document;
     const operationContext = buildOperationContext({
       schema: this.#loaded.apiGraphQLSchema,
       operationDocument: document,
@@ -60,12 +70,6 @@ export class OperationExecutor {
       const { errors } = getVariableValues(this.#loaded.apiGraphQLSchema, definitions, variables);
       if (errors !== undefined) return { errors };
     }
-    const refusals = checkAccess(
-      this.#loaded.access,
-      { schema: this.#loaded.apiGraphQLSchema, document, operationName, variables },
-      request.viewer,
-    );
-    if (refusals.length > 0) return { errors: refusals.map(withHttpStatus) };
     const prepared = this.#plans.planFor(document, operationName);
     const text = this.#plans.textOf(document);
     const requestContext: GatewayGraphQLRequestContext = {
@@ -85,15 +89,17 @@ export class OperationExecutor {
       overallCachePolicy: undefined,
     };
     const serviceMap = serviceMapFor(prepared, this.#dataSources, this.#loaded.supergraphSchema);
-    const result = await executeQueryPlan(
-      prepared.plan,
-      serviceMap as Record<string, GraphQLDataSource>,
-      requestContext,
-      operationContext,
-      this.#loaded.supergraphSchema,
-      this.#loaded.apiSchema,
-    );
-    return withValueCompletionErrors(result) as ExecutionResult;
+    const result = withValueCompletionErrors(
+      await executeQueryPlan(
+        prepared.plan,
+        serviceMap as Record<string, GraphQLDataSource>,
+        requestContext,
+        operationContext,
+        this.#loaded.supergraphSchema,
+        this.#loaded.apiSchema,
+      ),
+    ) as ExecutionResult;
+    return aliased === null ? result : aliased.restore(result);
   }
 }
 

@@ -7,6 +7,8 @@ import {
 import { QueryPlanner } from '@apollo/query-planner';
 import type { GraphQLSchema } from 'graphql';
 import { type AccessRequirements, accessRequirementsOf } from './access-requirements.js';
+import { plannerAddedFieldsOf } from './planner-added-fields.js';
+import { makeRequiresAliaser, type RequiresAliaser } from './requires-aliases.js';
 
 /**
  * Linked specs this gateway implements beyond stock @apollo/gateway's, which refuses any
@@ -44,6 +46,11 @@ export interface LoadedSupergraph {
   readonly subgraphs: readonly SupergraphSubgraph[];
   /** Its `@authenticated` and `@requiresScopes`, checked before any operation runs. */
   readonly access: AccessRequirements;
+  /**
+   * Client fields the planner would merge with what it adds (keys, `@requires`), planned under
+   * aliases (requires-aliases.ts).
+   */
+  readonly requiresAliases: RequiresAliaser;
 }
 
 /** Thrown when a supergraph cannot be served: unknown linked specs, or an invalid supergraph. */
@@ -74,5 +81,6 @@ export function loadSupergraph(sdl: string): LoadedSupergraph {
     planner: new QueryPlanner(supergraph),
     subgraphs: supergraph.subgraphsMetadata().map(({ name, url }) => ({ name, url })),
     access,
+    requiresAliases: makeRequiresAliaser(plannerAddedFieldsOf(sdl)),
   };
 }
