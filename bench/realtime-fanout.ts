@@ -16,9 +16,9 @@
 import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { migrateSchema } from '../lib/db/migrate.js';
-import { createScratchDatabase } from '../lib/db/scratch-database.js';
-import { createTokenService } from '../lib/tokens.js';
+import { migrateSchema } from '../lib/infra/db/migrate.js';
+import { createScratchDatabase } from '../lib/infra/db/scratch-database.js';
+import { createTokenService } from '../lib/kernel/tokens.js';
 import { seedDatabase } from '../scripts/seed/index.js';
 import { migrations as messagesMigrations } from '../subgraphs/messages/migrations/index.js';
 import { migrations as postsMigrations } from '../subgraphs/posts/migrations/index.js';

@@ -22,7 +22,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { createTokenService } from '../lib/tokens.js';
+import { createTokenService } from '../lib/kernel/tokens.js';
 import { defaultLikes, type SeedCounts } from '../scripts/seed/index.js';
 import { createRandom, createZipfSampler, type Random, type ZipfSampler } from '../scripts/seed/random.js';
 import { prepareBenchDatabase } from './support/bench-database.js';

@@ -1,6 +1,6 @@
-import type { EventWriter } from '../lib/direct-event-stream.js';
-import type { Viewer } from '../lib/tokens.js';
-import type { TouchedEntities } from '../lib/touched-entities.js';
+import type { Viewer } from '../lib/kernel/tokens.js';
+import type { TouchedEntities } from '../lib/kernel/touched-entities.js';
+import type { EventWriter } from '../lib/realtime/direct-event-stream.js';
 
 /** The gateway's per-request context: who is asking. Subgraphs build their own from the forwarded token. */
 export interface GatewayContext {

@@ -1,11 +1,12 @@
 /** The gateway as its own process (deployments with several instances): `npm run start:gateway`. */
-import { loadConfig } from '../lib/config.js';
-import { startHttpServer } from '../lib/http-server.js';
-import { openKeyValueStore } from '../lib/key-value-store.js';
-import { createLogger } from '../lib/logger.js';
-import { subgraphUrlsFrom, warnWithoutRedis } from '../lib/service-runtime.js';
-import { exitOnStartupError, onShutdownSignal } from '../lib/shutdown.js';
-import { createTokenService } from '../lib/tokens.js';
+
+import { startHttpServer } from '../lib/infra/http-server.js';
+import { openKeyValueStore } from '../lib/infra/key-value-store.js';
+import { exitOnStartupError, onShutdownSignal } from '../lib/infra/shutdown.js';
+import { loadConfig } from '../lib/kernel/config.js';
+import { createLogger } from '../lib/kernel/logger.js';
+import { createTokenService } from '../lib/kernel/tokens.js';
+import { subgraphUrlsFrom, warnWithoutRedis } from '../lib/service/service-runtime.js';
 import { createGateway, gatewaySettingsFrom } from './server.js';
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { KeyValueStore } from '../lib/key-value-store.js';
-import type { Logger } from '../lib/logger.js';
-import { PRESENCE_TTL_SECONDS, presenceKey } from '../lib/presence.js';
+import type { KeyValueStore } from '../lib/infra/key-value-store.js';
+import { PRESENCE_TTL_SECONDS, presenceKey } from '../lib/infra/presence.js';
+import type { Logger } from '../lib/kernel/logger.js';
 
 /** How often this instance re-asserts its users' presence: well inside the key's TTL. */
 const HEARTBEAT_MS = (PRESENCE_TTL_SECONDS * 1000) / 4;

@@ -2,20 +2,20 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { KeyValueStore } from '../lib/infra/key-value-store.js';
+import { createServiceMetrics, createSubgraphFetchMetrics, type ServiceMetrics } from '../lib/infra/metrics.js';
 import {
   type Config,
   DEFAULT_OPERATION_LIMITS,
   DEFAULT_PERSISTED_QUERIES,
   DEFAULT_SUBGRAPH_TIMEOUT_MS,
   DEFAULT_WEBSOCKET_LIMITS,
-} from '../lib/config.js';
-import type { KeyValueStore } from '../lib/key-value-store.js';
-import type { Logger } from '../lib/logger.js';
-import { createServiceMetrics, createSubgraphFetchMetrics, type ServiceMetrics } from '../lib/metrics.js';
-import type { TokenService, Viewer } from '../lib/tokens.js';
-import { TouchedEntities } from '../lib/touched-entities.js';
-import { viewerDependentFields } from '../lib/viewer-dependence.js';
-import { commonYogaOptions, createErrorMasker } from '../lib/yoga-options.js';
+} from '../lib/kernel/config.js';
+import type { Logger } from '../lib/kernel/logger.js';
+import type { TokenService, Viewer } from '../lib/kernel/tokens.js';
+import { TouchedEntities } from '../lib/kernel/touched-entities.js';
+import { viewerDependentFields } from '../lib/kernel/viewer-dependence.js';
+import { commonYogaOptions, createErrorMasker } from '../lib/service/yoga-options.js';
 import type { GatewayContext } from './context.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
 import { OperationExecutor } from './federation/operation-executor.js';
@@ -71,7 +71,7 @@ export interface GatewaySettings {
   graphiql: boolean;
   /** See FederatedSubscriptions; on unless turned off (SUBSCRIPTION_SHARED_EXECUTION=false). */
   sharedSubscriptionExecution?: boolean;
-  /** Edge protections (gateway/README.md); the defaults of lib/config.ts when absent. */
+  /** Edge protections (gateway/README.md); the defaults of lib/kernel/config.ts when absent. */
   operationLimits?: Config['operationLimits'];
   introspection?: boolean;
   /** Signs every request to a subgraph (SUBGRAPH_SIGNING_SECRET); unsigned when absent. */
@@ -80,15 +80,15 @@ export interface GatewaySettings {
   production?: boolean;
   /** Rate limits (gateway/plugins/rate-limit.ts), counted in Redis when `redisUrl` is set; none when absent. */
   rateLimit?: { limits: Config['rateLimit']; trustProxy: boolean; redisUrl: string | undefined };
-  /** Automatic persisted queries, stored in `store`; the defaults of lib/config.ts when absent. */
+  /** Automatic persisted queries, stored in `store`; the defaults of lib/kernel/config.ts when absent. */
   persistedQueries?: Config['persistedQueries'];
   /** Run only the operations of the trusted-documents manifest (clients/generated/); off when absent. */
   persistedOperationsOnly?: boolean;
-  /** WebSocket heartbeat and caps; the defaults of lib/config.ts when absent. */
+  /** WebSocket heartbeat and caps; the defaults of lib/kernel/config.ts when absent. */
   webSockets?: Config['webSockets'];
   /** The response cache, in Redis when `redisUrl` is set; none when absent or disabled. */
   responseCache?: Config['responseCache'] & { redisUrl: string | undefined; namespace: string };
-  /** Deadline of each subgraph fetch (SUBGRAPH_TIMEOUT_MS); the default of lib/config.ts when absent. */
+  /** Deadline of each subgraph fetch (SUBGRAPH_TIMEOUT_MS); the default of lib/kernel/config.ts when absent. */
   subgraphTimeoutMs?: number;
 }
 
@@ -125,7 +125,7 @@ export async function createGateway(
     store: KeyValueStore;
     logger: Logger;
     supergraphSdl?: string;
-    /** The gateway's metrics (lib/metrics.ts); a new registry for service "gateway" when absent. */
+    /** The gateway's metrics (lib/infra/metrics.ts); a new registry for service "gateway" when absent. */
     metrics?: ServiceMetrics;
     /** The demo account GraphiQL's examples sign in with, read each time the page is served; none when absent. */
     demoLogin?: () => DemoLogin | null;

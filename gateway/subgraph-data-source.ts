@@ -2,14 +2,14 @@ import { EventEmitter } from 'node:events';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Pool, errors as undiciErrors } from 'undici';
-import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from '../lib/config.js';
-import { SubgraphTimeoutError, SubgraphUnavailableError } from '../lib/errors.js';
-import { lagTolerantTimeout, TimeoutError } from '../lib/lag-tolerant-timeout.js';
-import type { Logger } from '../lib/logger.js';
-import type { FetchOutcome, SubgraphFetchMetrics } from '../lib/metrics.js';
-import { SIGNATURE_HEADER, signContent } from '../lib/request-signature.js';
-import { TOUCHED_ENTITIES_EXTENSION } from '../lib/touched-entities.js';
+import type { FetchOutcome, SubgraphFetchMetrics } from '../lib/infra/metrics.js';
+import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from '../lib/kernel/config.js';
+import { SubgraphTimeoutError, SubgraphUnavailableError } from '../lib/kernel/errors.js';
+import type { Logger } from '../lib/kernel/logger.js';
+import { SIGNATURE_HEADER, signContent } from '../lib/kernel/request-signature.js';
+import { TOUCHED_ENTITIES_EXTENSION } from '../lib/kernel/touched-entities.js';
 import type { GatewayContext } from './context.js';
+import { lagTolerantTimeout, TimeoutError } from './lag-tolerant-timeout.js';
 
 /** Requests sent to each subgraph since start: what tests count to prove a plan is batched. */
 export type SubgraphRequestCounts = Map<string, number>;
@@ -43,7 +43,7 @@ export interface SubgraphDataSourceOptions {
   timeoutMs: number;
   /** Where the cause of a failed fetch goes; the client only reads which subgraph failed. */
   logger?: Logger;
-  /** Signs each request (lib/request-signature.ts): subgraphs answer only signed ones. */
+  /** Signs each request (lib/kernel/request-signature.ts): subgraphs answer only signed ones. */
   signingSecret?: string | undefined;
 }
 
@@ -92,7 +92,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       this.counts.set(this.subgraphName, (this.counts.get(this.subgraphName) ?? 0) + 1);
       const response = await this.#sendWithin(options.request, options.context as Partial<GatewayContext>);
       outcome = (response.errors?.length ?? 0) > 0 ? 'error' : 'success';
-      // What a mutation touched (lib/touched-entities.ts), for the response cache to invalidate.
+      // What a mutation touched (lib/kernel/touched-entities.ts), for the response cache to invalidate.
       const reported = response.extensions?.[TOUCHED_ENTITIES_EXTENSION];
       if (reported !== undefined) options.context.touched?.addReported(reported);
       return response;
@@ -105,7 +105,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
    * #send under one deadline for the whole exchange. undici's headersTimeout and bodyTimeout
    * are per read: a subgraph trickling a byte a second would never trip them. The deadline
    * answers even while the request still waits for a connection of the pool, tolerates a busy
-   * event loop (lib/lag-tolerant-timeout.ts), and the abort frees the connection.
+   * event loop (gateway/lag-tolerant-timeout.ts), and the abort frees the connection.
    */
   async #sendWithin(request: GatewayGraphQLRequest, context: Partial<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const abort = new FetchAbort();

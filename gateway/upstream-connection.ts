@@ -1,9 +1,9 @@
 import type { GraphQLFormattedError } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import { AsyncQueue } from '../lib/async-queue.js';
-import { MERGED_NEXT_PARAM } from '../lib/coalesced-sends.js';
-import { SIGNATURE_PARAM, signContent, WEBSOCKET_SIGNED_CONTENT } from '../lib/request-signature.js';
+import { SIGNATURE_PARAM, signContent, WEBSOCKET_SIGNED_CONTENT } from '../lib/kernel/request-signature.js';
+import { AsyncQueue } from '../lib/realtime/async-queue.js';
+import { MERGED_NEXT_PARAM } from '../lib/realtime/coalesced-sends.js';
 
 /** What a subscribe message carries (graphql-transport-ws). */
 export interface SubscribePayload {
@@ -49,7 +49,7 @@ interface ServerMessage {
  * `idleCloseMs` without operations.
  *
  * The gateway's own client rather than graphql-ws's: it asks the subgraph for merged `next`
- * frames (lib/coalesced-sends.ts), where one frame carries one payload for many operations,
+ * frames (lib/realtime/coalesced-sends.ts), where one frame carries one payload for many operations,
  * which graphql-ws's client would reject. Such a payload is parsed once and the same object is
  * handed to each operation, so the gateway can also resolve it once (federated-subscriptions.ts).
  *
@@ -78,7 +78,7 @@ export class UpstreamConnection {
     idleCloseMs: number;
     keepAliveMs: number;
     onClosed: (code: number, reason: string) => void;
-    /** Signs connection_init (lib/request-signature.ts): subgraphs accept only signed sockets. */
+    /** Signs connection_init (lib/kernel/request-signature.ts): subgraphs accept only signed sockets. */
     signingSecret?: string;
   }) {
     this.#url = options.url;

@@ -1,5 +1,5 @@
 import type { FormattedExecutionResult } from 'graphql-ws';
-import type { Logger } from '../lib/logger.js';
+import type { Logger } from '../lib/kernel/logger.js';
 import { type OperationListener, type SubscribePayload, UpstreamConnection } from './upstream-connection.js';
 
 /** One operation sent to a subgraph over its WebSocket, on behalf of one viewer. */

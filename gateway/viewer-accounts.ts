@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
-import { AccountGoneError } from '../lib/errors.js';
-import type { Logger } from '../lib/logger.js';
-import type { Viewer } from '../lib/tokens.js';
+import { AccountGoneError } from '../lib/kernel/errors.js';
+import type { Logger } from '../lib/kernel/logger.js';
+import type { Viewer } from '../lib/kernel/tokens.js';
 
 /** Which of these user ids are accounts that exist now (asked of the users subgraph). */
 export type AccountLookup = (ids: readonly string[]) => Promise<ReadonlySet<string>>;

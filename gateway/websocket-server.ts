@@ -4,13 +4,13 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import { coalesceSends } from '../lib/coalesced-sends.js';
-import type { Config } from '../lib/config.js';
-import { RateLimitedError } from '../lib/errors.js';
-import { createEventWriter, SERVICE_RESTART } from '../lib/event-writer.js';
-import type { Logger } from '../lib/logger.js';
-import { SerializedResults } from '../lib/serialized-results.js';
-import type { Viewer } from '../lib/tokens.js';
+import type { Config } from '../lib/kernel/config.js';
+import { RateLimitedError } from '../lib/kernel/errors.js';
+import type { Logger } from '../lib/kernel/logger.js';
+import type { Viewer } from '../lib/kernel/tokens.js';
+import { coalesceSends } from '../lib/realtime/coalesced-sends.js';
+import { createEventWriter, SERVICE_RESTART } from '../lib/realtime/event-writer.js';
+import { SerializedResults } from '../lib/realtime/serialized-results.js';
 import type { GatewayContext } from './context.js';
 import { startHeartbeat } from './heartbeat.js';
 import { clientIp } from './plugins/rate-limit.js';
@@ -20,7 +20,7 @@ import type { PresenceTracker } from './presence-tracker.js';
 const DEFLATE_THRESHOLD_BYTES = 1024;
 /** No client message (a subscribe document with variables) needs more. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
-/** How far behind a client may fall before it is closed to resume later (lib/event-writer.ts). */
+/** How far behind a client may fall before it is closed to resume later (lib/realtime/event-writer.ts). */
 const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
 
 interface SocketState {
@@ -60,9 +60,9 @@ export function serveGatewayWebSockets(
     authenticate(header: string | null): Promise<Viewer | null>;
     presence: PresenceTracker;
     logger: Logger;
-    /** The masking of Yoga's `maskedErrors`, for events written past Yoga (lib/event-writer.ts). */
+    /** The masking of Yoga's `maskedErrors`, for events written past Yoga (lib/realtime/event-writer.ts). */
     maskError: (error: unknown) => Error;
-    /** Heartbeat and caps (lib/config.ts, WEBSOCKET_*). */
+    /** Heartbeat and caps (lib/kernel/config.ts, WEBSOCKET_*). */
     limits: Config['webSockets'];
     /** The client address behind a proxy (TRUST_PROXY), as the rate limit takes it. */
     trustProxy: boolean;

@@ -3,11 +3,12 @@
  * migrate before starting new instances (each subgraph also migrates its own schema when it
  * starts). In the order the platform starts them: posts and messages reference users.
  */
-import { loadConfig } from '../lib/config.js';
-import { openDatabase } from '../lib/db/database.js';
-import { migrateSchema } from '../lib/db/migrate.js';
-import { createLogger } from '../lib/logger.js';
-import { exitOnStartupError } from '../lib/shutdown.js';
+
+import { openDatabase } from '../lib/infra/db/database.js';
+import { migrateSchema } from '../lib/infra/db/migrate.js';
+import { exitOnStartupError } from '../lib/infra/shutdown.js';
+import { loadConfig } from '../lib/kernel/config.js';
+import { createLogger } from '../lib/kernel/logger.js';
 import { migrations as messages } from '../subgraphs/messages/migrations/index.js';
 import { migrations as posts } from '../subgraphs/posts/migrations/index.js';
 import { migrations as users } from '../subgraphs/users/migrations/index.js';

@@ -6,11 +6,11 @@
  * whatever is already there.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config.js';
-import { openDatabase } from '../lib/db/database.js';
-import { migrateSchema } from '../lib/db/migrate.js';
-import { createLogger } from '../lib/logger.js';
-import { exitOnStartupError } from '../lib/shutdown.js';
+import { openDatabase } from '../lib/infra/db/database.js';
+import { migrateSchema } from '../lib/infra/db/migrate.js';
+import { exitOnStartupError } from '../lib/infra/shutdown.js';
+import { loadConfig } from '../lib/kernel/config.js';
+import { createLogger } from '../lib/kernel/logger.js';
 import { migrations as messagesMigrations } from '../subgraphs/messages/migrations/index.js';
 import { migrations as postsMigrations } from '../subgraphs/posts/migrations/index.js';
 import { migrations as usersMigrations } from '../subgraphs/users/migrations/index.js';

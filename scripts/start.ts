@@ -2,9 +2,10 @@
  * `npm start`: the whole platform in one process. Embedded PostgreSQL (PGlite under DATA_DIR)
  * and an in-memory store unless DATABASE_URL / REDIS_URL are set.
  */
-import { loadConfig } from '../lib/config.js';
-import { createLogger } from '../lib/logger.js';
-import { exitOnStartupError, onShutdownSignal } from '../lib/shutdown.js';
+
+import { exitOnStartupError, onShutdownSignal } from '../lib/infra/shutdown.js';
+import { loadConfig } from '../lib/kernel/config.js';
+import { createLogger } from '../lib/kernel/logger.js';
 import type { SeedPhase, seedDemoIfEmpty } from './seed/index.js';
 
 const startedAt = performance.now();

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../lib/config.js';
-import { createTokenService } from '../lib/tokens.js';
+import { loadConfig } from '../lib/kernel/config.js';
+import { createTokenService } from '../lib/kernel/tokens.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
 import { startTestPlatform, TEST_JWT_SECRET, type TestPlatform } from './support/platform.js';
 import { signedFor } from './support/signed-subgraph.js';

@@ -29,7 +29,7 @@ import {
   StartConversationDocument,
 } from '../clients/generated/graphql.js';
 import { TRUSTED_DOCUMENTS_FILE } from '../gateway/plugins/trusted-documents.js';
-import type { ErrorCode } from '../lib/errors.js';
+import type { ErrorCode } from '../lib/kernel/errors.js';
 import type { MessagesDatabase } from '../subgraphs/messages/conversation.table.js';
 import { MAX_REPLAY } from '../subgraphs/messages/message-stream.js';
 import { createMessageSender } from '../subgraphs/messages/send-messages.js';
@@ -43,7 +43,7 @@ import { TcpProxy } from './support/tcp-proxy.js';
  * stream that loses its connection and picks up where it stopped, without gap or duplicate.
  */
 
-// The example's copy of the error codes is lib/errors.ts's set: `tsc` fails when they drift apart.
+// The example's copy of the error codes is lib/kernel/errors.ts's set: `tsc` fails when they drift apart.
 expectTypeOf<ClientErrorCode>().toEqualTypeOf<ErrorCode>();
 
 const manifest = JSON.parse(readFileSync(TRUSTED_DOCUMENTS_FILE, 'utf8')) as Record<string, string>;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withClient } from '../lib/db/scratch-database.js';
+import { withClient } from '../lib/infra/db/scratch-database.js';
 import { createPost } from './support/actions.js';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIGNATURE_HEADER, signContent } from '../lib/request-signature.js';
+import { SIGNATURE_HEADER, signContent } from '../lib/kernel/request-signature.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { connectSocket } from './support/websocket.js';
 

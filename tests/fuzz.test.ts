@@ -18,11 +18,11 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = process.env.FUZZ_SEED === 'random' ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED ?? 20261201);
 if (process.env.FUZZ_SEED === 'random') console.info(`fuzz: FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}`);
 
-/** The closed set of codes (lib/errors.ts). */
+/** The closed set of codes (lib/kernel/errors.ts). */
 const CODES = new Set(
   [
     ...(
-      readFileSync(new URL('../lib/errors.ts', import.meta.url), 'utf8').match(/export type ErrorCode =[^;]+;/)?.[0] ?? ''
+      readFileSync(new URL('../lib/kernel/errors.ts', import.meta.url), 'utf8').match(/export type ErrorCode =[^;]+;/)?.[0] ?? ''
     ).matchAll(/'([A-Z_]+)'/g),
   ].map((match) => match[1]),
 );

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../gateway/server.js';
-import { type RunningServer, startHttpServer } from '../lib/http-server.js';
-import { createLogger } from '../lib/logger.js';
+import { type RunningServer, startHttpServer } from '../lib/infra/http-server.js';
+import { createLogger } from '../lib/kernel/logger.js';
 import { errorCodes, graphql } from './support/graphql.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 

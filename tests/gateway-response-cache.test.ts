@@ -1,8 +1,8 @@
 import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, gatewaySettingsFrom } from '../gateway/server.js';
-import { startHttpServer } from '../lib/http-server.js';
-import { createLogger } from '../lib/logger.js';
+import { startHttpServer } from '../lib/infra/http-server.js';
+import { createLogger } from '../lib/kernel/logger.js';
 import { createPost, follow, likePost } from './support/actions.js';
 import { graphql, registerUser, type TestUser, uniqueName } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createScratchDatabase, withClient } from '../lib/db/scratch-database.js';
+import { createScratchDatabase, withClient } from '../lib/infra/db/scratch-database.js';
 import { usingRealPostgres } from './support/platform.js';
 
 const run = promisify(execFile);

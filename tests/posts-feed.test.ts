@@ -1,6 +1,6 @@
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutedQuery } from '../lib/db/database.js';
+import type { ExecutedQuery } from '../lib/infra/db/database.js';
 import { createPost, follow, likePost } from './support/actions.js';
 import { errorCodes, type GraphQLResponse, graphql, registerUser, type TestUser } from './support/graphql.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';

@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateSchema } from '../lib/db/migrate.js';
+import { migrateSchema } from '../lib/infra/db/migrate.js';
 import { composePost, drawTags } from '../scripts/seed/content.js';
 import { generateUsers } from '../scripts/seed/generate.js';
 import { DEMO_COUNTS, DEMO_PASSWORD, type SeedSummary, seedDatabase, seedDemoIfEmpty } from '../scripts/seed/index.js';

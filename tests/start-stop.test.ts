@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createScratchDatabase } from '../lib/db/scratch-database.js';
+import { createScratchDatabase } from '../lib/infra/db/scratch-database.js';
 import { usingRealPostgres } from './support/platform.js';
 
 /** True while something accepts connections on the port. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { SIGNATURE_HEADER, signContent } from '../lib/request-signature.js';
+import { SIGNATURE_HEADER, signContent } from '../lib/kernel/request-signature.js';
 import { graphql, registerUser } from './support/graphql.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { signedConnectionParams } from './support/signed-subgraph.js';

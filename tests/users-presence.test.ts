@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRESENCE_TTL_SECONDS, presenceKey } from '../lib/presence.js';
+import { PRESENCE_TTL_SECONDS, presenceKey } from '../lib/infra/presence.js';
 import { errorCodes, graphql, registerUser } from './support/graphql.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 

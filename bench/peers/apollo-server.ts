@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { SIGNATURE_HEADER, signContent } from '../../lib/request-signature.js';
+import { SIGNATURE_HEADER, signContent } from '../../lib/kernel/request-signature.js';
 
 const port = Number(process.env.PEER_PORT);
 const supergraphFile = process.env.PEER_SUPERGRAPH;
@@ -24,7 +24,7 @@ if (!Number.isInteger(port) || supergraphFile === undefined || !secret)
   throw new Error('PEER_PORT, PEER_SUPERGRAPH and PEER_SUBGRAPH_SIGNING_SECRET must be set');
 
 /**
- * Signs each subgraph request the way our gateway does (lib/request-signature.ts): the subgraphs
+ * Signs each subgraph request the way our gateway does (lib/kernel/request-signature.ts): the subgraphs
  * answer only signed requests. One HMAC per subgraph fetch is what any deployment of Apollo in
  * front of these subgraphs would add, so the comparison stays fair. The signed string is the
  * body RemoteGraphQLDataSource sends (APQ off, its default): `JSON.stringify` of

@@ -1,7 +1,7 @@
 /**
  * The Hive Gateway peer's config file (`hive-gateway supergraph <file> --config-path <this>`):
  * CLI defaults plus one plugin that signs each subgraph request the way our gateway does
- * (lib/request-signature.ts), since the subgraphs answer only signed requests. One HMAC per
+ * (lib/kernel/request-signature.ts), since the subgraphs answer only signed requests. One HMAC per
  * subgraph fetch is what any deployment of Hive Gateway in front of these subgraphs would add,
  * so the comparison stays fair.
  *
@@ -10,7 +10,7 @@
  * PEER_SUBGRAPH_SIGNING_SECRET: the SUBGRAPH_SIGNING_SECRET the bench gives the subgraphs.
  */
 import { defineConfig } from '@graphql-hive/gateway';
-import { SIGNATURE_HEADER, signContent } from '../../lib/request-signature.js';
+import { SIGNATURE_HEADER, signContent } from '../../lib/kernel/request-signature.js';
 
 const secret = process.env.PEER_SUBGRAPH_SIGNING_SECRET;
 if (!secret) throw new Error('PEER_SUBGRAPH_SIGNING_SECRET must be set');

@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { migrateSchema } from '../../lib/db/migrate.js';
-import { withClient } from '../../lib/db/scratch-database.js';
+import { migrateSchema } from '../../lib/infra/db/migrate.js';
+import { withClient } from '../../lib/infra/db/scratch-database.js';
 import { type SeedCounts, seedDatabase } from '../../scripts/seed/index.js';
 import { createProgressBars } from '../../scripts/seed/progress-bars.js';
 import { migrations as messagesMigrations } from '../../subgraphs/messages/migrations/index.js';

@@ -28,7 +28,7 @@ import {
   Kind,
   type SelectionSetNode,
 } from 'graphql';
-import type { ErrorCode } from '../../lib/errors.js';
+import type { ErrorCode } from '../../lib/kernel/errors.js';
 
 /**
  * One `@requiresScopes(scopes:)`: met by a viewer holding every scope of at least one set,
@@ -62,7 +62,7 @@ export interface AccessRequest {
   readonly variables?: Readonly<Record<string, unknown>> | null | undefined;
 }
 
-/** Who asks: what `lib/tokens.ts`'s Viewer carries for this check. */
+/** Who asks: what `lib/kernel/tokens.ts`'s Viewer carries for this check. */
 export interface AccessViewer {
   readonly scopes: ReadonlySet<string>;
 }

@@ -103,7 +103,7 @@ export class OperationExecutor {
   }
 }
 
-/** A refusal of the whole operation answers 401 when sign-in is missing, as every UNAUTHENTICATED does (lib/errors.ts). */
+/** A refusal of the whole operation answers 401 when sign-in is missing, as every UNAUTHENTICATED does (lib/kernel/errors.ts). */
 function withHttpStatus(error: GraphQLError): GraphQLError {
   if (error.extensions.code !== 'UNAUTHENTICATED') return error;
   return new GraphQLError(error.message, {

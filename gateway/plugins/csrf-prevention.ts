@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { AppError } from '../../lib/errors.js';
+import { AppError } from '../../lib/kernel/errors.js';
 
 /** The content types a browser sends cross-origin without a CORS preflight. */
 const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];

@@ -1,2 +1,2 @@
-// The limits live in lib/ because every subgraph applies them too (lib/subgraph.ts).
-export { useOperationLimits } from '../../lib/operation-limits.js';
+// The limits live in lib/ because every subgraph applies them too (lib/service/subgraph.ts).
+export { useOperationLimits } from '../../lib/service/operation-limits.js';

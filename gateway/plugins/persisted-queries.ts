@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { useAPQ } from '@graphql-yoga/plugin-apq';
 import { GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { AppError } from '../../lib/errors.js';
-import type { KeyValueStore } from '../../lib/key-value-store.js';
-import type { Logger } from '../../lib/logger.js';
+import type { KeyValueStore } from '../../lib/infra/key-value-store.js';
+import { AppError } from '../../lib/kernel/errors.js';
+import type { Logger } from '../../lib/kernel/logger.js';
 import type { TrustedDocuments } from './trusted-documents.js';
 
 /**

@@ -11,11 +11,11 @@ import {
 } from 'graphql';
 import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Config } from '../../lib/config.js';
-import { RateLimitedError } from '../../lib/errors.js';
-import { lagTolerantTimeout } from '../../lib/lag-tolerant-timeout.js';
-import type { Logger } from '../../lib/logger.js';
+import type { Config } from '../../lib/kernel/config.js';
+import { RateLimitedError } from '../../lib/kernel/errors.js';
+import type { Logger } from '../../lib/kernel/logger.js';
 import type { GatewayContext } from '../context.js';
+import { lagTolerantTimeout } from '../lag-tolerant-timeout.js';
 import { LeasedRateLimiter, type PointConsumer } from '../rate-limit-leases.js';
 
 /**
@@ -52,7 +52,7 @@ export interface RateLimiters {
   close(): Promise<void>;
 }
 
-/** A limiter check gives up after this long rather than hold a request (lib/lag-tolerant-timeout.ts). */
+/** A limiter check gives up after this long rather than hold a request (gateway/lag-tolerant-timeout.ts). */
 const REDIS_COMMAND_TIMEOUT_MS = 300;
 /** At most one "limiter unavailable" log line per this interval. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;

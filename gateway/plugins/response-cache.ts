@@ -4,7 +4,7 @@ import stableStringify from 'fast-json-stable-stringify';
 import { type ExecutionResult, getOperationAST, print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
-import type { Logger } from '../../lib/logger.js';
+import type { Logger } from '../../lib/kernel/logger.js';
 import type { GatewayContext } from '../context.js';
 import { createCachePolicy } from '../response-cache/cache-policy.js';
 import type { ResponseCacheStore } from '../response-cache/cache-store.js';
@@ -34,7 +34,7 @@ export interface ResponseCacheOptions {
  * - queries only, decided per document: public responses are shared by every viewer, responses
  *   that select a viewer-dependent field are keyed by the viewer as well (cache-policy.ts);
  * - TTL per type and field, the smallest the response contains;
- * - a mutation invalidates what its subgraphs report having touched (lib/touched-entities.ts:
+ * - a mutation invalidates what its subgraphs report having touched (lib/kernel/touched-entities.ts:
  *   the mutation's own result and its side effects, like the follower's followingCount),
  *   before the gateway answers it, so the next query of any client sees the write;
  * - `X-Cache: HIT|MISS` on responses the cache could answer.

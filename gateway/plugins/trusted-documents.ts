@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
-import { AppError } from '../../lib/errors.js';
+import { AppError } from '../../lib/kernel/errors.js';
 
 /**
  * Trusted documents (persisted operations): the client operations of clients/operations/,

@@ -1,5 +1,5 @@
 import { type DocumentNode, type GraphQLSchema, getOperationAST } from 'graphql';
-import { selectedFields } from '../../lib/viewer-dependence.js';
+import { selectedFields } from '../../lib/kernel/viewer-dependence.js';
 
 /** How the response cache treats one operation of one document. */
 export interface CachePolicy {

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { TouchedEntity } from '../../lib/touched-entities.js';
+import type { TouchedEntity } from '../../lib/kernel/touched-entities.js';
 
 /** What a lookup found, and the invalidation epoch it was made at. */
 export interface CacheLookup {

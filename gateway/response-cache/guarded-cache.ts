@@ -1,6 +1,6 @@
 import type { ExecutionResult } from 'graphql';
-import type { Logger } from '../../lib/logger.js';
-import type { TouchedEntity } from '../../lib/touched-entities.js';
+import type { Logger } from '../../lib/kernel/logger.js';
+import type { TouchedEntity } from '../../lib/kernel/touched-entities.js';
 import { entityKey, type ResponseCacheStore, unidentifiedEntityKey } from './cache-store.js';
 import type { ResultEntity } from './result-entities.js';
 

@@ -1,5 +1,5 @@
-import type { Config } from '../../lib/config.js';
-import type { Logger } from '../../lib/logger.js';
+import type { Config } from '../../lib/kernel/config.js';
+import type { Logger } from '../../lib/kernel/logger.js';
 import { MemoryResponseCacheStore, type ResponseCacheStore } from './cache-store.js';
 import { RedisResponseCacheStore } from './redis-cache-store.js';
 

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import { lagTolerantTimeout } from '../../lib/lag-tolerant-timeout.js';
-import type { Logger } from '../../lib/logger.js';
-import type { TouchedEntity } from '../../lib/touched-entities.js';
+import type { Logger } from '../../lib/kernel/logger.js';
+import type { TouchedEntity } from '../../lib/kernel/touched-entities.js';
+import { lagTolerantTimeout } from '../lag-tolerant-timeout.js';
 import { type CacheLookup, invalidationKeys, type ResponseCacheStore } from './cache-store.js';
 
 /**
@@ -69,7 +69,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     this.#indexTtlMs = Math.max(1, Math.ceil(options.maxTtlMs));
     this.#guardMs = options.guardMs;
     // No commandTimeout here: ioredis's timer cannot tell a slow Redis from a busy event loop
-    // (lib/lag-tolerant-timeout.ts), so every call is wrapped instead.
+    // (gateway/lag-tolerant-timeout.ts), so every call is wrapped instead.
     this.#redis = new Redis(options.url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

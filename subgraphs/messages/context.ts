@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { Logger } from '../../lib/logger.js';
-import type { PubSub } from '../../lib/pubsub.js';
-import type { Viewer } from '../../lib/tokens.js';
-import { TouchedEntities } from '../../lib/touched-entities.js';
+import type { PubSub } from '../../lib/infra/pubsub.js';
+import type { Logger } from '../../lib/kernel/logger.js';
+import type { Viewer } from '../../lib/kernel/tokens.js';
+import { TouchedEntities } from '../../lib/kernel/touched-entities.js';
 import type { MessagesDatabase } from './conversation.table.js';
 import { createLoaders, type MessagesLoaders } from './loaders.js';
 import type { MessageFeed } from './message-feed.js';
@@ -26,7 +26,7 @@ export interface MessagesServices {
 
 /**
  * The one per-request context every messages resolver receives; over WebSockets, one per
- * operation and one more per subscription event (fresh loaders, see lib/subscribe-per-event.ts).
+ * operation and one more per subscription event (fresh loaders, see lib/realtime/subscribe-per-event.ts).
  */
 export interface Context {
   readonly viewer: Viewer | null;

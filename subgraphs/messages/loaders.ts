@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import { isUuid } from '../../lib/pagination.js';
+import { isUuid } from '../../lib/kernel/ids.js';
 import { countUnread, findConversationsOfMember, findMembers } from './conversation.repository.js';
 import type { ConversationRow, MessageRow, MessagesDatabase } from './conversation.table.js';
 import { findMessagesForMember, pageMessages } from './message.repository.js';

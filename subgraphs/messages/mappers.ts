@@ -1,4 +1,4 @@
-import type { Connection, Edge } from '../../lib/pagination.js';
+import type { Connection, Edge } from '../../lib/kernel/pagination.js';
 import type { ConversationRow, MessageRow } from './conversation.table.js';
 
 /** What resolvers return for each GraphQL type (codegen mappers): rows, not GraphQL shapes. */

@@ -1,6 +1,6 @@
-import { ForbiddenError, NotFoundError, requireViewer } from '../../lib/errors.js';
-import { isUuid } from '../../lib/pagination.js';
-import type { Viewer } from '../../lib/tokens.js';
+import { ForbiddenError, NotFoundError, requireViewer } from '../../lib/kernel/errors.js';
+import { isUuid } from '../../lib/kernel/ids.js';
+import type { Viewer } from '../../lib/kernel/tokens.js';
 import type { Context } from './context.js';
 import { conversationExists } from './conversation.repository.js';
 

@@ -1,5 +1,5 @@
-import type { Logger } from '../../lib/logger.js';
-import type { PubSub } from '../../lib/pubsub.js';
+import type { PubSub } from '../../lib/infra/pubsub.js';
+import type { Logger } from '../../lib/kernel/logger.js';
 import type { MessageRow } from './conversation.table.js';
 import {
   decodeMessagesAdded,

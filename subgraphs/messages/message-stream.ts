@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { AsyncQueue } from '../../lib/async-queue.js';
-import { AppError, BadUserInputError, RateLimitedError } from '../../lib/errors.js';
-import type { Logger } from '../../lib/logger.js';
+import { AppError, BadUserInputError, RateLimitedError } from '../../lib/kernel/errors.js';
+import type { Logger } from '../../lib/kernel/logger.js';
+import { AsyncQueue } from '../../lib/realtime/async-queue.js';
 import { conversationPositions, messagesSince } from './catch-up.repository.js';
 import type { MessageRow, MessagesDatabase } from './conversation.table.js';
 import { DeliveredSeqs } from './delivered-seqs.js';

@@ -1,5 +1,5 @@
-import type { SubgraphDeps } from '../../lib/service-runtime.js';
-import { createSubgraph, type Subgraph } from '../../lib/subgraph.js';
+import type { SubgraphDeps } from '../../lib/service/subgraph.js';
+import { createSubgraph, type Subgraph } from '../../lib/service/subgraph.js';
 import { createContext, type MessagesServices } from './context.js';
 import { findMembers } from './conversation.repository.js';
 import type { MessagesDatabase } from './conversation.table.js';

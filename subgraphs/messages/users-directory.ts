@@ -8,11 +8,11 @@ export interface UsersDirectory {
   existingUserIds(ids: readonly string[], viewerToken: string): Promise<Set<string>>;
 }
 
-import { SIGNATURE_HEADER, signContent } from '../../lib/request-signature.js';
+import { SIGNATURE_HEADER, signContent } from '../../lib/kernel/request-signature.js';
 
 const ENTITIES = 'query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id } } }';
 
-/** `signingSecret` signs each lookup as the gateway signs its fetches (lib/request-signature.ts). */
+/** `signingSecret` signs each lookup as the gateway signs its fetches (lib/kernel/request-signature.ts). */
 export function createUsersDirectory(usersUrl: string, signingSecret: string): UsersDirectory {
   return {
     async existingUserIds(ids, viewerToken) {

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import { isUuid } from '../../lib/pagination.js';
+import { isUuid } from '../../lib/kernel/ids.js';
 import { findLikedAmong } from './like.repository.js';
 import { countPostsByAuthors, findPostsByIds, pagePostsByAuthors, type TimeIdCursor } from './post.repository.js';
 import type { PostRow, PostsDatabase } from './post.table.js';

@@ -1,4 +1,4 @@
-import type { Connection, Edge } from '../../lib/pagination.js';
+import type { Connection, Edge } from '../../lib/kernel/pagination.js';
 import type { PostRow } from './post.table.js';
 
 /** What resolvers return for each GraphQL type (codegen mappers): rows, not GraphQL shapes. */

@@ -1,5 +1,5 @@
-import type { SubgraphDeps } from '../../lib/service-runtime.js';
-import { createSubgraph, type Subgraph } from '../../lib/subgraph.js';
+import type { SubgraphDeps } from '../../lib/service/subgraph.js';
+import { createSubgraph, type Subgraph } from '../../lib/service/subgraph.js';
 import { createContext, type PostsServices } from './context.js';
 import { migrations } from './migrations/index.js';
 import type { PostsDatabase } from './post.table.js';

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { KeyValueStore } from '../../lib/key-value-store.js';
-import type { Logger } from '../../lib/logger.js';
-import type { TokenService, Viewer } from '../../lib/tokens.js';
-import { TouchedEntities } from '../../lib/touched-entities.js';
+import type { KeyValueStore } from '../../lib/infra/key-value-store.js';
+import type { Logger } from '../../lib/kernel/logger.js';
+import type { TokenService, Viewer } from '../../lib/kernel/tokens.js';
+import { TouchedEntities } from '../../lib/kernel/touched-entities.js';
 import { createLoaders, type UsersLoaders } from './loaders.js';
 import type { UsersDatabase } from './user.table.js';
 

@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import type { KeyValueStore } from '../../lib/key-value-store.js';
-import type { Logger } from '../../lib/logger.js';
-import { isUuid } from '../../lib/pagination.js';
-import { findOnlineUsers } from '../../lib/presence.js';
+import type { KeyValueStore } from '../../lib/infra/key-value-store.js';
+import { findOnlineUsers } from '../../lib/infra/presence.js';
+import { isUuid } from '../../lib/kernel/ids.js';
+import type { Logger } from '../../lib/kernel/logger.js';
 import { countFollows, type FollowCounts, type FollowEdgeRow, findFollowedAmong, pageFollowEdges } from './follow.repository.js';
 import { findUsersByIds } from './user.repository.js';
 import type { UserRow, UsersDatabase } from './user.table.js';

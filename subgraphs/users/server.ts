@@ -1,8 +1,8 @@
-import { createDecoyHash } from '../../lib/passwords.js';
-import type { SubgraphDeps } from '../../lib/service-runtime.js';
-import { createSubgraph, type Subgraph } from '../../lib/subgraph.js';
+import type { SubgraphDeps } from '../../lib/service/subgraph.js';
+import { createSubgraph, type Subgraph } from '../../lib/service/subgraph.js';
 import { createContext, type UsersServices } from './context.js';
 import { migrations } from './migrations/index.js';
+import { createDecoyHash } from './passwords.js';
 import { resolvers } from './resolvers/index.js';
 import type { UsersDatabase } from './user.table.js';
 

@@ -32,7 +32,7 @@ export function findCredentialsByEmail(db: Db, email: string): Promise<{ id: str
   return db.selectFrom('users.users').select(['id', 'password_hash']).where('email', '=', email).executeTakeFirst();
 }
 
-/** Inserts an account. A taken email or username surfaces as a unique violation (see lib/db/errors.ts). */
+/** Inserts an account. A taken email or username surfaces as a unique violation (see lib/infra/db/errors.ts). */
 export function insertUser(db: Db, user: NewUser): Promise<UserRow> {
   return db.insertInto('users.users').values(user).returning(USER_COLUMNS).executeTakeFirstOrThrow();
 }

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTokenService } from '../../lib/tokens.js';
+import { createTokenService } from '../../lib/kernel/tokens.js';
 import { composeSupergraph } from '../support/federation/compose.js';
 import { type FixtureSubgraph, type RunningSubgraph, startFixtureSubgraph } from '../support/federation/fixture-subgraph.js';
 

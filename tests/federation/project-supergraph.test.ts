@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, gatewaySettingsFrom, SUPERGRAPH_FILE } from '../../gateway/server.js';
-import { startHttpServer } from '../../lib/http-server.js';
-import { createLogger } from '../../lib/logger.js';
+import { startHttpServer } from '../../lib/infra/http-server.js';
+import { createLogger } from '../../lib/kernel/logger.js';
 import {
   type Answer,
   askGateway,

@@ -1,6 +1,6 @@
 import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { Config } from '../../lib/config.js';
+import type { Config } from '../../lib/kernel/config.js';
 
 /**
  * A token as an identity provider would issue it to `userId`, with `scope` as its `scope` claim

@@ -1,4 +1,4 @@
-import { SIGNATURE_HEADER, SIGNATURE_PARAM, signContent, WEBSOCKET_SIGNED_CONTENT } from '../../lib/request-signature.js';
+import { SIGNATURE_HEADER, SIGNATURE_PARAM, signContent, WEBSOCKET_SIGNED_CONTENT } from '../../lib/kernel/request-signature.js';
 import type { TestPlatform } from './platform.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AsyncQueue } from '../../lib/async-queue.js';
+import { AsyncQueue } from '../../lib/realtime/async-queue.js';
 
 function queue(limit = 3) {
   const ends: number[] = [];

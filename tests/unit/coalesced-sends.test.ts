@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { coalesceSends } from '../../lib/coalesced-sends.js';
+import { coalesceSends } from '../../lib/realtime/coalesced-sends.js';
 import { until } from '../support/until.js';
 
 /** A server socket with coalesced sends and a raw client that records every frame it receives. */

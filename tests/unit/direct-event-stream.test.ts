@@ -1,7 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { DirectEventStream } from '../../lib/direct-event-stream.js';
-import { PendingResult } from '../../lib/pending-result.js';
+import { DirectEventStream } from '../../lib/realtime/direct-event-stream.js';
+import { PendingResult } from '../../lib/realtime/pending-result.js';
 
 /** A result whose execution the test finishes by hand. */
 function deferred(data: Record<string, unknown>) {

@@ -1,6 +1,6 @@
 import { getIntrospectionQuery, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { documentNesting, MAX_DOCUMENT_NESTING, parseWithNestingLimit } from '../../lib/document-nesting.js';
+import { documentNesting, MAX_DOCUMENT_NESTING, parseWithNestingLimit } from '../../lib/service/document-nesting.js';
 
 describe('documentNesting', () => {
   it('counts the deepest bracket of any kind', () => {

@@ -1,10 +1,10 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import type { CoalescedSends } from '../../lib/coalesced-sends.js';
-import { createEventWriter, SERVICE_RESTART } from '../../lib/event-writer.js';
-import { createLogger } from '../../lib/logger.js';
-import { SerializedResults } from '../../lib/serialized-results.js';
+import { createLogger } from '../../lib/kernel/logger.js';
+import type { CoalescedSends } from '../../lib/realtime/coalesced-sends.js';
+import { createEventWriter, SERVICE_RESTART } from '../../lib/realtime/event-writer.js';
+import { SerializedResults } from '../../lib/realtime/serialized-results.js';
 
 function setup(options: { id?: string; bufferedAmount?: number } = {}) {
   const frames: Array<{ id: string; json: string }> = [];

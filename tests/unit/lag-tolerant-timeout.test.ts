@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { lagTolerantTimeout, TimeoutError } from '../../lib/lag-tolerant-timeout.js';
+import { lagTolerantTimeout, TimeoutError } from '../../gateway/lag-tolerant-timeout.js';
 
 /** Keeps the event loop busy for `ms`, as a saturated process does. */
 function blockFor(ms: number): void {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../../lib/logger.js';
-import { openPubSub, type PubSub } from '../../lib/pubsub.js';
+import { openPubSub, type PubSub } from '../../lib/infra/pubsub.js';
+import { createLogger } from '../../lib/kernel/logger.js';
 import type { MessageRow } from '../../subgraphs/messages/conversation.table.js';
 import {
   decodeMessagesAdded,

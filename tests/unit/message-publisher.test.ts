@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../lib/logger.js';
-import type { PubSub } from '../../lib/pubsub.js';
+import type { PubSub } from '../../lib/infra/pubsub.js';
+import { createLogger } from '../../lib/kernel/logger.js';
 import type { MessageRow } from '../../subgraphs/messages/conversation.table.js';
 import { decodeMessagesAdded } from '../../subgraphs/messages/message-events.js';
 import { createMessagePublisher } from '../../subgraphs/messages/message-publisher.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeCursor, isUuid, parseTimeIdCursor, readPageArgs, toConnection } from '../../lib/pagination.js';
+import { isUuid } from '../../lib/kernel/ids.js';
+import { encodeCursor, parseTimeIdCursor, readPageArgs, toConnection } from '../../lib/kernel/pagination.js';
 
 describe('pagination', () => {
   it('defaults first to 20 and round-trips a cursor', () => {

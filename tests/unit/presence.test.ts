@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { type KeyValueStore, openKeyValueStore } from '../../lib/key-value-store.js';
-import { findOnlineUsers, PRESENCE_TTL_SECONDS, presenceKey } from '../../lib/presence.js';
+import { type KeyValueStore, openKeyValueStore } from '../../lib/infra/key-value-store.js';
+import { findOnlineUsers, PRESENCE_TTL_SECONDS, presenceKey } from '../../lib/infra/presence.js';
 
 /** A logger whose lines the test reads. */
 function capturingLogger() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config.js';
+import { loadConfig } from '../../lib/kernel/config.js';
 
 const PRODUCTION = {
   NODE_ENV: 'production',

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../lib/logger.js';
-import { openPubSub, type PubSub } from '../../lib/pubsub.js';
+import { openPubSub, type PubSub } from '../../lib/infra/pubsub.js';
+import { createLogger } from '../../lib/kernel/logger.js';
 import { type OwnRedis, startOwnRedis } from '../support/own-redis.js';
 import { until } from '../support/until.js';
 
@@ -26,7 +26,7 @@ const deliveredOnce = (pubsub: PubSub, channel: string, received: string[], mess
   });
 
 /**
- * What the Redis pub/sub tells its listeners when messages may have been lost (lib/pubsub.ts,
+ * What the Redis pub/sub tells its listeners when messages may have been lost (lib/infra/pubsub.ts,
  * `onGap`), on a redis-server of the test's own that it stops, restarts and pauses. Real
  * services mode only, like the other Redis tests.
  */

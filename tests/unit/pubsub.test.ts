@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../lib/logger.js';
-import { openPubSub, type PubSub } from '../../lib/pubsub.js';
+import { openPubSub, type PubSub } from '../../lib/infra/pubsub.js';
+import { createLogger } from '../../lib/kernel/logger.js';
 import { until } from '../support/until.js';
 
 const logger = createLogger({ level: 'silent', pretty: false });

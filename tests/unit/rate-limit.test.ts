@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildSchema, type ExecutionArgs, type ExecutionResult, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { authAttempts, clientIp, createRateLimiters, useRateLimit } from '../../gateway/plugins/rate-limit.js';
-import { createLogger } from '../../lib/logger.js';
+import { createLogger } from '../../lib/kernel/logger.js';
 
 /** Runs the plugin's execute hook as envelop would: the result it answers instead, if it refused. */
 async function refusalOf(plugin: ReturnType<typeof useRateLimit>, args: ExecutionArgs): Promise<ExecutionResult | undefined> {

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config.js';
-import { checkSignature, signContent } from '../../lib/request-signature.js';
+import { loadConfig } from '../../lib/kernel/config.js';
+import { checkSignature, signContent } from '../../lib/kernel/request-signature.js';
 
 const SECRET = 'a-shared-secret-of-at-least-32-characters';
 const BODY = '{"query":"{ __typename }"}';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryResponseCacheStore, type ResponseCacheStore } from '../../gateway/response-cache/cache-store.js';
 import { createGuardedCache } from '../../gateway/response-cache/guarded-cache.js';
 import { RedisResponseCacheStore } from '../../gateway/response-cache/redis-cache-store.js';
-import { createLogger } from '../../lib/logger.js';
+import { createLogger } from '../../lib/kernel/logger.js';
 
 /** The contract every response cache store keeps, run against memory and (with REDIS_URL) Redis. */
 

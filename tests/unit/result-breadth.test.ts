@@ -1,6 +1,6 @@
 import { buildSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { resultBreadth } from '../../lib/result-breadth.js';
+import { resultBreadth } from '../../lib/service/result-breadth.js';
 
 const schema = buildSchema(`
   type Query { me: User, trending(limit: Int = 10): [Tag!]! }

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryResponseCacheStore, type ResponseCacheStore } from '../../gateway/response-cache/cache-store.js';
 import { RedisResponseCacheStore } from '../../gateway/response-cache/redis-cache-store.js';
 import { entitiesInResult } from '../../gateway/response-cache/result-entities.js';
-import { createLogger } from '../../lib/logger.js';
+import { createLogger } from '../../lib/kernel/logger.js';
 
 /**
  * What the response cache indexes a result under, read off the client's own document (it adds

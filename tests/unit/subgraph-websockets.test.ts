@@ -3,16 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AsyncQueue } from '../../lib/async-queue.js';
-import { ForbiddenError } from '../../lib/errors.js';
-import { createLogger } from '../../lib/logger.js';
-import { serveSubgraphWebSockets, type WebSocketEndpoint } from '../../lib/subgraph-websockets.js';
-import { createTokenService, type Viewer } from '../../lib/tokens.js';
+import { ForbiddenError } from '../../lib/kernel/errors.js';
+import { createLogger } from '../../lib/kernel/logger.js';
+import { createTokenService, type Viewer } from '../../lib/kernel/tokens.js';
+import { AsyncQueue } from '../../lib/realtime/async-queue.js';
+import { serveSubgraphWebSockets, type WebSocketEndpoint } from '../../lib/service/subgraph-websockets.js';
 import { signedConnectionParams } from '../support/signed-subgraph.js';
 import { connectToSubgraph, operate } from '../support/subgraph-socket.js';
 
 /**
- * The WebSocket face every subgraph shares (lib/subgraph-websockets.ts), on a small schema:
+ * The WebSocket face every subgraph shares (lib/service/subgraph-websockets.ts), on a small schema:
  * per-operation viewers, a context per event, and errors masked like on HTTP.
  */
 

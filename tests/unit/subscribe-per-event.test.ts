@@ -1,6 +1,6 @@
 import { buildSchema, type ExecutionResult, type GraphQLObjectType, type GraphQLSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { subscribeWithContextPerEvent } from '../../lib/subscribe-per-event.js';
+import { subscribeWithContextPerEvent } from '../../lib/realtime/subscribe-per-event.js';
 
 /** A schema whose subscription yields the given event objects, counting how often a field resolves. */
 function tickSchema(events: object[], counter: { resolved: number; contexts: Set<unknown> }): GraphQLSchema {

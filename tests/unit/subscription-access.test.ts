@@ -4,8 +4,8 @@ import { FederatedSubscriptions } from '../../gateway/federated-subscriptions.js
 import { QueryPlans } from '../../gateway/federation/query-plans.js';
 import { loadSupergraph } from '../../gateway/federation/supergraph.js';
 import type { UpstreamSubscriptions } from '../../gateway/upstream-subscriptions.js';
-import { createLogger } from '../../lib/logger.js';
-import { TouchedEntities } from '../../lib/touched-entities.js';
+import { createLogger } from '../../lib/kernel/logger.js';
+import { TouchedEntities } from '../../lib/kernel/touched-entities.js';
 import { composeSupergraph } from '../support/federation/compose.js';
 
 /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config.js';
-import { createTokenService } from '../../lib/tokens.js';
+import { loadConfig } from '../../lib/kernel/config.js';
+import { createTokenService } from '../../lib/kernel/tokens.js';
 import { signScopedToken } from '../support/scoped-token.js';
 
 /** The viewer's scopes come from the `scope` claim of a verified token, and from nowhere else. */

@@ -3,7 +3,7 @@ import { Supergraph } from '@apollo/federation-internals';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { SUPERGRAPH_FILE } from '../../gateway/server.js';
-import { selectsViewerDependentField, viewerDependentFields } from '../../lib/viewer-dependence.js';
+import { selectsViewerDependentField, viewerDependentFields } from '../../lib/kernel/viewer-dependence.js';
 
 const supergraphSdl = readFileSync(SUPERGRAPH_FILE, 'utf8');
 const schema = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();

@@ -50,7 +50,7 @@ export function expectedOfOurs(operation: { readonly fixOfOurs?: FixOfOurs | und
   return operation.fixOfOurs === undefined ? reported : operation.fixOfOurs.answer(reported);
 }
 
-/** `answer` with each error of the gateway's own (not a subgraph's) masked, as ours masks them (lib/yoga-options.ts). */
+/** `answer` with each error of the gateway's own (not a subgraph's) masked, as ours masks them (lib/service/yoga-options.ts). */
 export function withGatewayErrorsMasked(answer: Answer): Answer {
   return {
     ...answer,

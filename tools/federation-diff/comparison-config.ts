@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
-import { type Config, loadConfig } from '../../lib/config.js';
+import { type Config, loadConfig } from '../../lib/kernel/config.js';
 
 /**
- * The config ours runs with in a comparison: `env` (lib/config.ts variables) over defaults fit
+ * The config ours runs with in a comparison: `env` (lib/kernel/config.ts variables) over defaults fit
  * for a local run, under what the comparison fixes: loopback, a data directory and cache
  * namespace of its own, and rate limits no comparison reaches (they are not about federation).
  */

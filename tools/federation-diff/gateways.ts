@@ -5,12 +5,12 @@ import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataS
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { createGateway, gatewaySettingsFrom } from '../../gateway/server.js';
-import type { Config } from '../../lib/config.js';
-import { startHttpServer } from '../../lib/http-server.js';
-import { openKeyValueStore } from '../../lib/key-value-store.js';
-import { createLogger } from '../../lib/logger.js';
-import { SIGNATURE_HEADER, signContent } from '../../lib/request-signature.js';
-import { createTokenService } from '../../lib/tokens.js';
+import { startHttpServer } from '../../lib/infra/http-server.js';
+import { openKeyValueStore } from '../../lib/infra/key-value-store.js';
+import type { Config } from '../../lib/kernel/config.js';
+import { createLogger } from '../../lib/kernel/logger.js';
+import { SIGNATURE_HEADER, signContent } from '../../lib/kernel/request-signature.js';
+import { createTokenService } from '../../lib/kernel/tokens.js';
 import { comparisonConfig } from './comparison-config.js';
 
 /** A gateway under comparison: where to POST, and how to stop it. */
@@ -25,7 +25,7 @@ export interface RunningGateway {
 export interface StockGatewayOptions {
   /** Overrides the routing URLs of the supergraph, by subgraph name. */
   readonly subgraphUrls?: Readonly<Record<string, string>>;
-  /** Signs each subgraph request as this project's subgraphs require (lib/request-signature.ts). */
+  /** Signs each subgraph request as this project's subgraphs require (lib/kernel/request-signature.ts). */
   readonly signingSecret?: string | undefined;
   /** Client headers (lower-case names) passed on to every subgraph request. */
   readonly forwardHeaders?: readonly string[];

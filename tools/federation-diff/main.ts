@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
-import { ConfigError } from '../../lib/config.js';
-import { createTokenService } from '../../lib/tokens.js';
+import { ConfigError } from '../../lib/kernel/config.js';
+import { createTokenService } from '../../lib/kernel/tokens.js';
 import { type DiffArguments, parseDiffArguments, USAGE, UsageError } from './cli-arguments.js';
 import { comparisonConfig } from './comparison-config.js';
 import { type LoadedOperation, loadOperations, OperationsError } from './operations.js';
@@ -21,7 +21,7 @@ export const EXIT = Object.freeze({ same: 0, differs: 1, badArguments: 2, failed
 /**
  * `npm run federation:diff`: every operation of a directory asked of stock Apollo and of ours
  * over the given supergraph, one line (and its differences) per operation, then a summary.
- * `env` is the environment: ours' config (lib/config.ts), SUBGRAPH_SIGNING_SECRET, and npm's
+ * `env` is the environment: ours' config (lib/kernel/config.ts), SUBGRAPH_SIGNING_SECRET, and npm's
  * INIT_CWD, the directory relative paths were typed in (npm runs scripts from the package root).
  */
 export async function runFederationDiff(argv: readonly string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {

@@ -1,4 +1,4 @@
-import { readPageArgs, toConnection } from '../../../lib/pagination.js';
+import { readPageArgs, toConnection } from '../../../lib/kernel/pagination.js';
 import type { ConversationRow } from '../conversation.table.js';
 import type { ConversationResolvers } from '../generated/resolvers-types.js';
 import type { MessagesLoaders } from '../loaders.js';

@@ -1,4 +1,4 @@
-import { DateTimeScalar } from '../../../lib/scalars.js';
+import { DateTimeScalar } from '../../../lib/kernel/scalars.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
 import { Conversation } from './conversation.js';
 import { Message } from './message.js';

@@ -1,7 +1,7 @@
-import { asViewerWrite } from '../../../lib/db/errors.js';
-import { BadUserInputError, ForbiddenError, NotFoundError, requireViewer } from '../../../lib/errors.js';
-import { isUuid } from '../../../lib/pagination.js';
-import { parseInput } from '../../../lib/validation.js';
+import { asViewerWrite } from '../../../lib/infra/db/errors.js';
+import { BadUserInputError, ForbiddenError, NotFoundError, requireViewer } from '../../../lib/kernel/errors.js';
+import { isUuid } from '../../../lib/kernel/ids.js';
+import { parseInput } from '../../../lib/kernel/validation.js';
 import {
   advanceReadMarker,
   conversationExists,

@@ -1,5 +1,6 @@
-import { ForbiddenError, requireViewer } from '../../../lib/errors.js';
-import { isUuid, parseTimeIdCursor, readPageArgs, toConnection } from '../../../lib/pagination.js';
+import { ForbiddenError, requireViewer } from '../../../lib/kernel/errors.js';
+import { isUuid } from '../../../lib/kernel/ids.js';
+import { parseTimeIdCursor, readPageArgs, toConnection } from '../../../lib/kernel/pagination.js';
 import { conversationExists, pageConversations } from '../conversation.repository.js';
 import type { QueryResolvers } from '../generated/resolvers-types.js';
 

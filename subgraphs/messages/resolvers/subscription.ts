@@ -1,4 +1,4 @@
-import { BadUserInputError, requireViewer } from '../../../lib/errors.js';
+import { BadUserInputError, requireViewer } from '../../../lib/kernel/errors.js';
 import type { Context } from '../context.js';
 import type { MessageRow } from '../conversation.table.js';
 import type { SubscriptionResolvers } from '../generated/resolvers-types.js';
@@ -11,7 +11,7 @@ import { openTypingStream, type TypingEventValue } from '../typing-stream.js';
  * subscription with a GraphQL error (UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, BAD_USER_INPUT).
  * Events are rows (or TypingEventValues) carried by the pub/sub, so resolving one reads no
  * database unless the operation selects more (e.g. `conversation { unreadCount }`), and then
- * with loaders fresh for each event (lib/subscribe-per-event.ts).
+ * with loaders fresh for each event (lib/realtime/subscribe-per-event.ts).
  */
 export const Subscription: SubscriptionResolvers = {
   messageAdded: {

@@ -1,4 +1,4 @@
-import { type Connection, toConnection } from '../../../lib/pagination.js';
+import { type Connection, toConnection } from '../../../lib/kernel/pagination.js';
 import type { PostsLoaders } from '../loaders.js';
 import type { PostRow } from '../post.table.js';
 

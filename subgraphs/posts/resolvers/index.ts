@@ -1,4 +1,4 @@
-import { DateTimeScalar } from '../../../lib/scalars.js';
+import { DateTimeScalar } from '../../../lib/kernel/scalars.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
 import { Mutation } from './mutation.js';
 import { Post } from './post.js';

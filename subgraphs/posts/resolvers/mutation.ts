@@ -1,7 +1,7 @@
-import { asViewerWrite } from '../../../lib/db/errors.js';
-import { ForbiddenError, NotFoundError, requireViewer } from '../../../lib/errors.js';
-import { isUuid } from '../../../lib/pagination.js';
-import { parseInput } from '../../../lib/validation.js';
+import { asViewerWrite } from '../../../lib/infra/db/errors.js';
+import { ForbiddenError, NotFoundError, requireViewer } from '../../../lib/kernel/errors.js';
+import { isUuid } from '../../../lib/kernel/ids.js';
+import { parseInput } from '../../../lib/kernel/validation.js';
 import type { Context } from '../context.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
 import { extractHashtags } from '../hashtags.js';

@@ -1,6 +1,6 @@
-import { requireViewer } from '../../../lib/errors.js';
-import { parseTimeIdCursor, readPageArgs, toConnection } from '../../../lib/pagination.js';
-import { parseInput } from '../../../lib/validation.js';
+import { requireViewer } from '../../../lib/kernel/errors.js';
+import { parseTimeIdCursor, readPageArgs, toConnection } from '../../../lib/kernel/pagination.js';
+import { parseInput } from '../../../lib/kernel/validation.js';
 import type { PostsServices } from '../context.js';
 import type { QueryResolvers } from '../generated/resolvers-types.js';
 import { normalizeHashtag } from '../hashtags.js';

@@ -1,4 +1,4 @@
-import { parseTimeIdCursor, readPageArgs } from '../../../lib/pagination.js';
+import { parseTimeIdCursor, readPageArgs } from '../../../lib/kernel/pagination.js';
 import type { UserResolvers } from '../generated/resolvers-types.js';
 import { postConnection } from './connection.js';
 

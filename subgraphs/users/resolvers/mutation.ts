@@ -1,4 +1,4 @@
-import { asViewerWrite, violatedUniqueConstraint } from '../../../lib/db/errors.js';
+import { asViewerWrite, violatedUniqueConstraint } from '../../../lib/infra/db/errors.js';
 import {
   AccountGoneError,
   BadUserInputError,
@@ -6,13 +6,13 @@ import {
   NotFoundError,
   requireViewer,
   UnauthenticatedError,
-} from '../../../lib/errors.js';
-import { isUuid } from '../../../lib/pagination.js';
-import { hashPassword, verifyPassword } from '../../../lib/passwords.js';
-import { parseInput } from '../../../lib/validation.js';
+} from '../../../lib/kernel/errors.js';
+import { isUuid } from '../../../lib/kernel/ids.js';
+import { parseInput } from '../../../lib/kernel/validation.js';
 import type { Context } from '../context.js';
 import { deleteFollow, insertFollow } from '../follow.repository.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
+import { hashPassword, verifyPassword } from '../passwords.js';
 import { findCredentialsByEmail, insertUser, updateUser } from '../user.repository.js';
 import type { UserRow } from '../user.table.js';
 import { LoginInput, RegisterInput, UpdateProfileInput } from '../validation.js';

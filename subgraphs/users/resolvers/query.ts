@@ -1,6 +1,6 @@
-import { BadUserInputError, requireViewer } from '../../../lib/errors.js';
-import { MAX_PAGE_SIZE, readPageArgs, toConnection } from '../../../lib/pagination.js';
-import { parseInput } from '../../../lib/validation.js';
+import { BadUserInputError, requireViewer } from '../../../lib/kernel/errors.js';
+import { MAX_PAGE_SIZE, readPageArgs, toConnection } from '../../../lib/kernel/pagination.js';
+import { parseInput } from '../../../lib/kernel/validation.js';
 import { findFollowingIds } from '../follow.repository.js';
 import type { QueryResolvers } from '../generated/resolvers-types.js';
 import { escapeLike, findUserByUsername, searchUsersByPrefix } from '../user.repository.js';

@@ -1,4 +1,4 @@
-import { parseTimeIdCursor, readPageArgs, toConnection } from '../../../lib/pagination.js';
+import { parseTimeIdCursor, readPageArgs, toConnection } from '../../../lib/kernel/pagination.js';
 import type { Context } from '../context.js';
 import type { UserResolvers } from '../generated/resolvers-types.js';
 

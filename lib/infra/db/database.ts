@@ -4,8 +4,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { type CompiledQuery, type Dialect, Kysely, type LogEvent, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Config } from '../../kernel/config.js';
+import type { Logger } from '../../kernel/logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 

@@ -1,32 +1,13 @@
-import type { Config } from './config.js';
-import { loadConfig } from './config.js';
-import { type Database, openDatabase } from './db/database.js';
-import { startHttpServer } from './http-server.js';
-import { type KeyValueStore, openKeyValueStore } from './key-value-store.js';
-import { createLogger, type Logger } from './logger.js';
-import { openPubSub, type PubSub } from './pubsub.js';
-import { exitOnStartupError, onShutdownSignal } from './shutdown.js';
-import type { Subgraph } from './subgraph.js';
-import { createTokenService, type TokenService } from './tokens.js';
-
-/** What every subgraph factory receives: the same for all three, so they are built alike. */
-export interface SubgraphDeps {
-  readonly config: Config;
-  readonly database: Database;
-  readonly store: KeyValueStore;
-  /** Messages between processes (new messages, typing): Redis, or in-process when embedded. */
-  readonly pubsub: PubSub;
-  readonly tokens: TokenService;
-  readonly logger: Logger;
-  /** Where the other subgraphs answer (e.g. the messages subgraph checks user ids with users). */
-  readonly subgraphUrls: SubgraphUrls;
-}
-
-export interface SubgraphUrls {
-  readonly users: string;
-  readonly posts: string;
-  readonly messages: string;
-}
+import { openDatabase } from '../infra/db/database.js';
+import { startHttpServer } from '../infra/http-server.js';
+import { openKeyValueStore } from '../infra/key-value-store.js';
+import { openPubSub } from '../infra/pubsub.js';
+import { exitOnStartupError, onShutdownSignal } from '../infra/shutdown.js';
+import type { Config } from '../kernel/config.js';
+import { loadConfig } from '../kernel/config.js';
+import { createLogger, type Logger } from '../kernel/logger.js';
+import { createTokenService } from '../kernel/tokens.js';
+import type { Subgraph, SubgraphDeps, SubgraphUrls } from './subgraph.js';
 
 /** Each subgraph's URL from config: the *_URL variable, or this host at the subgraph's port. */
 export function subgraphUrlsFrom(config: Config): SubgraphUrls {

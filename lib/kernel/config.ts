@@ -94,7 +94,7 @@ const EnvSchema = z.object({
   USERS_HOST: z.string().trim().min(1).optional(),
   POSTS_HOST: z.string().trim().min(1).optional(),
   MESSAGES_HOST: z.string().trim().min(1).optional(),
-  // Shared by the gateway and the subgraphs: subgraphs answer only requests signed with it (lib/request-signature.ts).
+  // Shared by the gateway and the subgraphs: subgraphs answer only requests signed with it (lib/kernel/request-signature.ts).
   SUBGRAPH_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   GATEWAY_PORT: port.default(4000),
   USERS_PORT: port.default(4001),
@@ -108,7 +108,7 @@ const EnvSchema = z.object({
   // How long a `typing: true` holds without a new setTyping before subscribers get `typing: false`.
   TYPING_TTL_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
   SUBSCRIPTION_SHARED_EXECUTION: bool.default(true),
-  // How long a process keeps serving with /readyz at 503 after SIGTERM (lib/shutdown.ts).
+  // How long a process keeps serving with /readyz at 503 after SIGTERM (lib/infra/shutdown.ts).
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).optional(),
   // The gateway's WebSocket clients (gateway/websocket-server.ts): heartbeat and caps.
   WEBSOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_WEBSOCKET_LIMITS.pingIntervalMs),
@@ -188,7 +188,7 @@ export interface Config {
   readonly host: string | undefined;
   /** The address each subgraph listens on: its *_HOST, else HOST, else 127.0.0.1. */
   readonly subgraphHosts: { readonly users: string; readonly posts: string; readonly messages: string };
-  /** The secret that signs the gateway's requests to subgraphs (lib/request-signature.ts). */
+  /** The secret that signs the gateway's requests to subgraphs (lib/kernel/request-signature.ts). */
   readonly subgraphSigning: { readonly secret: string; readonly source: 'env' | 'dev-file' };
   readonly ports: { readonly gateway: number; readonly users: number; readonly posts: number; readonly messages: number };
   /** Where the gateway finds each subgraph; undefined means "on this host, at its port". */

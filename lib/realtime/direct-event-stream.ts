@@ -1,7 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import type { PendingResult } from './pending-result.js';
 
-/** Writes one subscription's events to its client (lib/event-writer.ts). */
+/** Writes one subscription's events to its client (lib/realtime/event-writer.ts). */
 export interface EventWriter {
   write(result: ExecutionResult): void;
 }
@@ -14,7 +14,7 @@ export interface EventWriter {
  * CPU per delivery. Here a delivery is a callback and a write.
  *
  * Used by the gateway (federated-subscriptions.ts, events pushed by its upstream connection)
- * and by every subgraph (lib/subscribe-per-event.ts, events pulled from the resolver's stream).
+ * and by every subgraph (lib/realtime/subscribe-per-event.ts, events pulled from the resolver's stream).
  *
  * What graphql-ws iterates is only the end: `next()` settles when the upstream has ended and
  * every event before the end has been written. An upstream refusal is the one result it yields

@@ -1,5 +1,5 @@
+import type { Logger } from '../kernel/logger.js';
 import type { KeyValueStore } from './key-value-store.js';
-import type { Logger } from './logger.js';
 
 /**
  * Presence: a user is online while a key `presence:<userId>` exists. The process holding the

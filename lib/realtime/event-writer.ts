@@ -1,8 +1,8 @@
 import type { GraphQLError } from 'graphql';
 import type { WebSocket } from 'ws';
+import type { Logger } from '../kernel/logger.js';
 import type { CoalescedSends } from './coalesced-sends.js';
 import type { EventWriter } from './direct-event-stream.js';
-import type { Logger } from './logger.js';
 import type { SerializedResults } from './serialized-results.js';
 
 /** Close code for a restart (graphql-ws clients reconnect on it, then resubscribe and catch up). */
@@ -31,7 +31,7 @@ export function createEventWriter(options: {
   serializedResults: SerializedResults;
   /** What the client reads of an error: masked as the process masks every error. */
   formatError: (error: GraphQLError) => unknown;
-  /** Undefined: no limit (the producer waits for the socket instead, lib/subscribe-per-event.ts). */
+  /** Undefined: no limit (the producer waits for the socket instead, lib/realtime/subscribe-per-event.ts). */
   maxUnsentBytes?: number;
   logger: Logger;
 }): EventWriter | undefined {

@@ -1,9 +1,9 @@
 import { GraphQLError } from 'graphql';
 import { maskError, type Plugin, useReadinessCheck, type YogaServerOptions } from 'graphql-yoga';
-import type { Logger } from './logger.js';
-import { type ServiceMetrics, useMetrics } from './metrics.js';
+import { type ServiceMetrics, useMetrics } from '../infra/metrics.js';
+import { isDraining } from '../infra/shutdown.js';
+import type { Logger } from '../kernel/logger.js';
 import { useNulFreeArguments } from './nul-free-arguments.js';
-import { isDraining } from './shutdown.js';
 
 /**
  * Options every process's Yoga shares: errors masked in every environment (a client never sees
@@ -46,7 +46,7 @@ export function commonYogaOptions(options: {
           }
         },
       }),
-      // Before any executor: a NUL never reaches PostgreSQL (lib/nul-free-arguments.ts).
+      // Before any executor: a NUL never reaches PostgreSQL (lib/service/nul-free-arguments.ts).
       useNulFreeArguments(),
     ],
   };

@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
-import type { ErrorCode } from './errors.js';
-import { checkSignature, SIGNATURE_HEADER, type SignatureCheck, signatureProblem } from './request-signature.js';
+import type { ErrorCode } from '../kernel/errors.js';
+import { checkSignature, SIGNATURE_HEADER, type SignatureCheck, signatureProblem } from '../kernel/request-signature.js';
 
 const REFUSALS: Record<Exclude<SignatureCheck, 'valid'>, { status: number; code: ErrorCode; message: string }> = {
   missing: { status: 401, code: 'UNAUTHENTICATED', message: 'This subgraph answers only requests signed by the gateway.' },
@@ -11,7 +11,7 @@ const REFUSALS: Record<Exclude<SignatureCheck, 'valid'>, { status: number; code:
 
 /**
  * Yoga plugin of every subgraph: a request to `endpoint` is answered only when it is a POST
- * whose body is signed with the gateway's secret (lib/request-signature.ts), checked before
+ * whose body is signed with the gateway's secret (lib/kernel/request-signature.ts), checked before
  * anything is parsed. An unsigned, malformed or stale signature is refused with 401
  * UNAUTHENTICATED without reading the body, a wrong one with 403 FORBIDDEN; a body over
  * `maxBodyBytes` with 413. Other paths (/healthz, /readyz, /metrics) stay open.

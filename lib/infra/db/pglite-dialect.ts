@@ -66,7 +66,7 @@ class PGliteDriver implements Driver {
     this.#mutex.unlock();
   }
   async destroy(): Promise<void> {
-    // The PGlite instance belongs to whoever opened it (lib/db/database.ts closes it).
+    // The PGlite instance belongs to whoever opened it (lib/infra/db/database.ts closes it).
   }
 }
 

@@ -3,10 +3,10 @@ import type { ExecutionResult } from 'graphql';
 /**
  * Serializes a subscription result once, however many operations it goes to.
  *
- * When subscribers share an execution (lib/subscribe-per-event.ts, the gateway's
+ * When subscribers share an execution (lib/realtime/subscribe-per-event.ts, the gateway's
  * federated-subscriptions.ts), they get the same result object; serializing it once per
  * operation was the largest user-space cost per delivery in profiles of both the messages
- * subgraph and the gateway. The event writer (lib/event-writer.ts) takes its JSON from here,
+ * subgraph and the gateway. The event writer (lib/realtime/event-writer.ts) takes its JSON from here,
  * made once per result object and kept while the object lives.
  */
 export class SerializedResults {

@@ -3,7 +3,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Config } from './config.js';
 import { UnauthenticatedError } from './errors.js';
-import { isUuid } from './pagination.js';
+import { isUuid } from './ids.js';
 
 /** Who is making a request: the subject of a verified token. */
 export interface Viewer {

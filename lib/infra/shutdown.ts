@@ -1,10 +1,10 @@
-import type { Logger } from './logger.js';
+import type { Logger } from '../kernel/logger.js';
 
 let draining = false;
 
 /**
  * True once this process got a shutdown signal: every server's /readyz answers 503 from then
- * on (lib/yoga-options.ts), so a load balancer stops sending it new requests while it drains.
+ * on (lib/service/yoga-options.ts), so a load balancer stops sending it new requests while it drains.
  */
 export function isDraining(): boolean {
   return draining;

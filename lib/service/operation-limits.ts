@@ -6,16 +6,16 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import type { GraphQLArmorRejectCallback } from '@escape.tech/graphql-armor-types';
-import type { Config } from './config.js';
+import type { Config } from '../kernel/config.js';
+import type { ErrorCode } from '../kernel/errors.js';
 import { useNestingLimit } from './document-nesting.js';
-import type { ErrorCode } from './errors.js';
 import { useResultBreadthLimit } from './result-breadth.js';
 
 /**
  * Refuses operations too big to be worth planning (graphql-armor): depth, aliases, tokens,
  * directives and an estimated cost. They are envelop parse/validate plugins, so they apply to
  * HTTP and to operations over the gateway's WebSocket alike (websocket-server.ts uses
- * yoga.getEnveloped). The gateway and every subgraph (lib/subgraph.ts) apply them. Armor's
+ * yoga.getEnveloped). The gateway and every subgraph (lib/service/subgraph.ts) apply them. Armor's
  * errors carry no code; `reportAs` gives each the one API.md promises.
  * In production "Did you mean …?" suggestions are removed: they let a stranger map a schema
  * whose introspection is off.

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger } from './logger.js';
+import type { Logger } from '../kernel/logger.js';
 
 /**
  * Fire-and-forget messages between processes (new messages, typing indicators): Redis pub/sub

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger } from './logger.js';
+import type { Logger } from '../kernel/logger.js';
 
 /**
  * The small key-value surface the platform needs from Redis (cache entries, presence keys).

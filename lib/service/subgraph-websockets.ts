@@ -11,16 +11,16 @@ import {
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { coalesceSends, MERGED_NEXT_PARAM } from './coalesced-sends.js';
+import type { Logger } from '../kernel/logger.js';
+import { checkSignature, SIGNATURE_PARAM, WEBSOCKET_SIGNED_CONTENT } from '../kernel/request-signature.js';
+import type { TokenService, Viewer } from '../kernel/tokens.js';
+import { selectsViewerDependentField } from '../kernel/viewer-dependence.js';
+import { coalesceSends, MERGED_NEXT_PARAM } from '../realtime/coalesced-sends.js';
+import { createEventWriter } from '../realtime/event-writer.js';
+import { SerializedResults } from '../realtime/serialized-results.js';
+import { type DirectWriting, subscribeWithContextPerEvent } from '../realtime/subscribe-per-event.js';
 import { parseWithNestingLimit } from './document-nesting.js';
-import { createEventWriter } from './event-writer.js';
-import type { Logger } from './logger.js';
 import { findNulArgument, nulArgumentError } from './nul-free-arguments.js';
-import { checkSignature, SIGNATURE_PARAM, WEBSOCKET_SIGNED_CONTENT } from './request-signature.js';
-import { SerializedResults } from './serialized-results.js';
-import { type DirectWriting, subscribeWithContextPerEvent } from './subscribe-per-event.js';
-import type { TokenService, Viewer } from './tokens.js';
-import { selectsViewerDependentField } from './viewer-dependence.js';
 import { createErrorMasker } from './yoga-options.js';
 
 /** A subgraph's graphql-ws endpoint on its HTTP server. */
@@ -56,11 +56,11 @@ export function serveSubgraphWebSockets(
   options: {
     schema: GraphQLSchema;
     tokens: TokenService;
-    /** connection_init must carry `signature`, signed with it (lib/request-signature.ts); else 4403. */
+    /** connection_init must carry `signature`, signed with it (lib/kernel/request-signature.ts); else 4403. */
     signingSecret: string;
     logger: Logger;
     createContext: (viewer: Viewer | null) => object;
-    /** `Type.field` of the schema's viewer-dependent fields (lib/viewer-dependence.ts). */
+    /** `Type.field` of the schema's viewer-dependent fields (lib/kernel/viewer-dependence.ts). */
     viewerDependentFields: ReadonlySet<string>;
   },
 ): WebSocketEndpoint {

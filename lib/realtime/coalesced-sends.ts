@@ -24,7 +24,7 @@ export interface CoalescedSends {
   /**
    * Sends `{"id":<id>,"type":"next","payload":<payloadJson>}` on `socket` as graphql-ws would,
    * batched with every other frame, without going through graphql-ws's operation loop (for
-   * events written straight to a client, lib/direct-event-stream.ts). Ignored once the socket
+   * events written straight to a client, lib/realtime/direct-event-stream.ts). Ignored once the socket
    * is no longer open.
    */
   sendNext(socket: WebSocket, id: string, payloadJson: string): void;

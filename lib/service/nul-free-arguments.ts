@@ -1,6 +1,6 @@
 import { type DocumentNode, Kind, type ValueNode, visit } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { BadUserInputError } from './errors.js';
+import { BadUserInputError } from '../kernel/errors.js';
 
 /**
  * PostgreSQL text cannot hold U+0000: a NUL in any argument would fail its statement with

@@ -75,10 +75,3 @@ export function parseTimeIdCursor(values: unknown[]): { at: Date; id: string } |
   const date = new Date(at);
   return Number.isNaN(date.getTime()) ? null : { at: date, id };
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True for a syntactically valid UUID; lets loaders answer "not found" without asking SQL. */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}

@@ -1,4 +1,4 @@
-import { AccountGoneError } from '../errors.js';
+import { AccountGoneError } from '../../kernel/errors.js';
 
 /**
  * The name of the unique constraint (or unique index) that an insert or update violated, or

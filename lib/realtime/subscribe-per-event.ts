@@ -51,7 +51,7 @@ export interface DirectWriting {
 
 /**
  * Pulls the source's events and writes their results straight to the client, in order
- * (lib/direct-event-stream.ts): per event and subscriber, one pull instead of graphql-ws's
+ * (lib/realtime/direct-event-stream.ts): per event and subscriber, one pull instead of graphql-ws's
  * chain of promises. Like graphql-ws, it pulls no more while the client's socket has more
  * than a megabyte waiting, so a slow reader's events stay in its source's bounded queue
  * (message-stream.ts), which ends the subscription if it overflows. An error of the source
@@ -95,7 +95,7 @@ const sharedResults = new WeakMap<object, Map<string, PendingResult>>();
 
 /**
  * Maps an async iterator. Hand-written rather than an async generator so that `return()`
- * reaches the source immediately, even while a `next()` is pending (see lib/async-queue.ts).
+ * reaches the source immediately, even while a `next()` is pending (see lib/realtime/async-queue.ts).
  */
 function mapEvents<T, R>(source: AsyncIterator<T>, map: (value: T) => Promise<R> | R): AsyncIterableIterator<R> {
   const done = { value: undefined, done: true } as const;

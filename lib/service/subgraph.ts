@@ -5,19 +5,41 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { parse } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Kysely, Migration } from 'kysely';
-import { migrateSchema } from './db/migrate.js';
-import { QueryStats } from './db/query-stats.js';
-import type { Logger } from './logger.js';
-import { createServiceMetrics, observeDatabase, type ServiceMetrics } from './metrics.js';
+import type { Database } from '../infra/db/database.js';
+import { migrateSchema } from '../infra/db/migrate.js';
+import { QueryStats } from '../infra/db/query-stats.js';
+import type { KeyValueStore } from '../infra/key-value-store.js';
+import { createServiceMetrics, observeDatabase, type ServiceMetrics } from '../infra/metrics.js';
+import type { PubSub } from '../infra/pubsub.js';
+import type { Config } from '../kernel/config.js';
+import type { Logger } from '../kernel/logger.js';
+import type { TokenService, Viewer } from '../kernel/tokens.js';
+import { type TouchingContext, useTouchedEntitiesExtension } from '../kernel/touched-entities.js';
+import { viewerDependentFields } from '../kernel/viewer-dependence.js';
 import { subgraphOperationLimits, useOperationLimits } from './operation-limits.js';
 import { SUBGRAPH_MAX_REQUEST_BODY_BYTES } from './request-limits.js';
-import type { SubgraphDeps } from './service-runtime.js';
 import { useSignedRequestsOnly } from './signed-requests.js';
 import { serveSubgraphWebSockets, type WebSocketEndpoint } from './subgraph-websockets.js';
-import type { Viewer } from './tokens.js';
-import { type TouchingContext, useTouchedEntitiesExtension } from './touched-entities.js';
-import { viewerDependentFields } from './viewer-dependence.js';
 import { commonYogaOptions } from './yoga-options.js';
+
+/** What every subgraph factory receives: the same for all three, so they are built alike. */
+export interface SubgraphDeps {
+  readonly config: Config;
+  readonly database: Database;
+  readonly store: KeyValueStore;
+  /** Messages between processes (new messages, typing): Redis, or in-process when embedded. */
+  readonly pubsub: PubSub;
+  readonly tokens: TokenService;
+  readonly logger: Logger;
+  /** Where the other subgraphs answer (e.g. the messages subgraph checks user ids with users). */
+  readonly subgraphUrls: SubgraphUrls;
+}
+
+export interface SubgraphUrls {
+  readonly users: string;
+  readonly posts: string;
+  readonly messages: string;
+}
 
 export type SubgraphYoga = YogaServerInstance<object, object>;
 
@@ -52,7 +74,7 @@ export interface SubgraphDefinition<DB, S, C> {
 
 /**
  * Migrates the subgraph's schema, then builds its HTTP face: only requests signed by the gateway
- * (lib/signed-requests.ts), operation limits of its own, the federation schema, the viewer
+ * (lib/service/signed-requests.ts), operation limits of its own, the federation schema, the viewer
  * taken from the bearer token the gateway forwards (verified here again, so a forged header
  * from outside is worthless), one typed context per request, masked errors, /healthz, /readyz.
  * Its WebSocket face (`serveWebSockets`) runs the same schema with the same contexts.
