@@ -15,9 +15,9 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrateSchema } from '../lib/infra/db/migrate.js';
 import { createScratchDatabase } from '../lib/infra/db/scratch-database.js';
-import type { MessagesDatabase } from '../subgraphs/messages/conversation.table.js';
-import { migrations } from '../subgraphs/messages/migrations/index.js';
-import { createMessageSender, type MessageSender } from '../subgraphs/messages/send-messages.js';
+import { migrations } from '../subgraphs/messages/db/migrations/index.js';
+import type { MessagesDatabase } from '../subgraphs/messages/db/tables.js';
+import { createMessageSender, type MessageSender } from '../subgraphs/messages/services/send-messages.js';
 import { type BenchGroup, createGroups } from './support/groups.js';
 import { median, printTable } from './support/stats.js';
 

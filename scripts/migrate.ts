@@ -9,9 +9,9 @@ import { migrateSchema } from '../lib/infra/db/migrate.js';
 import { exitOnStartupError } from '../lib/infra/shutdown.js';
 import { loadConfig } from '../lib/kernel/config.js';
 import { createLogger } from '../lib/kernel/logger.js';
-import { migrations as messages } from '../subgraphs/messages/migrations/index.js';
-import { migrations as posts } from '../subgraphs/posts/migrations/index.js';
-import { migrations as users } from '../subgraphs/users/migrations/index.js';
+import { migrations as messages } from '../subgraphs/messages/db/migrations/index.js';
+import { migrations as posts } from '../subgraphs/posts/db/migrations/index.js';
+import { migrations as users } from '../subgraphs/users/db/migrations/index.js';
 
 const SCHEMAS = [
   ['users', users],

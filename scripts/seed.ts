@@ -11,9 +11,9 @@ import { migrateSchema } from '../lib/infra/db/migrate.js';
 import { exitOnStartupError } from '../lib/infra/shutdown.js';
 import { loadConfig } from '../lib/kernel/config.js';
 import { createLogger } from '../lib/kernel/logger.js';
-import { migrations as messagesMigrations } from '../subgraphs/messages/migrations/index.js';
-import { migrations as postsMigrations } from '../subgraphs/posts/migrations/index.js';
-import { migrations as usersMigrations } from '../subgraphs/users/migrations/index.js';
+import { migrations as messagesMigrations } from '../subgraphs/messages/db/migrations/index.js';
+import { migrations as postsMigrations } from '../subgraphs/posts/db/migrations/index.js';
+import { migrations as usersMigrations } from '../subgraphs/users/db/migrations/index.js';
 import { checkCounts, defaultLikes, SEED_PHASES, type SeedCounts, type SeedSummary, seedDatabase } from './seed/index.js';
 import { createProgressBars } from './seed/progress-bars.js';
 

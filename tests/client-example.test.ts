@@ -30,9 +30,9 @@ import {
 } from '../clients/generated/graphql.js';
 import { TRUSTED_DOCUMENTS_FILE } from '../gateway/plugins/trusted-documents.js';
 import type { ErrorCode } from '../lib/kernel/errors.js';
-import type { MessagesDatabase } from '../subgraphs/messages/conversation.table.js';
-import { MAX_REPLAY } from '../subgraphs/messages/message-stream.js';
-import { createMessageSender } from '../subgraphs/messages/send-messages.js';
+import type { MessagesDatabase } from '../subgraphs/messages/db/tables.js';
+import { MAX_REPLAY } from '../subgraphs/messages/realtime/message-stream.js';
+import { createMessageSender } from '../subgraphs/messages/services/send-messages.js';
 import { uniqueName } from './support/graphql.js';
 import { startTestPlatform, TEST_JWT_SECRET, type TestPlatform } from './support/platform.js';
 import { TcpProxy } from './support/tcp-proxy.js';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageRow, MessagesDatabase } from '../subgraphs/messages/conversation.table.js';
-import type { MessageFeed } from '../subgraphs/messages/message-feed.js';
-import { openMessageStream } from '../subgraphs/messages/message-stream.js';
-import { createMessageSender } from '../subgraphs/messages/send-messages.js';
+import type { MessageRow, MessagesDatabase } from '../subgraphs/messages/db/tables.js';
+import type { MessageFeed } from '../subgraphs/messages/realtime/message-feed.js';
+import { openMessageStream } from '../subgraphs/messages/realtime/message-stream.js';
+import { createMessageSender } from '../subgraphs/messages/services/send-messages.js';
 import { graphql, registerUser } from './support/graphql.js';
 import { startConversation } from './support/messages.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../subgraphs/messages/message-events.js';
+import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../subgraphs/messages/realtime/message-events.js';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
 import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';

@@ -7,9 +7,9 @@ import { DEMO_COUNTS, DEMO_PASSWORD, type SeedSummary, seedDatabase, seedDemoIfE
 import { pairCapacity, sampleDistinctPairs } from '../scripts/seed/pairs.js';
 import { createRandom, createZipfSampler } from '../scripts/seed/random.js';
 import { TAGS } from '../scripts/seed/tags.js';
-import { migrations as messagesMigrations } from '../subgraphs/messages/migrations/index.js';
-import { extractHashtags } from '../subgraphs/posts/hashtags.js';
-import { migrations as postsMigrations } from '../subgraphs/posts/migrations/index.js';
+import { migrations as messagesMigrations } from '../subgraphs/messages/db/migrations/index.js';
+import { migrations as postsMigrations } from '../subgraphs/posts/db/migrations/index.js';
+import { extractHashtags } from '../subgraphs/posts/services/hashtags.js';
 import { graphql } from './support/graphql.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 

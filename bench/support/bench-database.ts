@@ -4,9 +4,9 @@ import { migrateSchema } from '../../lib/infra/db/migrate.js';
 import { withClient } from '../../lib/infra/db/scratch-database.js';
 import { type SeedCounts, seedDatabase } from '../../scripts/seed/index.js';
 import { createProgressBars } from '../../scripts/seed/progress-bars.js';
-import { migrations as messagesMigrations } from '../../subgraphs/messages/migrations/index.js';
-import { migrations as postsMigrations } from '../../subgraphs/posts/migrations/index.js';
-import { migrations as usersMigrations } from '../../subgraphs/users/migrations/index.js';
+import { migrations as messagesMigrations } from '../../subgraphs/messages/db/migrations/index.js';
+import { migrations as postsMigrations } from '../../subgraphs/posts/db/migrations/index.js';
+import { migrations as usersMigrations } from '../../subgraphs/users/db/migrations/index.js';
 
 /**
  * The benchmark's own database on the server at DATABASE_URL (`chitlaq_bench_<mode>`), never

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../../subgraphs/messages/message-events.js';
+import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../../subgraphs/messages/realtime/message-events.js';
 import type { BenchGroup } from './groups.js';
 import { cpuSecondsOfTree } from './process-cpu.js';
 import { percentile, printTable } from './stats.js';

@@ -1,4 +1,4 @@
-import { extractHashtags, normalizeHashtag } from '../../subgraphs/posts/hashtags.js';
+import { extractHashtags, normalizeHashtag } from '../../subgraphs/posts/services/hashtags.js';
 import type { Language } from './cultures.js';
 import { createZipfSampler, type Random, weightedIndex } from './random.js';
 import { TAGS } from './tags.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { hashPassword } from '../../subgraphs/users/passwords.js';
+import { hashPassword } from '../../subgraphs/users/services/passwords.js';
 import { checkConversationCounts, composeMessageBody, generateConversations, generateMessages } from './conversations.js';
 import type { Language } from './cultures.js';
 import {

@@ -3,11 +3,11 @@ import type { PubSub } from '../../lib/infra/pubsub.js';
 import type { Logger } from '../../lib/kernel/logger.js';
 import type { Viewer } from '../../lib/kernel/tokens.js';
 import { TouchedEntities } from '../../lib/kernel/touched-entities.js';
-import type { MessagesDatabase } from './conversation.table.js';
+import type { MessagesDatabase } from './db/tables.js';
 import { createLoaders, type MessagesLoaders } from './loaders.js';
-import type { MessageFeed } from './message-feed.js';
-import type { MessageSender } from './send-messages.js';
-import type { UsersDirectory } from './users-directory.js';
+import type { MessageFeed } from './realtime/message-feed.js';
+import type { MessageSender } from './services/send-messages.js';
+import type { UsersDirectory } from './services/users-directory.js';
 
 /** Long-lived dependencies of the messages subgraph, shared by all requests of one process. */
 export interface MessagesServices {

@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import { isUuid } from '../../lib/kernel/ids.js';
-import { countUnread, findConversationsOfMember, findMembers } from './conversation.repository.js';
-import type { ConversationRow, MessageRow, MessagesDatabase } from './conversation.table.js';
-import { findMessagesForMember, pageMessages } from './message.repository.js';
+import { countUnread, findConversationsOfMember, findMembers } from './db/conversation.repository.js';
+import { findMessagesForMember, pageMessages } from './db/message.repository.js';
+import type { ConversationRow, MessageRow, MessagesDatabase } from './db/tables.js';
 
 /**
  * Per-request DataLoaders of the messages subgraph, all scoped to the viewer: a conversation

@@ -1,5 +1,5 @@
 import type { Connection, Edge } from '../../lib/kernel/pagination.js';
-import type { ConversationRow, MessageRow } from './conversation.table.js';
+import type { ConversationRow, MessageRow } from './db/tables.js';
 
 /** What resolvers return for each GraphQL type (codegen mappers): rows, not GraphQL shapes. */
 /**

@@ -1,14 +1,14 @@
 import type { SubgraphDeps } from '../../lib/service/subgraph.js';
 import { createSubgraph, type Subgraph } from '../../lib/service/subgraph.js';
 import { createContext, type MessagesServices } from './context.js';
-import { findMembers } from './conversation.repository.js';
-import type { MessagesDatabase } from './conversation.table.js';
-import { createMessageFeed } from './message-feed.js';
-import { createMessagePublisher } from './message-publisher.js';
-import { migrations } from './migrations/index.js';
+import { findMembers } from './db/conversation.repository.js';
+import { migrations } from './db/migrations/index.js';
+import type { MessagesDatabase } from './db/tables.js';
+import { createMessageFeed } from './realtime/message-feed.js';
+import { createMessagePublisher } from './realtime/message-publisher.js';
 import { resolvers } from './resolvers/index.js';
-import { createMessageSender } from './send-messages.js';
-import { createUsersDirectory } from './users-directory.js';
+import { createMessageSender } from './services/send-messages.js';
+import { createUsersDirectory } from './services/users-directory.js';
 
 /** Migrates the `messages` schema, then builds the messages subgraph's GraphQL server. */
 export function createMessagesSubgraph(deps: SubgraphDeps): Promise<Subgraph> {

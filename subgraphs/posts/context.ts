@@ -3,8 +3,8 @@ import type { KeyValueStore } from '../../lib/infra/key-value-store.js';
 import type { Logger } from '../../lib/kernel/logger.js';
 import type { Viewer } from '../../lib/kernel/tokens.js';
 import { TouchedEntities } from '../../lib/kernel/touched-entities.js';
+import type { PostsDatabase } from './db/tables.js';
 import { createLoaders, type PostsLoaders } from './loaders.js';
-import type { PostsDatabase } from './post.table.js';
 
 /** Long-lived dependencies of the posts subgraph, shared by all requests of one process. */
 export interface PostsServices {

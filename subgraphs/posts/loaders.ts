@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import { isUuid } from '../../lib/kernel/ids.js';
-import { findLikedAmong } from './like.repository.js';
-import { countPostsByAuthors, findPostsByIds, pagePostsByAuthors, type TimeIdCursor } from './post.repository.js';
-import type { PostRow, PostsDatabase } from './post.table.js';
+import { findLikedAmong } from './db/like.repository.js';
+import { countPostsByAuthors, findPostsByIds, pagePostsByAuthors, type TimeIdCursor } from './db/post.repository.js';
+import type { PostRow, PostsDatabase } from './db/tables.js';
 
 /**
  * Per-request DataLoaders of the posts subgraph. Created once per request (never shared

@@ -1,5 +1,5 @@
 import type { Connection, Edge } from '../../lib/kernel/pagination.js';
-import type { PostRow } from './post.table.js';
+import type { PostRow } from './db/tables.js';
 
 /** What resolvers return for each GraphQL type (codegen mappers): rows, not GraphQL shapes. */
 export type PostValue = PostRow;

@@ -1,8 +1,8 @@
 import type { SubgraphDeps } from '../../lib/service/subgraph.js';
 import { createSubgraph, type Subgraph } from '../../lib/service/subgraph.js';
 import { createContext, type PostsServices } from './context.js';
-import { migrations } from './migrations/index.js';
-import type { PostsDatabase } from './post.table.js';
+import { migrations } from './db/migrations/index.js';
+import type { PostsDatabase } from './db/tables.js';
 import { resolvers } from './resolvers/index.js';
 
 /** Migrates the `posts` schema, then builds the posts subgraph's GraphQL server. */

@@ -3,8 +3,8 @@ import type { KeyValueStore } from '../../lib/infra/key-value-store.js';
 import type { Logger } from '../../lib/kernel/logger.js';
 import type { TokenService, Viewer } from '../../lib/kernel/tokens.js';
 import { TouchedEntities } from '../../lib/kernel/touched-entities.js';
+import type { UsersDatabase } from './db/tables.js';
 import { createLoaders, type UsersLoaders } from './loaders.js';
-import type { UsersDatabase } from './user.table.js';
 
 /** Long-lived dependencies of the users subgraph, shared by all requests of one process. */
 export interface UsersServices {

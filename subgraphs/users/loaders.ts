@@ -4,9 +4,15 @@ import type { KeyValueStore } from '../../lib/infra/key-value-store.js';
 import { findOnlineUsers } from '../../lib/infra/presence.js';
 import { isUuid } from '../../lib/kernel/ids.js';
 import type { Logger } from '../../lib/kernel/logger.js';
-import { countFollows, type FollowCounts, type FollowEdgeRow, findFollowedAmong, pageFollowEdges } from './follow.repository.js';
-import { findUsersByIds } from './user.repository.js';
-import type { UserRow, UsersDatabase } from './user.table.js';
+import {
+  countFollows,
+  type FollowCounts,
+  type FollowEdgeRow,
+  findFollowedAmong,
+  pageFollowEdges,
+} from './db/follow.repository.js';
+import type { UserRow, UsersDatabase } from './db/tables.js';
+import { findUsersByIds } from './db/user.repository.js';
 
 /**
  * Per-request DataLoaders of the users subgraph. Created once per request (never shared

@@ -1,10 +1,10 @@
 import type { SubgraphDeps } from '../../lib/service/subgraph.js';
 import { createSubgraph, type Subgraph } from '../../lib/service/subgraph.js';
 import { createContext, type UsersServices } from './context.js';
-import { migrations } from './migrations/index.js';
-import { createDecoyHash } from './passwords.js';
+import { migrations } from './db/migrations/index.js';
+import type { UsersDatabase } from './db/tables.js';
 import { resolvers } from './resolvers/index.js';
-import type { UsersDatabase } from './user.table.js';
+import { createDecoyHash } from './services/passwords.js';
 
 /** Migrates the `users` schema, then builds the users subgraph's GraphQL server. */
 export function createUsersSubgraph(deps: SubgraphDeps): Promise<Subgraph> {

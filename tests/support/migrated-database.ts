@@ -7,9 +7,9 @@ import { migrateSchema } from '../../lib/infra/db/migrate.js';
 import { PGliteDialect } from '../../lib/infra/db/pglite-dialect.js';
 import { createScratchDatabase } from '../../lib/infra/db/scratch-database.js';
 import { createLogger } from '../../lib/kernel/logger.js';
-import { migrations as messagesMigrations } from '../../subgraphs/messages/migrations/index.js';
-import { migrations as postsMigrations } from '../../subgraphs/posts/migrations/index.js';
-import { migrations as usersMigrations } from '../../subgraphs/users/migrations/index.js';
+import { migrations as messagesMigrations } from '../../subgraphs/messages/db/migrations/index.js';
+import { migrations as postsMigrations } from '../../subgraphs/posts/db/migrations/index.js';
+import { migrations as usersMigrations } from '../../subgraphs/users/db/migrations/index.js';
 
 /**
  * One migrated database per test run, copied for each test platform instead of migrating an

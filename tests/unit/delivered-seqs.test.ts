@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeliveredSeqs } from '../../subgraphs/messages/delivered-seqs.js';
+import { DeliveredSeqs } from '../../subgraphs/messages/realtime/delivered-seqs.js';
 
 describe('DeliveredSeqs', () => {
   it('accepts each (conversation, seq) once, conversations apart', () => {

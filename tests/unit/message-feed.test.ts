@@ -2,17 +2,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openPubSub, type PubSub } from '../../lib/infra/pubsub.js';
 import { createLogger } from '../../lib/kernel/logger.js';
-import type { MessageRow } from '../../subgraphs/messages/conversation.table.js';
+import type { MessageRow } from '../../subgraphs/messages/db/tables.js';
 import {
   decodeMessagesAdded,
   encodeMessagesAdded,
   encodeTyping,
   MESSAGES_ADDED_CHANNEL,
   TYPING_CHANNEL,
-} from '../../subgraphs/messages/message-events.js';
-import { createMessageFeed, type MessageFeed } from '../../subgraphs/messages/message-feed.js';
-import { keepSeqOrder } from '../../subgraphs/messages/message-stream.js';
-import { openTypingStream } from '../../subgraphs/messages/typing-stream.js';
+} from '../../subgraphs/messages/realtime/message-events.js';
+import { createMessageFeed, type MessageFeed } from '../../subgraphs/messages/realtime/message-feed.js';
+import { keepSeqOrder } from '../../subgraphs/messages/realtime/message-stream.js';
+import { openTypingStream } from '../../subgraphs/messages/realtime/typing-stream.js';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 

@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { PubSub } from '../../lib/infra/pubsub.js';
 import { createLogger } from '../../lib/kernel/logger.js';
-import type { MessageRow } from '../../subgraphs/messages/conversation.table.js';
-import { decodeMessagesAdded } from '../../subgraphs/messages/message-events.js';
-import { createMessagePublisher } from '../../subgraphs/messages/message-publisher.js';
+import type { MessageRow } from '../../subgraphs/messages/db/tables.js';
+import { decodeMessagesAdded } from '../../subgraphs/messages/realtime/message-events.js';
+import { createMessagePublisher } from '../../subgraphs/messages/realtime/message-publisher.js';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, verifyPassword } from '../../subgraphs/users/passwords.js';
+import { hashPassword, verifyPassword } from '../../subgraphs/users/services/passwords.js';
 
 describe('passwords', () => {
   it('hashes with argon2id at the OWASP parameters and verifies', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WriteBatcher } from '../../subgraphs/messages/write-batcher.js';
+import { WriteBatcher } from '../../subgraphs/messages/services/write-batcher.js';
 
 /** A batcher whose runs are recorded and finish only when the test says so. */
 function recordingBatcher(options: { maxBatchSize?: number; maxInFlight?: number }) {

@@ -1,5 +1,5 @@
 import { readPageArgs, toConnection } from '../../../lib/kernel/pagination.js';
-import type { ConversationRow } from '../conversation.table.js';
+import type { ConversationRow } from '../db/tables.js';
 import type { ConversationResolvers } from '../generated/resolvers-types.js';
 import type { MessagesLoaders } from '../loaders.js';
 import type { ConversationValue } from '../mappers.js';

@@ -8,10 +8,10 @@ import {
   createConversation,
   isMember,
   removeGroupMember,
-} from '../conversation.repository.js';
+} from '../db/conversation.repository.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
-import { requireMembership } from '../membership.js';
-import { encodeTyping, TYPING_CHANNEL } from '../message-events.js';
+import { encodeTyping, TYPING_CHANNEL } from '../realtime/message-events.js';
+import { requireMembership } from '../services/membership.js';
 import { MAX_GROUP_MEMBERS, SendMessageInput, StartConversationInput } from '../validation.js';
 
 export const Mutation: MutationResolvers = {

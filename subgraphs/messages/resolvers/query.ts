@@ -1,7 +1,7 @@
 import { ForbiddenError, requireViewer } from '../../../lib/kernel/errors.js';
 import { isUuid } from '../../../lib/kernel/ids.js';
 import { parseTimeIdCursor, readPageArgs, toConnection } from '../../../lib/kernel/pagination.js';
-import { conversationExists, pageConversations } from '../conversation.repository.js';
+import { conversationExists, pageConversations } from '../db/conversation.repository.js';
 import type { QueryResolvers } from '../generated/resolvers-types.js';
 
 export const Query: QueryResolvers = {

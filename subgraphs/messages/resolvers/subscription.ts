@@ -1,10 +1,10 @@
 import { BadUserInputError, requireViewer } from '../../../lib/kernel/errors.js';
 import type { Context } from '../context.js';
-import type { MessageRow } from '../conversation.table.js';
+import type { MessageRow } from '../db/tables.js';
 import type { SubscriptionResolvers } from '../generated/resolvers-types.js';
-import { requireMembership } from '../membership.js';
-import { openMessageStream } from '../message-stream.js';
-import { openTypingStream, type TypingEventValue } from '../typing-stream.js';
+import { openMessageStream } from '../realtime/message-stream.js';
+import { openTypingStream, type TypingEventValue } from '../realtime/typing-stream.js';
+import { requireMembership } from '../services/membership.js';
 
 /**
  * Real-time fields. Every check happens in `subscribe`, before the first event, and fails the

@@ -3,10 +3,10 @@ import { ForbiddenError, NotFoundError, requireViewer } from '../../../lib/kerne
 import { isUuid } from '../../../lib/kernel/ids.js';
 import { parseInput } from '../../../lib/kernel/validation.js';
 import type { Context } from '../context.js';
+import { setLike } from '../db/like.repository.js';
+import { deletePostByAuthor, insertPost, postExists } from '../db/post.repository.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
-import { extractHashtags } from '../hashtags.js';
-import { setLike } from '../like.repository.js';
-import { deletePostByAuthor, insertPost, postExists } from '../post.repository.js';
+import { extractHashtags } from '../services/hashtags.js';
 import { CreatePostInput } from '../validation.js';
 
 const NO_SUCH_POST = 'No post with this id.';

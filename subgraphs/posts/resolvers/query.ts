@@ -2,9 +2,9 @@ import { requireViewer } from '../../../lib/kernel/errors.js';
 import { parseTimeIdCursor, readPageArgs, toConnection } from '../../../lib/kernel/pagination.js';
 import { parseInput } from '../../../lib/kernel/validation.js';
 import type { PostsServices } from '../context.js';
+import { pageFeed, pagePostsByHashtag, type SearchCursor, searchPosts, trendingHashtags } from '../db/post.repository.js';
 import type { QueryResolvers } from '../generated/resolvers-types.js';
-import { normalizeHashtag } from '../hashtags.js';
-import { pageFeed, pagePostsByHashtag, type SearchCursor, searchPosts, trendingHashtags } from '../post.repository.js';
+import { normalizeHashtag } from '../services/hashtags.js';
 import { HashtagInput, SearchPostsInput, TrendingInput } from '../validation.js';
 import { postConnection } from './connection.js';
 

@@ -10,11 +10,11 @@ import {
 import { isUuid } from '../../../lib/kernel/ids.js';
 import { parseInput } from '../../../lib/kernel/validation.js';
 import type { Context } from '../context.js';
-import { deleteFollow, insertFollow } from '../follow.repository.js';
+import { deleteFollow, insertFollow } from '../db/follow.repository.js';
+import type { UserRow } from '../db/tables.js';
+import { findCredentialsByEmail, insertUser, updateUser } from '../db/user.repository.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
-import { hashPassword, verifyPassword } from '../passwords.js';
-import { findCredentialsByEmail, insertUser, updateUser } from '../user.repository.js';
-import type { UserRow } from '../user.table.js';
+import { hashPassword, verifyPassword } from '../services/passwords.js';
 import { LoginInput, RegisterInput, UpdateProfileInput } from '../validation.js';
 
 /** The same words for an unknown email and a wrong password: login must not reveal which accounts exist. */

@@ -1,10 +1,10 @@
 import { BadUserInputError, requireViewer } from '../../../lib/kernel/errors.js';
 import { MAX_PAGE_SIZE, readPageArgs, toConnection } from '../../../lib/kernel/pagination.js';
 import { parseInput } from '../../../lib/kernel/validation.js';
-import { findFollowingIds } from '../follow.repository.js';
+import { findFollowingIds } from '../db/follow.repository.js';
+import type { UserRow } from '../db/tables.js';
+import { escapeLike, findUserByUsername, searchUsersByPrefix } from '../db/user.repository.js';
 import type { QueryResolvers } from '../generated/resolvers-types.js';
-import { escapeLike, findUserByUsername, searchUsersByPrefix } from '../user.repository.js';
-import type { UserRow } from '../user.table.js';
 import { SearchUsersInput } from '../validation.js';
 
 /** How many followings `onlineUsers` checks for presence: the most recently followed ones. */

@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { PostRow, PostsDatabase } from './post.table.js';
+import type { PostRow, PostsDatabase } from './tables.js';
 
 type Db = Kysely<PostsDatabase> | Transaction<PostsDatabase>;
 

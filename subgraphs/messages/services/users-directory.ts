@@ -8,7 +8,7 @@ export interface UsersDirectory {
   existingUserIds(ids: readonly string[], viewerToken: string): Promise<Set<string>>;
 }
 
-import { SIGNATURE_HEADER, signContent } from '../../lib/kernel/request-signature.js';
+import { SIGNATURE_HEADER, signContent } from '../../../lib/kernel/request-signature.js';
 
 const ENTITIES = 'query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id } } }';
 

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
-import { AppError, BadUserInputError, RateLimitedError } from '../../lib/kernel/errors.js';
-import type { Logger } from '../../lib/kernel/logger.js';
-import { AsyncQueue } from '../../lib/realtime/async-queue.js';
-import { conversationPositions, messagesSince } from './catch-up.repository.js';
-import type { MessageRow, MessagesDatabase } from './conversation.table.js';
+import { AppError, BadUserInputError, RateLimitedError } from '../../../lib/kernel/errors.js';
+import type { Logger } from '../../../lib/kernel/logger.js';
+import { AsyncQueue } from '../../../lib/realtime/async-queue.js';
+import { conversationPositions, messagesSince } from '../db/catch-up.repository.js';
+import { messagesAfterMessage, messagesAfterSeq } from '../db/message.repository.js';
+import type { MessageRow, MessagesDatabase } from '../db/tables.js';
 import { DeliveredSeqs } from './delivered-seqs.js';
-import { messagesAfterMessage, messagesAfterSeq } from './message.repository.js';
 import type { MessageFeed } from './message-feed.js';
 
 /** At most this many messages are replayed by one catch-up; beyond it the client resumes from the last one. */

@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { NewUser, UserRow, UsersDatabase, UserUpdate } from './user.table.js';
+import type { NewUser, UserRow, UsersDatabase, UserUpdate } from './tables.js';
 
 type Db = Kysely<UsersDatabase> | Transaction<UsersDatabase>;
 

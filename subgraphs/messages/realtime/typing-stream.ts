@@ -1,5 +1,5 @@
-import { RateLimitedError } from '../../lib/kernel/errors.js';
-import { AsyncQueue } from '../../lib/realtime/async-queue.js';
+import { RateLimitedError } from '../../../lib/kernel/errors.js';
+import { AsyncQueue } from '../../../lib/realtime/async-queue.js';
 import type { MessageFeed } from './message-feed.js';
 import { MAX_BUFFERED_EVENTS } from './message-stream.js';
 

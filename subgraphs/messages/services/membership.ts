@@ -1,8 +1,8 @@
-import { ForbiddenError, NotFoundError, requireViewer } from '../../lib/kernel/errors.js';
-import { isUuid } from '../../lib/kernel/ids.js';
-import type { Viewer } from '../../lib/kernel/tokens.js';
-import type { Context } from './context.js';
-import { conversationExists } from './conversation.repository.js';
+import { ForbiddenError, NotFoundError, requireViewer } from '../../../lib/kernel/errors.js';
+import { isUuid } from '../../../lib/kernel/ids.js';
+import type { Viewer } from '../../../lib/kernel/tokens.js';
+import type { Context } from '../context.js';
+import { conversationExists } from '../db/conversation.repository.js';
 
 /**
  * The check of every real-time entry point (subscriptions, setTyping): a signed-in viewer who

@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { MessageRow, MessagesDatabase } from './conversation.table.js';
+import type { MessageRow, MessagesDatabase } from './tables.js';
 
 type Db = Kysely<MessagesDatabase> | Transaction<MessagesDatabase>;
 

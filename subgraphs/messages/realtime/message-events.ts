@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MessageRow } from './conversation.table.js';
+import type { MessageRow } from '../db/tables.js';
 
 /**
  * What the messages subgraph publishes on the pub/sub, shared by every instance: the channel

@@ -1,6 +1,6 @@
-import type { PubSub } from '../../lib/infra/pubsub.js';
-import type { Logger } from '../../lib/kernel/logger.js';
-import type { MessageRow } from './conversation.table.js';
+import type { PubSub } from '../../../lib/infra/pubsub.js';
+import type { Logger } from '../../../lib/kernel/logger.js';
+import type { MessageRow } from '../db/tables.js';
 import {
   decodeMessagesAdded,
   decodeTyping,

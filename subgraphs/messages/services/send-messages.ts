@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import { ForbiddenError, NotFoundError } from '../../lib/kernel/errors.js';
-import { conversationExists } from './conversation.repository.js';
-import type { MessageRow, MessagesDatabase } from './conversation.table.js';
-import { findBySenderKeys, insertMessages, type NewMessage } from './message.repository.js';
-import type { MessagePublisher } from './message-publisher.js';
+import { ForbiddenError, NotFoundError } from '../../../lib/kernel/errors.js';
+import { conversationExists } from '../db/conversation.repository.js';
+import { findBySenderKeys, insertMessages, type NewMessage } from '../db/message.repository.js';
+import type { MessageRow, MessagesDatabase } from '../db/tables.js';
+import type { MessagePublisher } from '../realtime/message-publisher.js';
 import { WriteBatcher } from './write-batcher.js';
 
 const senderKey = (senderId: string, clientMessageId: string) => `${senderId}\u0000${clientMessageId}`;

@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { UserRow, UsersDatabase } from './user.table.js';
+import type { UserRow, UsersDatabase } from './tables.js';
 
 type Db = Kysely<UsersDatabase> | Transaction<UsersDatabase>;
 

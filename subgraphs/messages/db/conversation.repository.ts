@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { ConversationRow, MessagesDatabase } from './conversation.table.js';
+import type { ConversationRow, MessagesDatabase } from './tables.js';
 
 type Db = Kysely<MessagesDatabase> | Transaction<MessagesDatabase>;
 

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { MessageRow, MessagesDatabase } from './conversation.table.js';
+import type { MessageRow, MessagesDatabase } from './tables.js';
 
 /**
  * The reads of a live `messageAdded` stream that must catch up after a pub/sub gap
