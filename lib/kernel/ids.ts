@@ -5,3 +5,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
+
+/** `ids` lower-cased, as PostgreSQL prints a uuid: a lookup by id must not depend on the client's case. */
+export function lowerCased(ids: readonly string[]): string[] {
+  return ids.map((id) => id.toLowerCase());
+}

@@ -33,10 +33,7 @@ export function readPageArgs<C>(
   args: { first?: number | null; after?: string | null },
   parse: (values: unknown[]) => C | null,
 ): PageArgs<C> {
-  const first = args.first ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
-    throw new BadUserInputError(`"first" must be between 0 and ${MAX_PAGE_SIZE}.`, 'first');
-  }
+  const first = readFirst(args.first);
   if (args.after === null || args.after === undefined) return { first, after: null };
   let decoded: unknown;
   try {
@@ -47,6 +44,15 @@ export function readPageArgs<C>(
   const cursor = Array.isArray(decoded) ? parse(decoded) : null;
   if (cursor === null) throw new BadUserInputError('"after" is not a valid cursor.', 'after');
   return { first, after: cursor };
+}
+
+/** `first` of a page: 0 to MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE when absent; anything else is BAD_USER_INPUT. */
+export function readFirst(first: number | null | undefined): number {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) {
+    throw new BadUserInputError(`"first" must be between 0 and ${MAX_PAGE_SIZE}.`, 'first');
+  }
+  return size;
 }
 
 /**
@@ -74,4 +80,20 @@ export function parseTimeIdCursor(values: unknown[]): { at: Date; id: string } |
   if (values.length !== 2 || typeof at !== 'string' || typeof id !== 'string') return null;
   const date = new Date(at);
   return Number.isNaN(date.getTime()) ? null : { at: date, id };
+}
+
+/**
+ * A connection whose nodes are the rows themselves, each primed into `loader` (by its id) so the
+ * fields resolved next read it without another query.
+ */
+export function primedConnection<R extends { readonly id: string }>(
+  rows: readonly R[],
+  first: number,
+  cursorOf: (row: R) => readonly (string | number)[],
+  loader: { prime(key: string, value: NoInfer<R>): unknown },
+): Connection<R> {
+  return toConnection(rows, first, cursorOf, (row) => {
+    loader.prime(row.id, row);
+    return row;
+  });
 }

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import { isUuid } from '../../lib/kernel/ids.js';
+import { groupRows, matchRows } from '../../lib/kernel/grouping.js';
+import { isUuid, lowerCased } from '../../lib/kernel/ids.js';
 import { countUnread, findConversationsOfMember, findMembers } from './db/conversation.repository.js';
 import { findMessagesForMember, pageMessages } from './db/message.repository.js';
 import type { ConversationRow, MessageRow, MessagesDatabase } from './db/tables.js';
@@ -25,23 +26,29 @@ export function createLoaders(db: Kysely<MessagesDatabase>, viewerId: string | n
     return new DataLoader<string, R | null>(async (ids) => {
       const valid = ids.filter(isUuid);
       const rows = viewerId === null || valid.length === 0 ? [] : await find(viewerId, valid);
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+      // UUIDs come in any case; the database gives them lower-cased.
+      return matchRows(
+        lowerCased(ids),
+        rows,
+        (row) => row.id,
+        () => null,
+      );
     });
   }
 
   const memberIds = new DataLoader<string, string[]>(async (conversationIds) => {
     const rows = await findMembers(db, conversationIds);
-    const byConversation = new Map<string, string[]>();
-    for (const row of rows)
-      byConversation.set(row.conversation_id, [...(byConversation.get(row.conversation_id) ?? []), row.user_id]);
-    return conversationIds.map((id) => byConversation.get(id) ?? []);
+    return groupRows(conversationIds, rows, (row) => row.conversation_id).map((members) => members.map((row) => row.user_id));
   });
 
   const unreadCount = new DataLoader<string, number>(async (conversationIds) => {
     const rows = viewerId === null ? [] : await countUnread(db, viewerId, conversationIds);
-    const byConversation = new Map(rows.map((row) => [row.conversation_id, row.unread]));
-    return conversationIds.map((id) => byConversation.get(id) ?? 0);
+    return matchRows(
+      conversationIds,
+      rows,
+      (row) => row.conversation_id,
+      () => ({ unread: 0 }),
+    ).map((row) => row.unread);
   });
 
   const pages = new Map<string, DataLoader<string, MessageRow[]>>();
@@ -52,10 +59,7 @@ export function createLoaders(db: Kysely<MessagesDatabase>, viewerId: string | n
       loader = new DataLoader<string, MessageRow[]>(async (conversationIds) => {
         // One row more than asked tells the connection whether a next page exists.
         const rows = await pageMessages(db, { conversationIds, beforeSeq, limit: first + 1 });
-        const byConversation = new Map<string, MessageRow[]>();
-        for (const row of rows)
-          byConversation.set(row.conversation_id, [...(byConversation.get(row.conversation_id) ?? []), row]);
-        return conversationIds.map((id) => byConversation.get(id) ?? []);
+        return groupRows(conversationIds, rows, (row) => row.conversation_id);
       });
       pages.set(key, loader);
     }

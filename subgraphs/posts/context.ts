@@ -9,8 +9,8 @@ import { createLoaders, type PostsLoaders } from './loaders.js';
 /** Long-lived dependencies of the posts subgraph, shared by all requests of one process. */
 export interface PostsServices {
   readonly db: Kysely<PostsDatabase>;
-  /** Caches computed aggregates (trending hashtags) across requests and instances. */
-  readonly cache: KeyValueStore;
+  /** The shared key-value store: computed aggregates (trending hashtags) across requests and instances. */
+  readonly store: KeyValueStore;
   readonly logger: Logger;
   /** How long trendingHashtags results are reused, in seconds. */
   readonly trendingTtlSeconds: number;

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import { isUuid } from '../../lib/kernel/ids.js';
+import { groupRows, matchRows } from '../../lib/kernel/grouping.js';
+import { isUuid, lowerCased } from '../../lib/kernel/ids.js';
 import { findLikedAmong } from './db/like.repository.js';
 import { countPostsByAuthors, findPostsByIds, pagePostsByAuthors, type TimeIdCursor } from './db/post.repository.js';
 import type { PostRow, PostsDatabase } from './db/tables.js';
@@ -22,22 +23,32 @@ export function createLoaders(db: Kysely<PostsDatabase>, viewerId: string | null
   const postById = new DataLoader<string, PostRow | null>(async (ids) => {
     const valid = ids.filter(isUuid);
     const rows = valid.length === 0 ? [] : await findPostsByIds(db, valid);
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+    // UUIDs come in any case; the database gives them lower-cased.
+    return matchRows(
+      lowerCased(ids),
+      rows,
+      (row) => row.id,
+      () => null,
+    );
   });
 
   const postsCount = new DataLoader<string, number>(async (authorIds) => {
     const valid = authorIds.filter(isUuid);
     const rows = valid.length === 0 ? [] : await countPostsByAuthors(db, valid);
-    const byId = new Map(rows.map((row) => [row.author_id, row.count]));
-    return authorIds.map((id) => byId.get(id) ?? 0);
+    return matchRows(
+      authorIds,
+      rows,
+      (row) => row.author_id,
+      () => ({ count: 0 }),
+    ).map((row) => row.count);
   });
 
   const likedByViewer =
     viewerId === null
       ? null
       : new DataLoader<string, boolean>(async (postIds) => {
-          const liked = new Set(await findLikedAmong(db, viewerId, postIds));
+          const valid = postIds.filter(isUuid);
+          const liked = new Set(valid.length === 0 ? [] : await findLikedAmong(db, viewerId, valid));
           return postIds.map((id) => liked.has(id));
         });
 
@@ -50,9 +61,7 @@ export function createLoaders(db: Kysely<PostsDatabase>, viewerId: string | null
         const valid = authorIds.filter(isUuid);
         // One row more than asked tells the connection whether a next page exists.
         const rows = valid.length === 0 ? [] : await pagePostsByAuthors(db, { authorIds: valid, after, limit: first + 1 });
-        const byAuthor = new Map<string, PostRow[]>();
-        for (const row of rows) byAuthor.set(row.author_id, [...(byAuthor.get(row.author_id) ?? []), row]);
-        return authorIds.map((id) => byAuthor.get(id) ?? []);
+        return groupRows(authorIds, rows, (row) => row.author_id);
       });
       pages.set(key, loader);
     }

@@ -15,7 +15,7 @@ export function createPostsSubgraph(deps: SubgraphDeps): Promise<Subgraph> {
       resolvers,
       createServices: (db, { store, logger, config }) => ({
         db,
-        cache: store,
+        store,
         logger,
         trendingTtlSeconds: config.cache.trendingTtlSeconds,
         cacheNamespace: config.cache.namespace,

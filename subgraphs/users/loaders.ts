@@ -2,7 +2,8 @@ import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { KeyValueStore } from '../../lib/infra/key-value-store.js';
 import { findOnlineUsers } from '../../lib/infra/presence.js';
-import { isUuid } from '../../lib/kernel/ids.js';
+import { groupRows, matchRows } from '../../lib/kernel/grouping.js';
+import { isUuid, lowerCased } from '../../lib/kernel/ids.js';
 import type { Logger } from '../../lib/kernel/logger.js';
 import {
   countFollows,
@@ -41,21 +42,32 @@ export function createLoaders(
   const userById: DataLoader<string, UserRow | null> = new DataLoader(async (ids) => {
     const valid = ids.filter(isUuid);
     const rows = valid.length === 0 ? [] : await findUsersByIds(db, valid);
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+    // UUIDs come in any case; the database gives them lower-cased.
+    return matchRows(
+      lowerCased(ids),
+      rows,
+      (row) => row.id,
+      () => null,
+    );
   });
 
   const followCounts = new DataLoader<string, FollowCounts>(async (ids) => {
-    const rows = await countFollows(db, ids);
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? { id, followers: 0, following: 0 });
+    const valid = ids.filter(isUuid);
+    const rows = valid.length === 0 ? [] : await countFollows(db, valid);
+    return matchRows(
+      ids,
+      rows,
+      (row) => row.id,
+      (id) => ({ id, followers: 0, following: 0 }),
+    );
   });
 
   const followedByViewer =
     viewerId === null
       ? null
       : new DataLoader<string, boolean>(async (ids) => {
-          const followed = new Set(await findFollowedAmong(db, viewerId, ids));
+          const valid = ids.filter(isUuid);
+          const followed = new Set(valid.length === 0 ? [] : await findFollowedAmong(db, viewerId, valid));
           return ids.map((id) => followed.has(id));
         });
 
@@ -71,14 +83,9 @@ export function createLoaders(
     if (loader === undefined) {
       loader = new DataLoader<string, FollowEdgeRow[]>(async (userIds) => {
         // One row more than asked tells the connection whether a next page exists.
-        const rows = await pageFollowEdges(db, { direction, userIds, after, limit: first + 1 });
-        const byParent = new Map<string, FollowEdgeRow[]>();
-        for (const row of rows) {
-          const list = byParent.get(row.parent_id) ?? [];
-          list.push(row);
-          byParent.set(row.parent_id, list);
-        }
-        return userIds.map((id) => byParent.get(id) ?? []);
+        const valid = userIds.filter(isUuid);
+        const rows = valid.length === 0 ? [] : await pageFollowEdges(db, { direction, userIds: valid, after, limit: first + 1 });
+        return groupRows(userIds, rows, (row) => row.parent_id);
       });
       edgePages.set(key, loader);
     }

@@ -26,10 +26,20 @@ export async function conversationExists(db: Db, id: string): Promise<boolean> {
  * existing conversation is returned. The unique index decides, so two people starting the same
  * conversation at the same moment get the same one (the second insert waits for the first).
  */
-export async function createConversation(
-  trx: Transaction<MessagesDatabase>,
-  input: { title: string | null; isGroup: boolean; directKey: string | null; createdBy: string; memberIds: readonly string[] },
-): Promise<ConversationRow> {
+export interface NewConversation {
+  readonly title: string | null;
+  readonly isGroup: boolean;
+  readonly directKey: string | null;
+  readonly createdBy: string;
+  readonly memberIds: readonly string[];
+}
+
+/** Creates a conversation and its members in one transaction (or finds the existing 1:1). */
+export function createConversation(db: Kysely<MessagesDatabase>, input: NewConversation): Promise<ConversationRow> {
+  return db.transaction().execute((trx) => createConversationIn(trx, input));
+}
+
+async function createConversationIn(trx: Transaction<MessagesDatabase>, input: NewConversation): Promise<ConversationRow> {
   const inserted = await trx
     .insertInto('messages.conversations')
     .values({ title: input.title, is_group: input.isGroup, direct_key: input.directKey, created_by: input.createdBy })

@@ -1,4 +1,4 @@
-import { readPageArgs, toConnection } from '../../../lib/kernel/pagination.js';
+import { primedConnection, readPageArgs } from '../../../lib/kernel/pagination.js';
 import type { ConversationRow } from '../db/tables.js';
 import type { ConversationResolvers } from '../generated/resolvers-types.js';
 import type { MessagesLoaders } from '../loaders.js';
@@ -20,15 +20,7 @@ export const Conversation: ConversationResolvers = {
   async messages(conversation, args, { loaders }) {
     const { first, after } = readPageArgs(args, parseSeqCursor);
     const rows = await loaders.messagesPage(first, after).load(conversation.id);
-    return toConnection(
-      rows,
-      first,
-      (row) => [row.seq],
-      (row) => {
-        loaders.messageById.prime(row.id, row);
-        return row;
-      },
-    );
+    return primedConnection(rows, first, (row) => [row.seq], loaders.messageById);
   },
   createdAt: async (conversation, _args, { loaders }) => (await rowOf(conversation, loaders)).created_at,
   updatedAt: async (conversation, _args, { loaders }) => (await rowOf(conversation, loaders)).updated_at,

@@ -30,15 +30,13 @@ export const Mutation: MutationResolvers = {
     const isGroup = others.length > 1;
     // Every other member was just checked with the users subgraph: a missing account is the viewer's.
     const conversation = await asViewerWrite(
-      services.db.transaction().execute((trx) =>
-        createConversation(trx, {
-          title: input.title ?? null,
-          isGroup,
-          directKey: isGroup ? null : [me.id, ...others].sort().join(':'),
-          createdBy: me.id,
-          memberIds: [me.id, ...others],
-        }),
-      ),
+      createConversation(services.db, {
+        title: input.title ?? null,
+        isGroup,
+        directKey: isGroup ? null : [me.id, ...others].sort().join(':'),
+        createdBy: me.id,
+        memberIds: [me.id, ...others],
+      }),
     );
     loaders.conversationById.prime(conversation.id, conversation);
     touched.add('Conversation', conversation.id).add('ConversationConnection');

@@ -1,6 +1,6 @@
 import { ForbiddenError, requireViewer } from '../../../lib/kernel/errors.js';
 import { isUuid } from '../../../lib/kernel/ids.js';
-import { parseTimeIdCursor, readPageArgs, toConnection } from '../../../lib/kernel/pagination.js';
+import { parseTimeIdCursor, primedConnection, readPageArgs } from '../../../lib/kernel/pagination.js';
 import { conversationExists, pageConversations } from '../db/conversation.repository.js';
 import type { QueryResolvers } from '../generated/resolvers-types.js';
 
@@ -9,15 +9,7 @@ export const Query: QueryResolvers = {
     const { id } = requireViewer(viewer);
     const { first, after } = readPageArgs(args, parseTimeIdCursor);
     const rows = await pageConversations(services.db, { userId: id, after, limit: first + 1 });
-    return toConnection(
-      rows,
-      first,
-      (row) => [row.updated_at.toISOString(), row.id],
-      (row) => {
-        loaders.conversationById.prime(row.id, row);
-        return row;
-      },
-    );
+    return primedConnection(rows, first, (row) => [row.updated_at.toISOString(), row.id], loaders.conversationById);
   },
 
   async conversation(_parent, { id }, { viewer, loaders, services }) {

@@ -18,10 +18,11 @@ const P_COLUMNS = sql`p.id, p.author_id, p.content, p.hashtags, p.likes_count, p
 export type TimeIdCursor = { at: Date; id: string };
 
 /** Inserts a post and its hashtag rows in one transaction (the caller passes `trx`). */
-export async function insertPost(
-  trx: Transaction<PostsDatabase>,
-  post: { authorId: string; content: string; hashtags: string[] },
-) {
+export function insertPost(db: Kysely<PostsDatabase>, post: { authorId: string; content: string; hashtags: string[] }) {
+  return db.transaction().execute((trx) => insertPostIn(trx, post));
+}
+
+async function insertPostIn(trx: Transaction<PostsDatabase>, post: { authorId: string; content: string; hashtags: string[] }) {
   const row = await trx
     .insertInto('posts.posts')
     .values({ author_id: post.authorId, content: post.content, hashtags: post.hashtags })

@@ -15,9 +15,7 @@ export const Mutation: MutationResolvers = {
   async createPost(_parent, args, { viewer, services, loaders, touched }) {
     const { id } = requireViewer(viewer);
     const { content } = parseInput(CreatePostInput, args);
-    const post = await asViewerWrite(
-      services.db.transaction().execute((trx) => insertPost(trx, { authorId: id, content, hashtags: extractHashtags(content) })),
-    );
+    const post = await asViewerWrite(insertPost(services.db, { authorId: id, content, hashtags: extractHashtags(content) }));
     loaders.postById.prime(post.id, post);
     loaders.postsCount.clear(id);
     // The author's postsCount, and every list of posts the new one may now belong in.

@@ -1,5 +1,5 @@
 import { BadUserInputError, requireViewer } from '../../../lib/kernel/errors.js';
-import { MAX_PAGE_SIZE, readPageArgs, toConnection } from '../../../lib/kernel/pagination.js';
+import { primedConnection, readFirst, readPageArgs } from '../../../lib/kernel/pagination.js';
 import { parseInput } from '../../../lib/kernel/validation.js';
 import { findFollowingIds } from '../db/follow.repository.js';
 import type { UserRow } from '../db/tables.js';
@@ -32,23 +32,12 @@ export const Query: QueryResolvers = {
       afterUsername: after,
       limit: first + 1,
     });
-    return toConnection(
-      rows,
-      first,
-      (row) => [row.username],
-      (row) => {
-        loaders.userById.prime(row.id, row);
-        return row;
-      },
-    );
+    return primedConnection(rows, first, (row) => [row.username], loaders.userById);
   },
 
   async onlineUsers(_parent, { first }, { viewer, loaders, services }) {
     const { id } = requireViewer(viewer);
-    const limit = first ?? 20;
-    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE_SIZE) {
-      throw new BadUserInputError(`"first" must be between 0 and ${MAX_PAGE_SIZE}.`, 'first');
-    }
+    const limit = readFirst(first);
     const followingIds = await findFollowingIds(services.db, id, ONLINE_CANDIDATES);
     const online = await loaders.online.loadMany(followingIds);
     const onlineIds = followingIds.filter((_, index) => online[index] === true).slice(0, limit);

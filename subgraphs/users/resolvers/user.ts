@@ -1,4 +1,4 @@
-import { parseTimeIdCursor, readPageArgs, toConnection } from '../../../lib/kernel/pagination.js';
+import { parseTimeIdCursor, primedConnection, readPageArgs } from '../../../lib/kernel/pagination.js';
 import type { Context } from '../context.js';
 import type { UserResolvers } from '../generated/resolvers-types.js';
 
@@ -29,13 +29,5 @@ async function followPage(
 ) {
   const { first, after } = readPageArgs(args, parseTimeIdCursor);
   const rows = await loaders.followEdgePage(direction, first, after).load(userId);
-  return toConnection(
-    rows,
-    first,
-    (row) => [row.followed_at.toISOString(), row.id],
-    (row) => {
-      loaders.userById.prime(row.id, row);
-      return row;
-    },
-  );
+  return primedConnection(rows, first, (row) => [row.followed_at.toISOString(), row.id], loaders.userById);
 }
