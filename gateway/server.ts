@@ -4,13 +4,7 @@ import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { KeyValueStore } from '../lib/infra/key-value-store.js';
 import { createServiceMetrics, createSubgraphFetchMetrics, type ServiceMetrics } from '../lib/infra/metrics.js';
-import {
-  type Config,
-  DEFAULT_OPERATION_LIMITS,
-  DEFAULT_PERSISTED_QUERIES,
-  DEFAULT_SUBGRAPH_TIMEOUT_MS,
-  DEFAULT_WEBSOCKET_LIMITS,
-} from '../lib/kernel/config.js';
+import type { Config } from '../lib/kernel/config.js';
 import type { Logger } from '../lib/kernel/logger.js';
 import type { TokenService, Viewer } from '../lib/kernel/tokens.js';
 import { TouchedEntities } from '../lib/kernel/touched-entities.js';
@@ -66,30 +60,33 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** What configures the gateway beyond its connections: every field comes from Config. */
+/**
+ * What configures the gateway beyond its connections: every field comes from Config, through
+ * gatewaySettingsFrom, so each default is lib/kernel/config.ts's and nowhere else.
+ */
 export interface GatewaySettings {
   graphiql: boolean;
-  /** See FederatedSubscriptions; on unless turned off (SUBSCRIPTION_SHARED_EXECUTION=false). */
-  sharedSubscriptionExecution?: boolean;
-  /** Edge protections (gateway/README.md); the defaults of lib/kernel/config.ts when absent. */
-  operationLimits?: Config['operationLimits'];
-  introspection?: boolean;
-  /** Signs every request to a subgraph (SUBGRAPH_SIGNING_SECRET); unsigned when absent. */
-  subgraphSigningSecret?: string;
+  /** See FederatedSubscriptions (SUBSCRIPTION_SHARED_EXECUTION). */
+  sharedSubscriptionExecution: boolean;
+  /** Edge protections (gateway/README.md). */
+  operationLimits: Config['operationLimits'];
+  introspection: boolean;
+  /** Signs every request to a subgraph (SUBGRAPH_SIGNING_SECRET); unsigned when undefined. */
+  subgraphSigningSecret: string | undefined;
   /** Hides field suggestions ("Did you mean …?") from validation errors. */
-  production?: boolean;
-  /** Rate limits (gateway/plugins/rate-limit.ts), counted in Redis when `redisUrl` is set; none when absent. */
-  rateLimit?: { limits: Config['rateLimit']; trustProxy: boolean; redisUrl: string | undefined };
-  /** Automatic persisted queries, stored in `store`; the defaults of lib/kernel/config.ts when absent. */
-  persistedQueries?: Config['persistedQueries'];
-  /** Run only the operations of the trusted-documents manifest (clients/generated/); off when absent. */
-  persistedOperationsOnly?: boolean;
-  /** WebSocket heartbeat and caps; the defaults of lib/kernel/config.ts when absent. */
-  webSockets?: Config['webSockets'];
-  /** The response cache, in Redis when `redisUrl` is set; none when absent or disabled. */
-  responseCache?: Config['responseCache'] & { redisUrl: string | undefined; namespace: string };
-  /** Deadline of each subgraph fetch (SUBGRAPH_TIMEOUT_MS); the default of lib/kernel/config.ts when absent. */
-  subgraphTimeoutMs?: number;
+  production: boolean;
+  /** Rate limits (gateway/plugins/rate-limit.ts), counted in Redis when `redisUrl` is set. */
+  rateLimit: { limits: Config['rateLimit']; trustProxy: boolean; redisUrl: string | undefined };
+  /** Automatic persisted queries, stored in `store`. */
+  persistedQueries: Config['persistedQueries'];
+  /** Run only the operations of the trusted-documents manifest (clients/generated/). */
+  persistedOperationsOnly: boolean;
+  /** WebSocket heartbeat and caps. */
+  webSockets: Config['webSockets'];
+  /** The response cache, in Redis when `redisUrl` is set; none when disabled. */
+  responseCache: Config['responseCache'] & { redisUrl: string | undefined; namespace: string };
+  /** Deadline of each subgraph fetch (SUBGRAPH_TIMEOUT_MS). */
+  subgraphTimeoutMs: number;
 }
 
 /**
@@ -143,7 +140,7 @@ export async function createGateway(
     const target = deps.subgraphUrls[name] ?? url;
     if (target === undefined || target === '') throw new Error(`No URL for subgraph "${name}"`);
     dataSources[name] = new SubgraphDataSource(name, target, subgraphRequests, subgraphFetches, {
-      timeoutMs: deps.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
+      timeoutMs: deps.subgraphTimeoutMs,
       logger,
       signingSecret: deps.subgraphSigningSecret,
     });
@@ -163,7 +160,7 @@ export async function createGateway(
     dataSources,
     upstream,
     logger,
-    sharedExecution: deps.sharedSubscriptionExecution ?? true,
+    sharedExecution: deps.sharedSubscriptionExecution,
   });
   const responseCacheStore: ResponseCacheStore | undefined =
     deps.responseCache?.enabled === true
@@ -217,24 +214,22 @@ export async function createGateway(
     plugins: [
       ...common.plugins,
       // Before persisted queries, so a refused document is never registered.
-      useTrustedDocuments(trustedDocuments, { only: deps.persistedOperationsOnly ?? false }),
+      useTrustedDocuments(trustedDocuments, { only: deps.persistedOperationsOnly }),
       // Before compression: its ETag is computed over the plain body, and a 304 has none.
       usePersistedQueries({
         store: deps.store,
         logger,
         trusted: trustedDocuments,
-        ...(deps.persistedQueries ?? DEFAULT_PERSISTED_QUERIES),
+        ...deps.persistedQueries,
       }),
       // Before compression: it sends the page compressed once, not on every request.
       ...(graphiql === undefined ? [] : [graphiql.plugin]),
       useCompression(),
       useCsrfPrevention(),
-      ...useOperationLimits(deps.operationLimits ?? DEFAULT_OPERATION_LIMITS, { production: deps.production ?? false }),
-      ...useIntrospection(deps.introspection ?? true),
+      ...useOperationLimits(deps.operationLimits, { production: deps.production }),
+      ...useIntrospection(deps.introspection),
       // Before the executors: a refused operation never reaches a subgraph.
-      ...(rateLimiters === undefined
-        ? []
-        : [useRateLimit(rateLimiters, { trustProxy: deps.rateLimit?.trustProxy ?? false, logger })]),
+      ...(rateLimiters === undefined ? [] : [useRateLimit(rateLimiters, { trustProxy: deps.rateLimit.trustProxy, logger })]),
       useFederationExecutor(executor, supergraph.apiGraphQLSchema),
       // After the executor it wraps (it answers a hit instead of calling it) and after the rate
       // limit (a refused request costs nothing).
@@ -272,8 +267,8 @@ export async function createGateway(
         presence,
         logger,
         maskError: createErrorMasker(logger, isSubgraphError),
-        limits: deps.webSockets ?? DEFAULT_WEBSOCKET_LIMITS,
-        trustProxy: deps.rateLimit?.trustProxy ?? false,
+        limits: deps.webSockets,
+        trustProxy: deps.rateLimit.trustProxy,
       });
       return websockets;
     },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway } from '../gateway/server.js';
+import { createGateway, gatewaySettingsFrom } from '../gateway/server.js';
 import { type RunningServer, startHttpServer } from '../lib/infra/http-server.js';
 import { createLogger } from '../lib/kernel/logger.js';
 import { errorCodes, graphql } from './support/graphql.js';
@@ -17,7 +17,7 @@ beforeAll(async () => {
     tokens: platform.tokens,
     store: platform.store,
     logger: createLogger({ level: 'silent', pretty: false }),
-    graphiql: false,
+    ...gatewaySettingsFrom(platform.config),
   });
   orphan = await startHttpServer(gateway.yoga, { port: 0, host: '127.0.0.1' });
   stopOrphan = async () => {

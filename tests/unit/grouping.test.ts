@@ -21,7 +21,14 @@ describe('grouping rows for a DataLoader batch', () => {
   });
 
   it('matches one row per key, or what missing gives for it', () => {
-    expect(matchRows(['r3', 'nope', 'r1'], rows, (row) => row.id, (key) => `no ${key}`)).toEqual([rows[2], 'no nope', rows[0]]);
+    expect(
+      matchRows(
+        ['r3', 'nope', 'r1'],
+        rows,
+        (row) => row.id,
+        (key) => `no ${key}`,
+      ),
+    ).toEqual([rows[2], 'no nope', rows[0]]);
   });
 
   it('lower-cases ids as PostgreSQL prints a uuid', () => {
