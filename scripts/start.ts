@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
   // The platform's modules load after the first line: on a first run tsx compiles them for seconds.
   step('ChitLaq Graph is starting (loading its code)');
-  const { startPlatform } = await import('./platform.js');
+  const { startPlatform } = await import('../platform/platform.js');
   const platform = await startPlatform(config, logger, { onStep: step });
   onShutdownSignal(logger, () => platform.stop(), { drainMs: config.shutdownDrainMs });
   step(`gateway answering at ${platform.gatewayUrl}`);

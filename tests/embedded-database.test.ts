@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PGliteDialect } from '../lib/infra/db/pglite-dialect.js';
 import { loadConfig } from '../lib/kernel/config.js';
 import { createLogger } from '../lib/kernel/logger.js';
-import { startPlatform } from '../scripts/platform.js';
+import { startPlatform } from '../platform/platform.js';
 import { graphql, registerUser } from './support/graphql.js';
 import { TEST_JWT_SECRET } from './support/platform.js';
 

@@ -21,7 +21,7 @@ import { migrations as usersMigrations } from '../../subgraphs/users/db/migratio
  * and migrate-script tests still migrate from empty.
  */
 
-/** The subgraphs' schemas in the order scripts/platform.ts migrates them (posts reads a view of users). */
+/** The subgraphs' schemas in the order platform/platform.ts migrates them (posts reads a view of users). */
 const SCHEMAS = [
   ['users', usersMigrations],
   ['posts', postsMigrations],

@@ -10,7 +10,7 @@ import { createScratchDatabase } from '../../lib/infra/db/scratch-database.js';
 import { startHttpServer } from '../../lib/infra/http-server.js';
 import { type Config, loadConfig } from '../../lib/kernel/config.js';
 import { createLogger, type Logger } from '../../lib/kernel/logger.js';
-import { type Platform, type SubgraphName, startPlatform } from '../../scripts/platform.js';
+import { type Platform, type SubgraphName, startPlatform } from '../../platform/platform.js';
 import { fetchEmbeddedSnapshot } from './migrated-database.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -106,7 +106,7 @@ async function embeddedStart(): Promise<InMemoryDatabase> {
 
 /**
  * The platform with its gateway replaced by a second one that reaches `names` through a
- * TcpProxy each (scripts/platform.ts points its gateway at the subgraphs' own ports). The
+ * TcpProxy each (platform/platform.ts points its gateway at the subgraphs' own ports). The
  * subgraphs still call each other directly, so only the gateway sees the faults.
  */
 async function withProxies(
