@@ -8,6 +8,7 @@ import type { FormattedExecutionResult } from 'graphql-ws';
 import type { Logger } from '../lib/kernel/logger.js';
 import { selectsViewerDependentField, viewerDependentFields } from '../lib/kernel/viewer-dependence.js';
 import { DirectEventStream } from '../lib/realtime/direct-event-stream.js';
+import { mapEvents } from '../lib/realtime/map-events.js';
 import { PendingResult } from '../lib/realtime/pending-result.js';
 import type { GatewayContext } from './context.js';
 import { batchEntityFetches } from './entity-fetch-batching.js';
@@ -160,7 +161,15 @@ export class FederatedSubscriptions {
       return stream;
     }
     const events = this.#upstream.subscribe(plan.primary.serviceName, upstreamOperation);
-    return mapEvents(events, { resolve: (event) => resolve(event).promise, refused, upstreamLost });
+    return mapEvents(events, {
+      map: (event) => resolve(event).promise,
+      failed(error) {
+        // The subgraph refused the operation (graphql-ws `error` message): pass its errors on.
+        if (error instanceof UpstreamRefusal) return refused(error);
+        upstreamLost(error);
+        return undefined;
+      },
+    });
   }
 
   #plan(clientDocument: DocumentNode, operationName: string | undefined): SubscriptionPlan {
@@ -284,57 +293,6 @@ function answerOnceWith(event: FormattedExecutionResult, real: GraphQLDataSource
       if (answered) return real.process(options);
       answered = true;
       return Promise.resolve(event as GatewayGraphQLResponse);
-    },
-  };
-}
-
-/**
- * Maps upstream events to resolved results, one at a time and in order. Unlike an async
- * generator, `return()` reaches the upstream at once (a generator would wait for the next
- * event before noticing), so an unsubscribed client stops its subgraph subscription at once.
- */
-function mapEvents(
-  upstream: AsyncIterableIterator<FormattedExecutionResult>,
-  handlers: {
-    resolve(event: FormattedExecutionResult): Promise<ExecutionResult>;
-    refused(error: UpstreamRefusal): ExecutionResult;
-    upstreamLost(error: unknown): void;
-  },
-): AsyncIterableIterator<ExecutionResult> {
-  let done = false;
-  const finish = async (): Promise<IteratorResult<ExecutionResult>> => {
-    if (!done) {
-      done = true;
-      await upstream.return?.();
-    }
-    return { done: true, value: undefined };
-  };
-  return {
-    async next() {
-      if (done) return { done: true, value: undefined };
-      let step: IteratorResult<FormattedExecutionResult>;
-      try {
-        step = await upstream.next();
-      } catch (error) {
-        done = true;
-        // The subgraph refused the operation (graphql-ws `error` message): pass its errors on.
-        if (error instanceof UpstreamRefusal) return { done: false, value: handlers.refused(error) };
-        handlers.upstreamLost(error);
-        return { done: true, value: undefined };
-      }
-      if (step.done) {
-        done = true;
-        return { done: true, value: undefined };
-      }
-      return { done: false, value: await handlers.resolve(step.value) };
-    },
-    return: finish,
-    async throw(error: unknown) {
-      await finish();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
     },
   };
 }

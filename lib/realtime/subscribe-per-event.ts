@@ -1,5 +1,6 @@
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, execute } from 'graphql';
 import { DirectEventStream, type EventWriter } from './direct-event-stream.js';
+import { mapEvents } from './map-events.js';
 import { PendingResult } from './pending-result.js';
 
 /**
@@ -92,32 +93,6 @@ function pumpEvents(
  * per event instead of one each. Weakly held: entries go with the event.
  */
 const sharedResults = new WeakMap<object, Map<string, PendingResult>>();
-
-/**
- * Maps an async iterator. Hand-written rather than an async generator so that `return()`
- * reaches the source immediately, even while a `next()` is pending (see lib/realtime/async-queue.ts).
- */
-function mapEvents<T, R>(source: AsyncIterator<T>, map: (value: T) => Promise<R> | R): AsyncIterableIterator<R> {
-  const done = { value: undefined, done: true } as const;
-  return {
-    async next() {
-      const result = await source.next();
-      if (result.done === true) return done;
-      return { value: await map(result.value), done: false };
-    },
-    async return() {
-      await source.return?.();
-      return done;
-    },
-    async throw(error: unknown) {
-      await source.return?.();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-}
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
