@@ -10,6 +10,7 @@ import { selectsViewerDependentField, viewerDependentFields } from '../lib/kerne
 import { DirectEventStream } from '../lib/realtime/direct-event-stream.js';
 import { mapEvents } from '../lib/realtime/map-events.js';
 import { PendingResult } from '../lib/realtime/pending-result.js';
+import { SharedExecutions } from '../lib/realtime/shared-executions.js';
 import type { GatewayContext } from './context.js';
 import { batchEntityFetches } from './entity-fetch-batching.js';
 import { type AccessRequirements, checkAccess } from './federation/access-requirements.js';
@@ -38,9 +39,6 @@ interface SubscriptionPlan {
   readonly restore: (result: ExecutionResult) => ExecutionResult;
 }
 
-/** How long a shared event result is kept for the other subscribers of that event. */
-const SHARED_RESULT_MS = 2000;
-
 /**
  * Executes federated subscriptions, which @apollo/gateway plans but refuses to run.
  *
@@ -68,10 +66,8 @@ export class FederatedSubscriptions {
   readonly #logger: Logger;
   readonly #viewerDependent: ReadonlySet<string>;
   readonly #sharedExecution: boolean;
-  /** Results of recent events, by event data JSON, then by plan and variables: the shared execution. */
-  readonly #sharedByJson = new Map<string, Map<string, PendingResult>>();
-  /** The same, by event object (weakly: an entry goes with its event). */
-  readonly #sharedByEvent = new WeakMap<object, Map<string, PendingResult>>();
+  /** Results of events shared by the subscribers of one plan and variables (lib/realtime/shared-executions.ts). */
+  readonly #shared = new SharedExecutions();
   #nextPlanId = 1;
 
   constructor(deps: {
@@ -219,25 +215,9 @@ export class FederatedSubscriptions {
     args: ExecutionArgs,
     variables: Record<string, unknown>,
   ): PendingResult {
-    if (!plan.shareable || event.errors !== undefined) return new PendingResult(this.#resolveEvent(plan, event, args, variables));
-    let byOperation = this.#sharedByEvent.get(event);
-    if (byOperation === undefined) {
-      const key = JSON.stringify(event.data);
-      byOperation = this.#sharedByJson.get(key);
-      if (byOperation === undefined) {
-        const created = new Map<string, PendingResult>();
-        this.#sharedByJson.set(key, created);
-        setTimeout(() => this.#sharedByJson.delete(key), SHARED_RESULT_MS).unref();
-        byOperation = created;
-      }
-      this.#sharedByEvent.set(event, byOperation);
-    }
-    let result = byOperation.get(shareKey);
-    if (result === undefined) {
-      result = new PendingResult(this.#resolveEvent(plan, event, args, variables));
-      byOperation.set(shareKey, result);
-    }
-    return result;
+    const run = () => this.#resolveEvent(plan, event, args, variables);
+    if (!plan.shareable || event.errors !== undefined) return new PendingResult(run());
+    return this.#shared.resultOf(event, shareKey, run, () => JSON.stringify(event.data));
   }
 
   async #resolveEvent(

@@ -2,6 +2,7 @@ import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, exec
 import { DirectEventStream, type EventWriter } from './direct-event-stream.js';
 import { mapEvents } from './map-events.js';
 import { PendingResult } from './pending-result.js';
+import type { SharedExecutions } from './shared-executions.js';
 
 /**
  * graphql-js's `subscribe`, with one difference: each event is executed with a context of its
@@ -16,28 +17,24 @@ import { PendingResult } from './pending-result.js';
 export async function subscribeWithContextPerEvent(
   args: ExecutionArgs,
   newContext: () => unknown,
-  /** Set when the operation selects no viewer-dependent field: see sharedResults. */
-  shareKey: string | null = null,
-  /** Set to write the events straight to the client (see pumpEvents); else they are pulled. */
-  direct?: DirectWriting,
+  options: {
+    /**
+     * Set when the operation selects no viewer-dependent field: its subscribers share one
+     * execution per event (a live event is one object handed to every local subscriber).
+     */
+    readonly shared?: { readonly executions: SharedExecutions; readonly operationKey: string } | undefined;
+    /** Set to write the events straight to the client (see pumpEvents); else they are pulled. */
+    readonly direct?: DirectWriting | undefined;
+  } = {},
 ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
   if (!isAsyncIterable(source)) return source;
+  const { shared, direct } = options;
   const run = (event: unknown) => execute({ ...args, rootValue: event, contextValue: newContext() });
-  const resultOf = (event: unknown): PendingResult => {
-    if (shareKey === null || typeof event !== 'object' || event === null) return new PendingResult(run(event));
-    let byOperation = sharedResults.get(event);
-    if (byOperation === undefined) {
-      byOperation = new Map();
-      sharedResults.set(event, byOperation);
-    }
-    let result = byOperation.get(shareKey);
-    if (result === undefined) {
-      result = new PendingResult(run(event));
-      byOperation.set(shareKey, result);
-    }
-    return result;
-  };
+  const resultOf = (event: unknown): PendingResult =>
+    shared === undefined || typeof event !== 'object' || event === null
+      ? new PendingResult(run(event))
+      : shared.executions.resultOf(event, shared.operationKey, () => run(event));
   const events = source[Symbol.asyncIterator]();
   if (direct !== undefined) return pumpEvents(events, resultOf, direct);
   return mapEvents(events, (event) => resultOf(event).promise);
@@ -85,14 +82,6 @@ function pumpEvents(
   })();
   return stream;
 }
-
-/**
- * Results of live events by event object, then by operation (query, operation name,
- * variables). A live event is one object handed to every local subscriber it concerns, so
- * subscribers of the same operation whose selection is viewer-independent share one execution
- * per event instead of one each. Weakly held: entries go with the event.
- */
-const sharedResults = new WeakMap<object, Map<string, PendingResult>>();
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';

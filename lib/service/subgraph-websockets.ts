@@ -18,6 +18,7 @@ import { selectsViewerDependentField } from '../kernel/viewer-dependence.js';
 import { coalesceSends, MERGED_NEXT_PARAM } from '../realtime/coalesced-sends.js';
 import { createEventWriter } from '../realtime/event-writer.js';
 import { SerializedResults } from '../realtime/serialized-results.js';
+import { SharedExecutions } from '../realtime/shared-executions.js';
 import { type DirectWriting, subscribeWithContextPerEvent } from '../realtime/subscribe-per-event.js';
 import { parseWithNestingLimit } from './document-nesting.js';
 import { findNulArgument, nulArgumentError } from './nul-free-arguments.js';
@@ -71,6 +72,8 @@ export function serveSubgraphWebSockets(
   const contextFactories = new WeakMap<object, () => object>();
   // Operations whose events can share one execution (subscribe-per-event.ts), by context.
   const shareKeys = new WeakMap<object, string>();
+  /** Executions of live events shared by subscribers of one viewer-independent operation. */
+  const sharedExecutions = new SharedExecutions();
   // How each operation writes its events straight to its socket (subscribe-per-event.ts), by context.
   const directWritings = new WeakMap<object, DirectWriting>();
 
@@ -137,7 +140,11 @@ export function serveSubgraphWebSockets(
         const newContext = contextFactories.get(args.contextValue as object);
         if (newContext === undefined) throw new Error('subscription without a context made by onSubscribe');
         const context = args.contextValue as object;
-        return subscribeWithContextPerEvent(args, newContext, shareKeys.get(context) ?? null, directWritings.get(context));
+        const operationKey = shareKeys.get(context);
+        return subscribeWithContextPerEvent(args, newContext, {
+          shared: operationKey === undefined ? undefined : { executions: sharedExecutions, operationKey },
+          direct: directWritings.get(context),
+        });
       },
       // Results graphql-ws sends itself (queries, subscriptions without an event writer).
       onNext(_ctx, _id, _payload, _args, result) {

@@ -1,5 +1,6 @@
 import { buildSchema, type ExecutionResult, type GraphQLObjectType, type GraphQLSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { SharedExecutions } from '../../lib/realtime/shared-executions.js';
 import { subscribeWithContextPerEvent } from '../../lib/realtime/subscribe-per-event.js';
 
 /** A schema whose subscription yields the given event objects, counting how often a field resolves. */
@@ -45,8 +46,11 @@ describe('subscribeWithContextPerEvent', () => {
     const events = [{ n: 1 }, { n: 2 }];
     const counter = { resolved: 0, contexts: new Set<unknown>() };
     const schema = tickSchema(events, counter);
+    const executions = new SharedExecutions();
     const subscribe = (shareKey: string | null) =>
-      subscribeWithContextPerEvent({ schema, document, contextValue: {} }, () => ({}), shareKey);
+      subscribeWithContextPerEvent({ schema, document, contextValue: {} }, () => ({}), {
+        shared: shareKey === null ? undefined : { executions, operationKey: shareKey },
+      });
 
     const shared = await Promise.all([collect(await subscribe('same')), collect(await subscribe('same'))]);
     expect(shared).toEqual([
