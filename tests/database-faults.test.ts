@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { withClient } from '../lib/infra/db/scratch-database.js';
 import { createPost } from './support/actions.js';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
+import { usePlatform, usingRealPostgres } from './support/platform.js';
 
 /**
  * PostgreSQL connections die (a failover, an operator's pg_terminate_backend, an idle timeout in
@@ -11,15 +11,11 @@ import { startTestPlatform, type TestPlatform, usingRealPostgres } from './suppo
  * own scratch database has its backends terminated.
  */
 describe.skipIf(!usingRealPostgres)('lost PostgreSQL connections', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform();
   let author: TestUser;
 
   beforeAll(async () => {
-    platform = await startTestPlatform();
     author = await registerUser(platform.gatewayUrl);
-  });
-  afterAll(async () => {
-    await platform?.stop();
   });
 
   /** Terminates every backend of the platform's own database but the one that asks. */

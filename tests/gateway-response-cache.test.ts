@@ -1,12 +1,12 @@
 import { createServer, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, gatewaySettingsFrom } from '../gateway/server.js';
 import { startHttpServer } from '../lib/infra/http-server.js';
 import { createLogger } from '../lib/kernel/logger.js';
 import { createPost, follow, likePost } from './support/actions.js';
 import { graphql, registerUser, type TestUser, uniqueName } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
+import { usePlatform, usingRealPostgres } from './support/platform.js';
 import { connectSocket } from './support/websocket.js';
 
 /**
@@ -15,15 +15,13 @@ import { connectSocket } from './support/websocket.js';
  * mutation touched, including its side effects on other entities.
  */
 
-let platform: TestPlatform;
+// Presence is cached for 5 s by default; 1 s here so its expiry can be tested.
+const platform = usePlatform({ RESPONSE_CACHE_TTL: 'User.online=1' });
 let url: string;
 
 beforeAll(async () => {
-  // Presence is cached for 5 s by default; 1 s here so its expiry can be tested.
-  platform = await startTestPlatform({ RESPONSE_CACHE_TTL: 'User.online=1' });
   url = platform.gatewayUrl;
 });
-afterAll(() => platform?.stop());
 
 const xCache = (response: { headers: Headers }) => response.headers.get('x-cache');
 
@@ -290,11 +288,7 @@ describe('invalidation', () => {
 });
 
 describe.runIf(usingRealPostgres && process.env.REDIS_URL)('two gateway instances on one Redis', () => {
-  let second: TestPlatform;
-  beforeAll(async () => {
-    second = await startTestPlatform({}, { shareDatabaseWith: platform });
-  });
-  afterAll(() => second?.stop());
+  const second = usePlatform({}, { shareDatabaseWith: platform });
 
   it('share cached responses, and an invalidation by one reaches the other', async () => {
     const author = await registerUser(url);

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type GraphQLError, getOperationAST, Kind, parse } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TRUSTED_DOCUMENTS_FILE } from '../gateway/plugins/trusted-documents.js';
 import { uniqueName } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 import { connectSocket, subscribe, untilLive } from './support/websocket.js';
 
 /**
@@ -99,14 +99,12 @@ async function register(url: string): Promise<Member> {
 }
 
 describe('with PERSISTED_OPERATIONS_ONLY=true', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform({ PERSISTED_OPERATIONS_ONLY: 'true' });
   let url: string;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ PERSISTED_OPERATIONS_ONLY: 'true' });
     url = platform.gatewayUrl;
   });
-  afterAll(() => platform?.stop());
 
   it('runs a manifest operation named by documentId (POST body)', async () => {
     const user = await register(url);
@@ -270,14 +268,12 @@ describe('with PERSISTED_OPERATIONS_ONLY=true', () => {
 });
 
 describe('with PERSISTED_OPERATIONS_ONLY off (the default)', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform();
   let url: string;
 
   beforeAll(async () => {
-    platform = await startTestPlatform();
     url = platform.gatewayUrl;
   });
-  afterAll(() => platform?.stop());
 
   it('is off unless configured', () => {
     expect(platform.config.persistedOperationsOnly).toBe(false);

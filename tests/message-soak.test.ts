@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { type Client, createClient } from 'graphql-ws';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createGateway, gatewaySettingsFrom } from '../gateway/server.js';
 import { startHttpServer } from '../lib/infra/http-server.js';
 import { createLogger } from '../lib/kernel/logger.js';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 import { until } from './support/until.js';
 
 /**
@@ -93,14 +93,7 @@ class ResumingSubscriber {
 }
 
 describe('message soak', () => {
-  let platform: TestPlatform;
-
-  beforeAll(async () => {
-    platform = await startTestPlatform();
-  });
-  afterAll(async () => {
-    await platform?.stop();
-  });
+  const platform = usePlatform();
 
   const storedIds = async (conversationId: string) =>
     (

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import { type Kysely, sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageRow, MessagesDatabase } from '../subgraphs/messages/conversation.table.js';
 import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../subgraphs/messages/message-events.js';
 import type { MessageFeed } from '../subgraphs/messages/message-feed.js';
@@ -10,7 +10,7 @@ import { MAX_REPLAY, openMessageStream } from '../subgraphs/messages/message-str
 import { createMessageSender } from '../subgraphs/messages/send-messages.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
 import { type SentMessage, sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, TEST_JWT_SECRET, type TestPlatform } from './support/platform.js';
+import { TEST_JWT_SECRET, usePlatform } from './support/platform.js';
 import { signedConnectionParams } from './support/signed-subgraph.js';
 import { connectToSubgraph, type Operation, operate, sleep, untilLive } from './support/subgraph-socket.js';
 
@@ -21,20 +21,18 @@ import { connectToSubgraph, type Operation, operate, sleep, untilLive } from './
 
 const TYPING_TTL_MS = 400;
 
-let platform: TestPlatform;
+const platform = usePlatform({ TYPING_TTL_MS: String(TYPING_TTL_MS) });
 let url: string;
 let subgraphUrl: string;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ TYPING_TTL_MS: String(TYPING_TTL_MS) });
   url = platform.gatewayUrl;
   subgraphUrl = platform.subgraphs.messages.url;
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.dispose()));
 });
-afterAll(() => platform?.stop());
 
 function connect(connectionParams: Record<string, unknown> = {}): Client {
   const client = connectToSubgraph(subgraphUrl, {

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { type TestPlatform, usePlatform } from './support/platform.js';
 import { until } from './support/until.js';
 import { connectSocket, subscribe } from './support/websocket.js';
 
@@ -39,14 +39,7 @@ const online = async (platform: TestPlatform, user: TestUser) =>
   (await graphql(platform.gatewayUrl, 'query ($id: ID) { user(id: $id) { online } }', { id: user.id })).data?.user?.online;
 
 describe('heartbeat', () => {
-  let platform: TestPlatform;
-
-  beforeAll(async () => {
-    platform = await startTestPlatform({ WEBSOCKET_PING_INTERVAL_MS: String(PING_INTERVAL_MS) });
-  });
-  afterAll(async () => {
-    await platform?.stop();
-  });
+  const platform = usePlatform({ WEBSOCKET_PING_INTERVAL_MS: String(PING_INTERVAL_MS) });
 
   it('keeps a client that answers pings, however long it is quiet', async () => {
     const user = await registerUser(platform.gatewayUrl);
@@ -89,17 +82,10 @@ describe('heartbeat', () => {
 });
 
 describe('WebSocket caps', () => {
-  let platform: TestPlatform;
-
-  beforeAll(async () => {
-    platform = await startTestPlatform({
-      WEBSOCKET_MAX_SUBSCRIPTIONS: '3',
-      WEBSOCKET_MAX_PER_VIEWER: '2',
-      WEBSOCKET_MAX_PER_ADDRESS: '4',
-    });
-  });
-  afterAll(async () => {
-    await platform?.stop();
+  const platform = usePlatform({
+    WEBSOCKET_MAX_SUBSCRIPTIONS: '3',
+    WEBSOCKET_MAX_PER_VIEWER: '2',
+    WEBSOCKET_MAX_PER_ADDRESS: '4',
   });
 
   it('refuses an operation over the cap of one socket, naming the limit, and accepts one again once another ends', async () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../subgraphs/messages/message-events.js';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
+import { startTestPlatform, usePlatform, usingRealPostgres } from './support/platform.js';
 import { connectSocket, type Subscription, subscribe, untilLive } from './support/websocket.js';
 
 /**
@@ -26,14 +26,12 @@ async function sendMarker(url: string, sender: TestUser, conversationId: string)
   return (await sendMessage(url, sender, conversationId, `warmed up ${randomUUID()}`)).body;
 }
 
-let platform: TestPlatform;
+const platform = usePlatform({ TYPING_TTL_MS: '300' });
 let url: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ TYPING_TTL_MS: '300' });
   url = platform.gatewayUrl;
 });
-afterAll(() => platform?.stop());
 
 const MESSAGE_ADDED = /* GraphQL */ `
   subscription ($c: ID, $after: ID) {

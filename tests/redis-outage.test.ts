@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { type SentMessage, sendMessage, startConversation } from './support/messages.js';
 import { type OwnRedis, startOwnRedis } from './support/own-redis.js';
-import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
+import { usePlatform, usingRealPostgres } from './support/platform.js';
 import { connectSocket, type Subscription, subscribe, type TestSocket, untilLive } from './support/websocket.js';
 
 /**
@@ -13,19 +13,22 @@ import { connectSocket, type Subscription, subscribe, type TestSocket, untilLive
  */
 describe.skipIf(!usingRealPostgres)('a Redis outage', () => {
   let redis: OwnRedis;
-  let platform: TestPlatform;
+  // Registered before the platform's hooks: Redis starts before the platform and stops after it.
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  const platform = usePlatform(() => ({ REDIS_URL: redis.url }));
   let url: string;
   const sockets: TestSocket[] = [];
 
   beforeAll(async () => {
-    redis = await startOwnRedis();
-    platform = await startTestPlatform({ REDIS_URL: redis.url });
     url = platform.gatewayUrl;
   });
   afterAll(async () => {
     await Promise.all(sockets.splice(0).map((socket) => socket.dispose()));
-    await platform?.stop();
-    await redis?.stop();
   });
 
   it('answers user { online } and onlineUsers with data and no error while Redis is down', async () => {

@@ -1,18 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { SIGNATURE_HEADER, signContent } from '../lib/kernel/request-signature.js';
 import { graphql, registerUser } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 import { signedConnectionParams } from './support/signed-subgraph.js';
 import { connectToSubgraph, operate } from './support/subgraph-socket.js';
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let secret: string;
 beforeAll(async () => {
-  platform = await startTestPlatform();
   secret = platform.config.subgraphSigning.secret;
 });
-afterAll(() => platform?.stop());
 
 const SUBGRAPHS = ['users', 'posts', 'messages'] as const;
 const HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };

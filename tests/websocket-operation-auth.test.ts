@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 import { connectSocket, type TestSocket } from './support/websocket.js';
 
 /**
@@ -10,21 +10,17 @@ import { connectSocket, type TestSocket } from './support/websocket.js';
  * header and speaks for its own operation only.
  */
 describe('a token sent with an operation over the WebSocket', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform();
   let ada: TestUser;
   let bob: TestUser;
   let carol: TestUser;
 
   beforeAll(async () => {
-    platform = await startTestPlatform();
     [ada, bob, carol] = await Promise.all([
       registerUser(platform.gatewayUrl),
       registerUser(platform.gatewayUrl),
       registerUser(platform.gatewayUrl),
     ]);
-  });
-  afterAll(async () => {
-    await platform?.stop();
   });
 
   /** Runs one operation on `socket` with `headers` in its extensions; resolves with its results, or its error. */
