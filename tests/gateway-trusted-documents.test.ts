@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TRUSTED_DOCUMENTS_FILE } from '../gateway/plugins/trusted-documents.js';
 import { uniqueName } from './support/graphql.js';
 import { usePlatform } from './support/platform.js';
-import { connectSocket, subscribe, untilLive } from './support/websocket.js';
+import { connectSocket, errorsOf, subscribe, untilLive } from './support/websocket.js';
 
 /**
  * Trusted documents (gateway/plugins/trusted-documents.ts) through the real gateway: the
@@ -211,16 +211,13 @@ describe('with PERSISTED_OPERATIONS_ONLY=true', () => {
     await socket.connected;
 
     const adHocSubscription = subscribe(socket, 'subscription { messageAdded { id body } }');
-    const subscriptionErrors = (await within(adHocSubscription.ended, 'the ad-hoc subscription')) as {
-      message: string;
-      extensions?: { code?: string };
-    }[];
+    const subscriptionErrors = errorsOf(await within(adHocSubscription.ended, 'the ad-hoc subscription'));
     expect(subscriptionErrors.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_ALLOWED']);
     expect(subscriptionErrors[0]?.message).toMatch(/^Only trusted documents run on this gateway/);
     expect(adHocSubscription.events).toEqual([]);
 
     const adHocQuery = subscribe(socket, '{ me { id email } }');
-    const queryErrors = (await within(adHocQuery.ended, 'the ad-hoc query')) as { extensions?: { code?: string } }[];
+    const queryErrors = errorsOf(await within(adHocQuery.ended, 'the ad-hoc query'));
     expect(queryErrors.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_ALLOWED']);
 
     const me = subscribe(socket, operation('Me').document);

@@ -4,7 +4,7 @@ import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { startConversation } from './support/messages.js';
 import { type TestPlatform, usePlatform } from './support/platform.js';
 import { until } from './support/until.js';
-import { connectSocket, subscribe } from './support/websocket.js';
+import { connectSocket, errorsOf, subscribe } from './support/websocket.js';
 
 const PING_INTERVAL_MS = 200;
 
@@ -95,7 +95,7 @@ describe('WebSocket caps', () => {
       await socket.connected;
       const open = [1, 2, 3].map(() => subscribe(socket, 'subscription { messageAdded { id } }'));
       const refused = subscribe(socket, 'subscription { messageAdded { id } }');
-      const error = (await refused.ended) as { message: string; extensions: Record<string, unknown> }[];
+      const error = errorsOf(await refused.ended);
       expect(error).toEqual([
         expect.objectContaining({
           message: 'At most 3 operations can be open on one connection.',

@@ -3,8 +3,7 @@ import WebSocket from 'ws';
 import { SIGNATURE_HEADER, signContent } from '../lib/kernel/request-signature.js';
 import { graphql, registerUser } from './support/graphql.js';
 import { usePlatform } from './support/platform.js';
-import { signedConnectionParams } from './support/signed-subgraph.js';
-import { connectToSubgraph, operate } from './support/subgraph-socket.js';
+import { connectToSubgraph, subscribe } from './support/websocket.js';
 
 const platform = usePlatform();
 let secret: string;
@@ -74,11 +73,11 @@ describe('subgraphs answer only requests signed by the gateway', () => {
         socket.on('close', (code) => resolve(code));
       });
       expect(closed).toBe(4403);
-      const client = connectToSubgraph(platform.subgraphs[subgraph].url, signedConnectionParams(secret));
-      const operation = operate(client, { query: '{ __typename }' });
+      const socket = connectToSubgraph(platform.subgraphs[subgraph].url, secret);
+      const operation = subscribe(socket, '{ __typename }');
       expect(await operation.ended).toEqual({ kind: 'complete' });
-      expect(operation.results).toEqual([{ data: { __typename: 'Query' } }]);
-      await client.dispose();
+      expect(operation.events).toEqual([{ data: { __typename: 'Query' } }]);
+      await socket.dispose();
     });
   }
 
