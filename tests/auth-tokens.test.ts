@@ -52,6 +52,7 @@ describe('tokens at the gateway', () => {
     // Verified once, then remembered: the second answer is the same viewer.
     expect(await tokens.verify(token)).toMatchObject({ id: ada.id });
     expect(await tokens.verify(token)).toMatchObject({ id: ada.id });
+    // The expiry is what is tested: only time makes the token's 2 s run out.
     await new Promise((resolve) => setTimeout(resolve, 2100));
     await expect(tokens.verify(token)).rejects.toThrow('Token expired');
     await expect(tokens.verify(token)).rejects.toThrow('Token expired');

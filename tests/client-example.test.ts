@@ -144,7 +144,7 @@ function receiver() {
   };
 }
 
-/** Reconnects quickly: the proxy refuses connections only while the test sends. */
+/** Reconnects quickly: the proxy refuses connections only while the test sends. The client's backoff, not a wait of the test. */
 const quickRetry = (retries: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(100, 10 * 2 ** retries)));
 
 describe('graphql() per operation', () => {

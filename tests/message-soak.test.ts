@@ -74,7 +74,8 @@ class ResumingSubscriber {
       ended = true;
       void client.dispose();
       this.reconnects += 1;
-      // A short pause, as a client's backoff would; then resume from the last message it has.
+      // A short pause, as a client's backoff would (the behaviour modelled, not a wait of the
+      // test); then resume from the last message it has.
       setTimeout(() => this.#connect(), 20);
     };
     client.on('closed', again);
@@ -129,6 +130,7 @@ describe('message soak', () => {
     let sending = true;
     const killer = (async () => {
       while (sending) {
+        // Kills at random moments while the sends run: the timing is the scenario, not a wait.
         await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150));
         subscribers[Math.floor(Math.random() * subscribers.length)]?.kill();
       }

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { errorCodes, graphql, registerUser, uniqueName } from './support/graphql.js';
 import { type TestPlatform, usePlatform, usingRealPostgres } from './support/platform.js';
+import { eventually } from './support/until.js';
 import { connectSocket, subscribe } from './support/websocket.js';
 
 /**
@@ -163,8 +164,7 @@ describe('GET /metrics', () => {
         scrape(platform, 'gateway').then((after) =>
           delta(before, after, 'graphql_operations_total', { operation_type: 'subscription', outcome: 'success' }),
         );
-      const deadline = Date.now() + 5000;
-      while ((await started()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually(async () => (await started()) > 0).catch(() => undefined);
       expect(await started()).toBe(1);
       subscription.unsubscribe();
     } finally {

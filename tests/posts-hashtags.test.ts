@@ -59,6 +59,7 @@ describe('trendingHashtags', () => {
     // Within the TTL the cached answer is served; after it, the new post counts.
     await createPost(url, author, '#zebra #zebra');
     expect((await graphql(url, TRENDING, { limit: 10 })).data.trendingHashtags).toEqual(response.data.trendingHashtags);
+    // The TTL is what is tested: only time makes its 2 s run out.
     await new Promise((resolve) => setTimeout(resolve, 2100));
     const fresh = await graphql(url, TRENDING, { limit: 10 });
     expect(fresh.data.trendingHashtags).toContainEqual({ tag: 'zebra', postsCount: 3 });

@@ -3,6 +3,7 @@ import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { TEST_JWT_SECRET, usePlatform } from './support/platform.js';
+import { eventually } from './support/until.js';
 import { connectSocket } from './support/websocket.js';
 
 const platform = usePlatform();
@@ -74,7 +75,7 @@ describe('gateway WebSocket connections', () => {
 
     await laptop.dispose();
     await laptop.closed;
-    await expect.poll(() => isOnline(user), { timeout: 2000 }).toBe(false);
+    await eventually(async () => (await isOnline(user)) === false, 2000);
   });
 
   it('does not count anonymous sockets as presence', async () => {
