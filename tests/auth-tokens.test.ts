@@ -1,22 +1,20 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../lib/kernel/config.js';
 import { createTokenService } from '../lib/kernel/tokens.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
-import { startTestPlatform, TEST_JWT_SECRET, type TestPlatform } from './support/platform.js';
+import { TEST_JWT_SECRET, usePlatform } from './support/platform.js';
 import { signedFor } from './support/signed-subgraph.js';
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let url: string;
 let ada: TestUser;
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
   url = platform.gatewayUrl;
   ada = await registerUser(url);
 });
-afterAll(() => platform?.stop());
 
 function signWith(secret: string, claims: { sub: string; aud?: string; iss?: string; exp?: number }) {
   return new SignJWT({})
@@ -54,6 +52,7 @@ describe('tokens at the gateway', () => {
     // Verified once, then remembered: the second answer is the same viewer.
     expect(await tokens.verify(token)).toMatchObject({ id: ada.id });
     expect(await tokens.verify(token)).toMatchObject({ id: ada.id });
+    // The expiry is what is tested: only time makes the token's 2 s run out.
     await new Promise((resolve) => setTimeout(resolve, 2100));
     await expect(tokens.verify(token)).rejects.toThrow('Token expired');
     await expect(tokens.verify(token)).rejects.toThrow('Token expired');

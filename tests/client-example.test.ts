@@ -34,7 +34,7 @@ import type { MessagesDatabase } from '../subgraphs/messages/db/tables.js';
 import { MAX_REPLAY } from '../subgraphs/messages/realtime/message-stream.js';
 import { createMessageSender } from '../subgraphs/messages/services/send-messages.js';
 import { uniqueName } from './support/graphql.js';
-import { startTestPlatform, TEST_JWT_SECRET, type TestPlatform } from './support/platform.js';
+import { TEST_JWT_SECRET, usePlatform } from './support/platform.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 /**
@@ -48,7 +48,7 @@ expectTypeOf<ClientErrorCode>().toEqualTypeOf<ErrorCode>();
 
 const manifest = JSON.parse(readFileSync(TRUSTED_DOCUMENTS_FILE, 'utf8')) as Record<string, string>;
 
-let platform: TestPlatform;
+const platform = usePlatform();
 /** Between the gateway and Bob's client: stopping it is Bob's phone losing its network. */
 let proxy: TcpProxy;
 let url: string;
@@ -56,7 +56,6 @@ let proxiedUrl: string;
 const streams: MessageStream[] = [];
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
   url = platform.gatewayUrl;
   proxy = await TcpProxy.start(url);
   proxiedUrl = proxy.urlFor(url);
@@ -64,7 +63,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const stream of streams) await stream.close();
   await proxy?.stop();
-  await platform?.stop();
 });
 
 interface Member {
@@ -146,7 +144,7 @@ function receiver() {
   };
 }
 
-/** Reconnects quickly: the proxy refuses connections only while the test sends. */
+/** Reconnects quickly: the proxy refuses connections only while the test sends. The client's backoff, not a wait of the test. */
 const quickRetry = (retries: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(100, 10 * 2 ** retries)));
 
 describe('graphql() per operation', () => {

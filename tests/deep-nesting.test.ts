@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, signContent } from '../lib/kernel/request-signature.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 import { connectSocket } from './support/websocket.js';
 
-let platform: TestPlatform;
-beforeAll(async () => {
-  platform = await startTestPlatform();
-});
-afterAll(() => platform?.stop());
+const platform = usePlatform();
 
 const HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;

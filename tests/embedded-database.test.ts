@@ -23,6 +23,7 @@ describe('PGlite dialect', () => {
 
   it('never interleaves concurrent transactions: a rollback undoes only its own writes', async () => {
     await sql`create table items (value int not null)`.execute(db);
+    // A window inside each transaction for the others to interleave: what is tested is that none does.
     const pause = () => new Promise((resolve) => setTimeout(resolve, 2));
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
@@ -52,6 +53,7 @@ describe('PGlite dialect', () => {
     const [inside, outside] = await Promise.all([
       db.transaction().execute(async (trx) => {
         await trx.insertInto('items').values({ value: -1 }).execute();
+        // The transaction stays open a while: the plain query must be served meanwhile, not inside it.
         await new Promise((resolve) => setTimeout(resolve, 20));
         return (await trx.selectFrom('items').select('value').where('value', '=', -1).execute()).length;
       }),

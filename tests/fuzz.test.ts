@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { Kind, type OperationDefinitionNode, parse, print, type TypeNode } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, type TestUser } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 
 /**
  * Property-based fuzzing of the public API through the real gateway: valid and broken
@@ -164,15 +164,11 @@ const rawBody = fc.oneof(
 );
 
 describe('fuzzing the public API', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform();
   let viewer: TestUser;
 
   beforeAll(async () => {
-    platform = await startTestPlatform();
     viewer = await registerUser(platform.gatewayUrl);
-  });
-  afterAll(async () => {
-    await platform?.stop();
   });
 
   async function post(body: string | Buffer, token: string | undefined) {

@@ -3,14 +3,13 @@ import { createGateway, gatewaySettingsFrom } from '../gateway/server.js';
 import { type RunningServer, startHttpServer } from '../lib/infra/http-server.js';
 import { createLogger } from '../lib/kernel/logger.js';
 import { errorCodes, graphql } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let orphan: RunningServer;
 let stopOrphan: () => Promise<void>;
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
   // A second gateway whose users subgraph is unreachable (nothing listens on that port).
   const gateway = await createGateway({
     subgraphUrls: { users: 'http://127.0.0.1:9/graphql' },
@@ -27,7 +26,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stopOrphan?.();
-  await platform?.stop();
 });
 
 describe('gateway errors', () => {

@@ -1,21 +1,16 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { getIntrospectionQuery } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes, graphql, registerUser } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { type TestPlatform, usePlatforms } from './support/platform.js';
 import { connectSocket } from './support/websocket.js';
 
-/** Defaults: what `npm start` runs. */
-let platform: TestPlatform;
-let url: string;
-/** Small limits, production (no field suggestions, and introspection and GraphiQL off by default). */
-let strict: TestPlatform;
-let strictUrl: string;
-
-beforeAll(async () => {
-  [platform, strict] = await Promise.all([
-    startTestPlatform(),
-    startTestPlatform({
+const [platform, strict] = usePlatforms(
+  /** Defaults: what `npm start` runs. */
+  [],
+  /** Small limits, production (no field suggestions, and introspection and GraphiQL off by default). */
+  [
+    {
       NODE_ENV: 'production',
       SUBGRAPH_SIGNING_SECRET: 'subgraph-signing-secret-of-the-strict-platform',
       GRAPHQL_MAX_DEPTH: '4',
@@ -23,12 +18,16 @@ beforeAll(async () => {
       GRAPHQL_MAX_TOKENS: '60',
       GRAPHQL_MAX_DIRECTIVES: '2',
       GRAPHQL_MAX_COST: '20',
-    }),
-  ]);
+    },
+  ],
+) as [TestPlatform, TestPlatform];
+let url: string;
+let strictUrl: string;
+
+beforeAll(async () => {
   url = platform.gatewayUrl;
   strictUrl = strict.gatewayUrl;
 });
-afterAll(() => Promise.all([platform?.stop(), strict?.stop()]));
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, uniqueName } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
+import { usePlatform, usingRealPostgres } from './support/platform.js';
 
 /**
  * Automatic persisted queries and HTTP caching of persisted-query GETs, through the real
@@ -9,14 +9,12 @@ import { startTestPlatform, type TestPlatform, usingRealPostgres } from './suppo
  * persists a document of its own (a unique operation name).
  */
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let url: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
   url = platform.gatewayUrl;
 });
-afterAll(() => platform?.stop());
 
 const sha256 = (document: string) => createHash('sha256').update(document).digest('hex');
 /** A document no earlier run registered. */
@@ -185,11 +183,7 @@ describe('HTTP caching of persisted-query GETs', () => {
 });
 
 describe.skipIf(!usingRealPostgres || !process.env.REDIS_URL)('several gateways on one Redis', () => {
-  let second: TestPlatform;
-  beforeAll(async () => {
-    second = await startTestPlatform({}, { shareDatabaseWith: platform });
-  });
-  afterAll(() => second?.stop());
+  const second = usePlatform({}, { shareDatabaseWith: platform });
 
   it('runs a query registered on one gateway by its hash on another', async () => {
     const query = freshQuery();

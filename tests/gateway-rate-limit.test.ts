@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { FormattedExecutionResult } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes, type GraphQLResponse, graphql, uniqueName } from './support/graphql.js';
-import { newAccountToken, startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
+import { newAccountToken, usePlatform, usingRealPostgres } from './support/platform.js';
 import { connectSocket, subscribe, type TestSocket } from './support/websocket.js';
 
 /**
@@ -111,19 +111,17 @@ function socketCodes(outcome: unknown): unknown[] {
 }
 
 describe('gateway rate limits', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform({
+    RATE_LIMIT_PER_MINUTE: String(PER_MINUTE),
+    LOGIN_ATTEMPTS_PER_15_MIN: String(LOGINS),
+    REGISTER_ATTEMPTS_PER_HOUR: String(REGISTRATIONS),
+    TRUST_PROXY: 'true',
+  });
   let url: string;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({
-      RATE_LIMIT_PER_MINUTE: String(PER_MINUTE),
-      LOGIN_ATTEMPTS_PER_15_MIN: String(LOGINS),
-      REGISTER_ATTEMPTS_PER_HOUR: String(REGISTRATIONS),
-      TRUST_PROXY: 'true',
-    });
     url = platform.gatewayUrl;
   });
-  afterAll(() => platform?.stop());
 
   it('refuses the 101st request of a minute from one client IP with 429, RATE_LIMITED and retryAfter', async () => {
     const ip = freshIp();
@@ -293,20 +291,11 @@ describe('gateway rate limits', () => {
 });
 
 describe.skipIf(!(usingRealPostgres && process.env.REDIS_URL))('rate limits across gateway instances', () => {
-  let first: TestPlatform;
-  let second: TestPlatform;
   const limits = { RATE_LIMIT_PER_MINUTE: String(PER_MINUTE), TRUST_PROXY: 'true' };
+  const first = usePlatform(limits);
+  const second = usePlatform(limits, { shareDatabaseWith: first });
   /** Points an instance takes from Redis at a time with this limit (rate-limit-leases.ts). */
   const LEASE = 5;
-
-  beforeAll(async () => {
-    first = await startTestPlatform(limits);
-    second = await startTestPlatform(limits, { shareDatabaseWith: first });
-  });
-  afterAll(async () => {
-    await second?.stop();
-    await first?.stop();
-  });
 
   it('shares one budget between two gateways on one Redis', async () => {
     const ip = freshIp();

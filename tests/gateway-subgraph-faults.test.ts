@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPost } from './support/actions.js';
 import { type GraphQLResponse, graphql, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 import type { TcpProxy } from './support/tcp-proxy.js';
 import { until } from './support/until.js';
 
@@ -11,7 +11,11 @@ const TIMEOUT_MS = 1000;
 /** What a loaded CI machine may add to the timeout before the answer is out. */
 const MARGIN_MS = 1000;
 
-let platform: TestPlatform;
+const platform = usePlatform(
+  // A cached answer would hide the fault from the second request on.
+  { SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS), RESPONSE_CACHE_ENABLED: 'false' },
+  { throughProxy: ['posts', 'users'] },
+);
 let posts: TcpProxy;
 let users: TcpProxy;
 let ada: TestUser;
@@ -20,11 +24,6 @@ let postId: string;
 let conversationId: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform(
-    // A cached answer would hide the fault from the second request on.
-    { SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS), RESPONSE_CACHE_ENABLED: 'false' },
-    { throughProxy: ['posts', 'users'] },
-  );
   posts = platform.proxies.posts as TcpProxy;
   users = platform.proxies.users as TcpProxy;
   ada = await registerUser(platform.gatewayUrl);
@@ -37,9 +36,6 @@ afterEach(async () => {
   for (const proxy of [posts, users]) {
     proxy.mode = { kind: 'forward' };
   }
-});
-afterAll(async () => {
-  await platform?.stop();
 });
 
 /** A field of users and a field of posts, fetched in parallel by the gateway's plan. */

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type GraphQLError, getOperationAST, Kind, parse } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TRUSTED_DOCUMENTS_FILE } from '../gateway/plugins/trusted-documents.js';
 import { uniqueName } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
-import { connectSocket, subscribe, untilLive } from './support/websocket.js';
+import { usePlatform } from './support/platform.js';
+import { connectSocket, errorsOf, subscribe, untilLive } from './support/websocket.js';
 
 /**
  * Trusted documents (gateway/plugins/trusted-documents.ts) through the real gateway: the
@@ -99,14 +99,12 @@ async function register(url: string): Promise<Member> {
 }
 
 describe('with PERSISTED_OPERATIONS_ONLY=true', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform({ PERSISTED_OPERATIONS_ONLY: 'true' });
   let url: string;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ PERSISTED_OPERATIONS_ONLY: 'true' });
     url = platform.gatewayUrl;
   });
-  afterAll(() => platform?.stop());
 
   it('runs a manifest operation named by documentId (POST body)', async () => {
     const user = await register(url);
@@ -213,16 +211,13 @@ describe('with PERSISTED_OPERATIONS_ONLY=true', () => {
     await socket.connected;
 
     const adHocSubscription = subscribe(socket, 'subscription { messageAdded { id body } }');
-    const subscriptionErrors = (await within(adHocSubscription.ended, 'the ad-hoc subscription')) as {
-      message: string;
-      extensions?: { code?: string };
-    }[];
+    const subscriptionErrors = errorsOf(await within(adHocSubscription.ended, 'the ad-hoc subscription'));
     expect(subscriptionErrors.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_ALLOWED']);
     expect(subscriptionErrors[0]?.message).toMatch(/^Only trusted documents run on this gateway/);
     expect(adHocSubscription.events).toEqual([]);
 
     const adHocQuery = subscribe(socket, '{ me { id email } }');
-    const queryErrors = (await within(adHocQuery.ended, 'the ad-hoc query')) as { extensions?: { code?: string } }[];
+    const queryErrors = errorsOf(await within(adHocQuery.ended, 'the ad-hoc query'));
     expect(queryErrors.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_ALLOWED']);
 
     const me = subscribe(socket, operation('Me').document);
@@ -270,14 +265,12 @@ describe('with PERSISTED_OPERATIONS_ONLY=true', () => {
 });
 
 describe('with PERSISTED_OPERATIONS_ONLY off (the default)', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform();
   let url: string;
 
   beforeAll(async () => {
-    platform = await startTestPlatform();
     url = platform.gatewayUrl;
   });
-  afterAll(() => platform?.stop());
 
   it('is off unless configured', () => {
     expect(platform.config.persistedOperationsOnly).toBe(false);

@@ -11,7 +11,7 @@ import {
 } from './support/browser.js';
 import { registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 
 /**
  * GraphiQL in headless Chromium with everything beyond 127.0.0.1 blocked: the page works
@@ -36,7 +36,7 @@ it.runIf(missing !== undefined)('needs Chromium', ({ skip }) => {
 });
 
 describe.runIf(missing === undefined)('GraphiQL in a browser', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform();
   let chromium: Chromium;
   let viewer: TestUser;
   let sender: TestUser;
@@ -46,7 +46,6 @@ describe.runIf(missing === undefined)('GraphiQL in a browser', () => {
 
   beforeAll(async () => {
     chromium = await launchChromium();
-    platform = await startTestPlatform();
     graphiqlUrl = platform.gatewayUrl.replace('//localhost:', '//127.0.0.1:');
     [viewer, sender] = await Promise.all([registerUser(platform.gatewayUrl), registerUser(platform.gatewayUrl)]);
     conversationId = (await startConversation(platform.gatewayUrl, sender, [viewer])).id;
@@ -64,7 +63,6 @@ describe.runIf(missing === undefined)('GraphiQL in a browser', () => {
 
   afterAll(async () => {
     await chromium?.close();
-    await platform?.stop();
   });
 
   /**

@@ -1,22 +1,14 @@
 import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes, type GraphQLErrorShape, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 
 /** The headers GraphiQL adds to every request it sends (gateway/graphiql.ts). */
 const GRAPHIQL_HEADERS = { 'x-graphql-csrf': 'graphiql' };
 
-let platform: TestPlatform;
-
-beforeAll(async () => {
-  platform = await startTestPlatform();
-});
-
-afterAll(async () => {
-  await platform?.stop();
-});
+const platform = usePlatform();
 
 /** A GET of the page as bytes on the wire: fetch() would decompress them. */
 function rawGet(headers: Record<string, string>): Promise<{ headers: IncomingHttpHeaders; body: Buffer }> {

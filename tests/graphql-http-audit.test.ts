@@ -1,13 +1,8 @@
 import { serverAudits } from 'graphql-http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { describe, expect, it } from 'vitest';
+import { usePlatform } from './support/platform.js';
 
-let platform: TestPlatform;
-
-beforeAll(async () => {
-  platform = await startTestPlatform();
-});
-afterAll(() => platform?.stop());
+const platform = usePlatform();
 
 const audits = serverAudits({ url: () => platform.gatewayUrl });
 

@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { errorCodes, graphql, registerUser } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { startTestPlatform, usePlatform } from './support/platform.js';
 
-let platform: TestPlatform;
-
-beforeAll(async () => {
-  platform = await startTestPlatform();
-});
-afterAll(() => platform?.stop());
+const platform = usePlatform();
 
 describe('health and readiness', () => {
   it('answers /healthz and /readyz on the gateway and on every subgraph', async () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPost } from './support/actions.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 import { connectSocket, subscribe, untilLive } from './support/websocket.js';
 
 const NUL = 'x\u0000y';
@@ -14,19 +14,15 @@ const NUL = 'x\u0000y';
  * of another user's write that happened to share its batch.
  */
 describe('a NUL character in any string argument', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform();
   let viewer: TestUser;
   let friend: TestUser;
   let conversationId: string;
 
   beforeAll(async () => {
-    platform = await startTestPlatform();
     viewer = await registerUser(platform.gatewayUrl);
     friend = await registerUser(platform.gatewayUrl);
     conversationId = (await startConversation(platform.gatewayUrl, viewer, [friend])).id;
-  });
-  afterAll(async () => {
-    await platform?.stop();
   });
 
   const cases: { name: string; query: string; variables: () => Record<string, unknown>; field: string; signedIn: boolean }[] = [

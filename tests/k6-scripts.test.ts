@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type K6ShimReport, type K6ShimRun, runK6Script } from './support/k6-runner/index.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 
 /**
  * The three k6 scripts of k6/ in a short smoke through the k6 shim (tests/support/k6-runner),
@@ -60,17 +60,15 @@ function startRuns(baseUrl: string) {
   return runs;
 }
 
-let platform: TestPlatform;
+const platform = usePlatform({ PERSISTED_OPERATIONS_ONLY: 'true' });
 let runs: ReturnType<typeof startRuns>;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ PERSISTED_OPERATIONS_ONLY: 'true' });
   runs = startRuns(platform.gatewayUrl);
 });
 afterAll(async () => {
   // The runs end on their own (--max-duration at the latest); the platform must outlive them.
   await Promise.allSettled(Object.values(runs ?? {}));
-  await platform?.stop();
 });
 
 function threshold(report: K6ShimReport, metric: string, expression: string) {

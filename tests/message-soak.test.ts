@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { type Client, createClient } from 'graphql-ws';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createGateway, gatewaySettingsFrom } from '../gateway/server.js';
 import { startHttpServer } from '../lib/infra/http-server.js';
 import { createLogger } from '../lib/kernel/logger.js';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 import { until } from './support/until.js';
 
 /**
@@ -74,7 +74,8 @@ class ResumingSubscriber {
       ended = true;
       void client.dispose();
       this.reconnects += 1;
-      // A short pause, as a client's backoff would; then resume from the last message it has.
+      // A short pause, as a client's backoff would (the behaviour modelled, not a wait of the
+      // test); then resume from the last message it has.
       setTimeout(() => this.#connect(), 20);
     };
     client.on('closed', again);
@@ -93,14 +94,7 @@ class ResumingSubscriber {
 }
 
 describe('message soak', () => {
-  let platform: TestPlatform;
-
-  beforeAll(async () => {
-    platform = await startTestPlatform();
-  });
-  afterAll(async () => {
-    await platform?.stop();
-  });
+  const platform = usePlatform();
 
   const storedIds = async (conversationId: string) =>
     (
@@ -136,6 +130,7 @@ describe('message soak', () => {
     let sending = true;
     const killer = (async () => {
       while (sending) {
+        // Kills at random moments while the sends run: the timing is the scenario, not a wait.
         await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150));
         subscribers[Math.floor(Math.random() * subscribers.length)]?.kill();
       }

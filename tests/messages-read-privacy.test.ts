@@ -1,17 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes, graphql, registerUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 import { signedFor } from './support/signed-subgraph.js';
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let url: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
   url = platform.gatewayUrl;
 });
-afterAll(() => platform?.stop());
 
 const MARK = 'mutation ($c: ID!, $m: ID!) { markRead(conversationId: $c, messageId: $m) { id unreadCount } }';
 const UNREAD = 'query ($c: ID!) { conversation(id: $c) { unreadCount } }';

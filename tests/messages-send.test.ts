@@ -2,21 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { MessagesDatabase } from '../subgraphs/messages/db/tables.js';
 import { createMessageSender } from '../subgraphs/messages/services/send-messages.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let url: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
   url = platform.gatewayUrl;
 });
-afterAll(() => platform?.stop());
 
 const SEND = /* GraphQL */ `
   mutation ($c: ID!, $b: String!, $k: String!) {

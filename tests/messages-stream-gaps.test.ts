@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { MessageRow, MessagesDatabase } from '../subgraphs/messages/db/tables.js';
 import type { MessageFeed } from '../subgraphs/messages/realtime/message-feed.js';
 import { openMessageStream } from '../subgraphs/messages/realtime/message-stream.js';
 import { createMessageSender } from '../subgraphs/messages/services/send-messages.js';
 import { graphql, registerUser } from './support/graphql.js';
 import { startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 
 /**
  * A `messageAdded` stream after a gap in the live feed (message-stream.ts), with a feed the
@@ -15,16 +15,14 @@ import { startTestPlatform, type TestPlatform } from './support/platform.js';
  * messages are real rows, so the catch-up reads PostgreSQL (or PGlite) as in production.
  */
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let url: string;
 let db: Kysely<MessagesDatabase>;
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
   url = platform.gatewayUrl;
   db = platform.database.kysely as Kysely<MessagesDatabase>;
 });
-afterAll(() => platform?.stop());
 
 /** A feed that can lose events (as with Redis): the test calls `live` and `gap` itself. */
 function lossyFeed() {

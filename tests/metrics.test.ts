@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { errorCodes, graphql, registerUser, uniqueName } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
+import { type TestPlatform, usePlatform, usingRealPostgres } from './support/platform.js';
+import { eventually } from './support/until.js';
 import { connectSocket, subscribe } from './support/websocket.js';
 
 /**
@@ -11,12 +12,7 @@ import { connectSocket, subscribe } from './support/websocket.js';
 
 type Service = 'gateway' | 'users' | 'posts' | 'messages';
 
-let platform: TestPlatform;
-
-beforeAll(async () => {
-  platform = await startTestPlatform();
-});
-afterAll(() => platform?.stop());
+const platform = usePlatform();
 
 function originOf(target: TestPlatform, service: Service): string {
   return service === 'gateway' ? target.gatewayOrigin : new URL(target.subgraphs[service].url).origin;
@@ -168,8 +164,7 @@ describe('GET /metrics', () => {
         scrape(platform, 'gateway').then((after) =>
           delta(before, after, 'graphql_operations_total', { operation_type: 'subscription', outcome: 'success' }),
         );
-      const deadline = Date.now() + 5000;
-      while ((await started()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually(async () => (await started()) > 0).catch(() => undefined);
       expect(await started()).toBe(1);
       subscription.unsubscribe();
     } finally {
@@ -179,14 +174,9 @@ describe('GET /metrics', () => {
 });
 
 describe('two platforms in one process', () => {
-  let other: TestPlatform;
+  const other = usePlatform({ RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: 'true' });
   /** A client address of its own (trusted proxy): rate-limit counters may live in a shared Redis. */
   const freshIp = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
-
-  beforeAll(async () => {
-    other = await startTestPlatform({ RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: 'true' });
-  });
-  afterAll(() => other?.stop());
 
   it('keep their own counters', async () => {
     const [gatewayBefore, usersBefore] = await Promise.all([scrape(platform, 'gateway'), scrape(platform, 'users')]);

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPost, likePost } from './support/actions.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, TEST_JWT_SECRET, type TestPlatform } from './support/platform.js';
+import { TEST_JWT_SECRET, usePlatform } from './support/platform.js';
 import { connectSocket } from './support/websocket.js';
 
 /**
@@ -14,16 +14,12 @@ import { connectSocket } from './support/websocket.js';
  * other users read never breaks on such rows.
  */
 describe('tokens whose account does not exist', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform();
   let alice: TestUser;
   let bob: TestUser;
 
   beforeAll(async () => {
-    platform = await startTestPlatform();
     [alice, bob] = await Promise.all([registerUser(platform.gatewayUrl), registerUser(platform.gatewayUrl)]);
-  });
-  afterAll(async () => {
-    await platform?.stop();
   });
 
   const writes = (target: { postId: string; userId: string; conversationId: string }) => [

@@ -1,15 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, signContent } from '../lib/kernel/request-signature.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let user: TestUser;
 beforeAll(async () => {
-  platform = await startTestPlatform();
   user = await registerUser(platform.gatewayUrl);
 });
-afterAll(() => platform?.stop());
 
 /**
  * `followers` nested `levels` deep (depth 2 × levels + 2: within the depth limit up to 5), its

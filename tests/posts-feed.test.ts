@@ -1,18 +1,16 @@
 import { CompiledQuery, sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutedQuery } from '../lib/infra/db/database.js';
 import { createPost, follow, likePost } from './support/actions.js';
 import { errorCodes, type GraphQLResponse, graphql, registerUser, type TestUser } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let url: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
   url = platform.gatewayUrl;
 });
-afterAll(() => platform?.stop());
 
 const FEED = /* GraphQL */ `
   query ($first: Int, $after: String) {

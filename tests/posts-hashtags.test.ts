@@ -1,20 +1,18 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPost } from './support/actions.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 
-let platform: TestPlatform;
+// Trending is global to the database: this file has a platform (and database) of its own.
+const platform = usePlatform({ TRENDING_TTL_SECONDS: '2' });
 let url: string;
 let author: TestUser;
 
 beforeAll(async () => {
-  // Trending is global to the database: this file has a platform (and database) of its own.
-  platform = await startTestPlatform({ TRENDING_TTL_SECONDS: '2' });
   url = platform.gatewayUrl;
   author = await registerUser(url);
 });
-afterAll(() => platform?.stop());
 
 const BY_TAG =
   'query ($t: String!, $first: Int, $after: String) { postsByHashtag(tag: $t, first: $first, after: $after) { nodes { id hashtags } pageInfo { hasNextPage endCursor } } }';
@@ -61,6 +59,7 @@ describe('trendingHashtags', () => {
     // Within the TTL the cached answer is served; after it, the new post counts.
     await createPost(url, author, '#zebra #zebra');
     expect((await graphql(url, TRENDING, { limit: 10 })).data.trendingHashtags).toEqual(response.data.trendingHashtags);
+    // The TTL is what is tested: only time makes its 2 s run out.
     await new Promise((resolve) => setTimeout(resolve, 2100));
     const fresh = await graphql(url, TRENDING, { limit: 10 });
     expect(fresh.data.trendingHashtags).toContainEqual({ tag: 'zebra', postsCount: 3 });

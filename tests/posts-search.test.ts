@@ -1,18 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPost } from './support/actions.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let url: string;
 let author: TestUser;
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
   url = platform.gatewayUrl;
   author = await registerUser(url);
 });
-afterAll(() => platform?.stop());
 
 const SEARCH = /* GraphQL */ `
   query ($q: String!, $first: Int, $after: String) {

@@ -1,19 +1,15 @@
 import { randomInt } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { describe, expect, it } from 'vitest';
+import { usePlatform } from './support/platform.js';
 
 /** NODE_ENV=production with nothing else turned on or off: what a scanner sees. */
-let platform: TestPlatform;
-beforeAll(async () => {
-  platform = await startTestPlatform({
-    NODE_ENV: 'production',
-    SUBGRAPH_SIGNING_SECRET: 'subgraph-signing-secret-of-the-production-platform',
-    RATE_LIMIT_PER_MINUTE: '5',
-    // A fresh client address per run: with Redis, counters outlive the platform.
-    TRUST_PROXY: 'true',
-  });
+const platform = usePlatform({
+  NODE_ENV: 'production',
+  SUBGRAPH_SIGNING_SECRET: 'subgraph-signing-secret-of-the-production-platform',
+  RATE_LIMIT_PER_MINUTE: '5',
+  // A fresh client address per run: with Redis, counters outlive the platform.
+  TRUST_PROXY: 'true',
 });
-afterAll(() => platform?.stop());
 
 const codes = (result: { errors?: { extensions?: { code?: string } }[] }) => (result.errors ?? []).map((e) => e.extensions?.code);
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { describe, expect, it } from 'vitest';
+import { usePlatform } from './support/platform.js';
 
 /** The ```sh blocks of README.md's "Try it" section, in order. */
 function tryItBlocks(): string[] {
@@ -11,13 +11,7 @@ function tryItBlocks(): string[] {
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] as string);
 }
 
-let platform: TestPlatform;
-beforeAll(async () => {
-  platform = await startTestPlatform();
-});
-afterAll(async () => {
-  await platform?.stop();
-});
+const platform = usePlatform();
 
 /**
  * The README's terminal tour, run as written against a platform on a free port: every block

@@ -1,18 +1,17 @@
 import { createSecretKey } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
-import { startTestPlatform, TEST_JWT_SECRET, type TestPlatform } from './support/platform.js';
+import { TEST_JWT_SECRET, usePlatform } from './support/platform.js';
+import { eventually } from './support/until.js';
 import { connectSocket } from './support/websocket.js';
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let url: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
   url = platform.gatewayUrl;
 });
-afterAll(() => platform?.stop());
 
 /** A valid token for `user` that expires in `seconds`. */
 function shortLivedToken(user: TestUser, seconds: number): Promise<string> {
@@ -76,7 +75,7 @@ describe('gateway WebSocket connections', () => {
 
     await laptop.dispose();
     await laptop.closed;
-    await expect.poll(() => isOnline(user), { timeout: 2000 }).toBe(false);
+    await eventually(async () => (await isOnline(user)) === false, 2000);
   });
 
   it('does not count anonymous sockets as presence', async () => {

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
-import { until } from './support/until.js';
-import { connectSocket, subscribe } from './support/websocket.js';
+import { type TestPlatform, usePlatform } from './support/platform.js';
+import { eventually, until } from './support/until.js';
+import { connectSocket, errorsOf, subscribe } from './support/websocket.js';
 
 const PING_INTERVAL_MS = 200;
 
@@ -25,28 +25,11 @@ function connectFlakyClient(url: string, token: string) {
   return { client, closed, state };
 }
 
-/** Polls `check` until it holds (true) or `timeoutMs` passes (false). */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const online = async (platform: TestPlatform, user: TestUser) =>
   (await graphql(platform.gatewayUrl, 'query ($id: ID) { user(id: $id) { online } }', { id: user.id })).data?.user?.online;
 
 describe('heartbeat', () => {
-  let platform: TestPlatform;
-
-  beforeAll(async () => {
-    platform = await startTestPlatform({ WEBSOCKET_PING_INTERVAL_MS: String(PING_INTERVAL_MS) });
-  });
-  afterAll(async () => {
-    await platform?.stop();
-  });
+  const platform = usePlatform({ WEBSOCKET_PING_INTERVAL_MS: String(PING_INTERVAL_MS) });
 
   it('keeps a client that answers pings, however long it is quiet', async () => {
     const user = await registerUser(platform.gatewayUrl);
@@ -83,23 +66,16 @@ describe('heartbeat', () => {
     expect(flaky.state.pings - silentSince).toBeLessThanOrEqual(3);
     expect(await ended).toEqual({ error: expect.anything() });
     // Presence is written when the gateway sees the close; a query may race it by a moment.
-    expect(await eventually(async () => (await online(platform, user)) === false)).toBe(true);
+    await eventually(async () => (await online(platform, user)) === false, 3000);
     await flaky.client.dispose();
   });
 });
 
 describe('WebSocket caps', () => {
-  let platform: TestPlatform;
-
-  beforeAll(async () => {
-    platform = await startTestPlatform({
-      WEBSOCKET_MAX_SUBSCRIPTIONS: '3',
-      WEBSOCKET_MAX_PER_VIEWER: '2',
-      WEBSOCKET_MAX_PER_ADDRESS: '4',
-    });
-  });
-  afterAll(async () => {
-    await platform?.stop();
+  const platform = usePlatform({
+    WEBSOCKET_MAX_SUBSCRIPTIONS: '3',
+    WEBSOCKET_MAX_PER_VIEWER: '2',
+    WEBSOCKET_MAX_PER_ADDRESS: '4',
   });
 
   it('refuses an operation over the cap of one socket, naming the limit, and accepts one again once another ends', async () => {
@@ -109,7 +85,7 @@ describe('WebSocket caps', () => {
       await socket.connected;
       const open = [1, 2, 3].map(() => subscribe(socket, 'subscription { messageAdded { id } }'));
       const refused = subscribe(socket, 'subscription { messageAdded { id } }');
-      const error = (await refused.ended) as { message: string; extensions: Record<string, unknown> }[];
+      const error = errorsOf(await refused.ended);
       expect(error).toEqual([
         expect.objectContaining({
           message: 'At most 3 operations can be open on one connection.',
@@ -125,7 +101,8 @@ describe('WebSocket caps', () => {
             { query: '{ me { id } }' },
             {
               next: (result) => results.push(result),
-              error: () => setTimeout(retry, 20),
+              // Refused until the server has handled the complete: asked again at each refusal.
+              error: () => setImmediate(retry),
               complete: () => resolve(results),
             },
           );
@@ -151,13 +128,11 @@ describe('WebSocket caps', () => {
       await other.connected;
       // A closed socket frees its place, as soon as the gateway has seen it close.
       await sockets[0]?.dispose();
-      expect(
-        await eventually(async () => {
-          const replacement = connectSocket(platform.gatewayUrl, ada.token);
-          sockets.push(replacement);
-          return Promise.race([replacement.connected.then(() => true), replacement.closed.then(() => false)]);
-        }),
-      ).toBe(true);
+      await eventually(async () => {
+        const replacement = connectSocket(platform.gatewayUrl, ada.token);
+        sockets.push(replacement);
+        return Promise.race([replacement.connected.then(() => true), replacement.closed.then(() => false)]);
+      }, 3000);
     } finally {
       await Promise.all(sockets.map((socket) => socket.dispose()));
     }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../subgraphs/messages/realtime/message-events.js';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform, usingRealPostgres } from './support/platform.js';
+import { startTestPlatform, usePlatform, usingRealPostgres } from './support/platform.js';
 import { connectSocket, type Subscription, subscribe, untilLive } from './support/websocket.js';
 
 /**
@@ -26,14 +27,12 @@ async function sendMarker(url: string, sender: TestUser, conversationId: string)
   return (await sendMessage(url, sender, conversationId, `warmed up ${randomUUID()}`)).body;
 }
 
-let platform: TestPlatform;
+const platform = usePlatform({ TYPING_TTL_MS: '300' });
 let url: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ TYPING_TTL_MS: '300' });
   url = platform.gatewayUrl;
 });
-afterAll(() => platform?.stop());
 
 const MESSAGE_ADDED = /* GraphQL */ `
   subscription ($c: ID, $after: ID) {
@@ -115,7 +114,7 @@ describe('messageAdded through the gateway', () => {
     await sendMessage(url, cem, withCem.id, 'from cem');
     await sendMessage(url, bob, withBob.id, 'from bob');
     const events = (await subscription.waitFor(warmUps + 2)).slice(warmUps);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100); // a window for the message of another conversation to show: what is tested is that none comes
     expect(subscription.events.slice(warmUps).map((event) => event.data?.messageAdded.body)).toEqual(['from cem', 'from bob']);
     expect(events[0]?.data?.messageAdded.conversation.id).toBe(withCem.id);
     await socket.dispose();
@@ -145,7 +144,7 @@ describe('messageAdded through the gateway', () => {
     })();
     await sending;
     const events = await resumed.waitFor(6);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // any duplicate would arrive by now
+    await sleep(200); // a window for a duplicate to show: what is tested is that none comes
     expect(resumed.events.map((event) => event.data?.messageAdded.body)).toEqual(['m2', 'm3', 'm4', 'm5', 'm6', 'm7']);
     expect(events.every((event) => event.errors === undefined)).toBe(true);
     await second.dispose();
@@ -160,7 +159,10 @@ describe('messageAdded through the gateway', () => {
     await untilLive(all, () => sendMessage(url, ada, group.id, 'warm-up'));
     await untilLive(one, () => sendMessage(url, ada, group.id, 'warm-up'));
     await sendMessage(url, ada, group.id, 'still here');
-    await expect.poll(() => one.events.at(-1)?.data?.messageAdded.body).toBe('still here');
+    // Both have it, and so every warm-up before it (a conversation's order).
+    for (const subscription of [one, all]) {
+      await subscription.until((events) => events.at(-1)?.data?.messageAdded.body === 'still here');
+    }
 
     const LEAVE = 'mutation ($c: ID!) { leaveConversation(conversationId: $c) }';
     const left = await graphql(url, LEAVE, { c: group.id }, { token: cem.token });
@@ -168,7 +170,7 @@ describe('messageAdded through the gateway', () => {
     const [allBefore, oneBefore] = [all.events.length, one.events.length];
     await sendMessage(url, ada, group.id, 'after cem left');
     await sendMessage(url, bob, group.id, 'still after');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300); // a window for a message after leaving to show: what is tested is that none comes
     expect([all.events.length, one.events.length]).toEqual([allBefore, oneBefore]);
 
     const codes = async (query: string, variables: Record<string, unknown>) =>
@@ -190,7 +192,7 @@ describe('messageAdded through the gateway', () => {
     const anonymousSubscription = subscribe<Event>(anonymous, MESSAGE_ADDED);
     await Promise.all([refused.ended, anonymousSubscription.ended]);
     await sendMessage(url, ada, chat.id, 'private');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200); // a window for the private message to show: what is tested is that none comes
     const codes = (events: { errors?: readonly { extensions?: Record<string, unknown> }[] }[]) =>
       events.flatMap((event) => (event.errors ?? []).map((error) => error.extensions?.code));
     expect(codes(refused.events)).toEqual(['FORBIDDEN']);
@@ -212,6 +214,7 @@ describe('messageAdded through the gateway', () => {
       });
       expect(response.headers.get('content-type')).toContain('text/event-stream');
       const events: Array<{ data?: Event; errors?: Array<{ extensions?: Record<string, unknown> }> }> = [];
+      const arrivals = new Set<() => void>();
       const reader = (response.body as ReadableStream<Uint8Array>).getReader();
       const decoder = new TextDecoder();
       const reading = (async () => {
@@ -224,23 +227,40 @@ describe('messageAdded through the gateway', () => {
           buffered = blocks.pop() ?? '';
           for (const block of blocks) {
             const data = block.split('\n').find((line) => line.startsWith('data:'));
-            if (block.startsWith('event: next') && data !== undefined) events.push(JSON.parse(data.slice(5)));
+            if (block.startsWith('event: next') && data !== undefined) {
+              events.push(JSON.parse(data.slice(5)));
+              for (const check of [...arrivals]) check();
+            }
           }
         }
       })();
-      return { events, reading, stop: () => controller.abort() };
+      /** Resolves once `predicate` holds for the events, checked at each event (rejects after `timeoutMs`). */
+      const until = (predicate: () => boolean, timeoutMs = 10_000) =>
+        new Promise<void>((resolve, reject) => {
+          const check = () => {
+            if (!predicate()) return;
+            clearTimeout(timer);
+            arrivals.delete(check);
+            resolve();
+          };
+          const timer = setTimeout(() => {
+            arrivals.delete(check);
+            reject(new Error(`not within ${timeoutMs} ms: ${JSON.stringify(events)}`));
+          }, timeoutMs);
+          arrivals.add(check);
+          check();
+        });
+      return { events, reading, until, stop: () => controller.abort() };
     };
     const bobs = await stream(bob.token);
+    // Live once a warm-up arrived: sent again as soon as the last one was answered.
     const deadline = Date.now() + 5000;
-    while (bobs.events.length === 0 && Date.now() < deadline) {
-      await sendMessage(url, ada, chat.id, 'warm-up');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await sendMessage(url, ada, chat.id, 'over http');
-    // Warm-ups still in flight may arrive after it was sent: wait for this message itself.
-    const overHttp = () => bobs.events.find((e) => e.data?.messageAdded?.body === 'over http')?.data?.messageAdded;
-    await expect.poll(overHttp).toBeDefined();
-    const event = overHttp();
+    while (bobs.events.length === 0 && Date.now() < deadline) await sendMessage(url, ada, chat.id, 'warm-up');
+    const overHttp = await sendMessage(url, ada, chat.id, 'over http');
+    // Late warm-ups may arrive first.
+    const isOverHttp = (e: { data?: Event }) => e.data?.messageAdded.id === overHttp.id;
+    await bobs.until(() => bobs.events.some(isOverHttp));
+    const event = bobs.events.find(isOverHttp)?.data?.messageAdded;
     expect(event?.body).toBe('over http');
     expect(event?.sender).toMatchObject({ id: ada.id, username: ada.username });
     expect(event?.conversation.members.map((member) => member.username).sort()).toEqual([ada.username, bob.username].sort());
@@ -276,7 +296,7 @@ describe('shared execution of events', () => {
     const before = usersRequests();
     await sendMessage(url, sender, group.id, 'counted');
     for (const [index, subscription] of all.entries()) await subscription.waitFor((counts[index] ?? 0) + 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100); // a window for an extra users fetch to show: what is counted is that none comes
     // 1 users fetch shared by the 4 viewer-independent subscribers + 1 per personal subscriber.
     expect(usersRequests() - before).toBe(1 + members.length);
 
@@ -343,7 +363,7 @@ describe('shared execution of events', () => {
     );
     await inFirst.waitFor((counts[0] ?? 0) + 1);
     await inSecond.waitFor((counts[1] ?? 0) + 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100); // a window for a second users fetch to show: what is counted is that none comes
     expect(usersRequests() - before).toBe(1);
     expect(inFirst.events.at(-1)?.data).toEqual({ messageAdded: { body: 'from bob', sender: { username: bob.username } } });
     expect(inSecond.events.at(-1)?.data).toEqual({ messageAdded: { body: 'from dia', sender: { username: dia.username } } });
@@ -362,18 +382,10 @@ describe('typing through the gateway', () => {
     const typing = subscribe(socket, TYPING, { c: chat.id });
     await socket.connected;
     // Ada's own typing is not echoed to her; Bob's is.
-    await expect
-      .poll(
-        async () => {
-          await graphql(url, SET_TYPING, { c: chat.id, t: true }, { token: bob.token });
-          return typing.events.length;
-        },
-        { timeout: 3000 },
-      )
-      .toBeGreaterThan(0);
+    await untilLive(typing, () => graphql(url, SET_TYPING, { c: chat.id, t: true }, { token: bob.token }), 3000);
     await graphql(url, SET_TYPING, { c: chat.id, t: true }, { token: ada.token });
     // Bob stops sending: his typing=true expires after TYPING_TTL_MS (300 ms here).
-    await expect.poll(() => typing.events.at(-1)?.data?.typing.typing, { timeout: 3000 }).toBe(false);
+    await typing.until((events) => events.at(-1)?.data?.typing.typing === false, 3000);
     const events = typing.events;
     expect(events[0]?.data?.typing).toEqual({
       conversationId: chat.id,

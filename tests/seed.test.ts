@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { migrateSchema } from '../lib/infra/db/migrate.js';
 import { composePost, drawTags } from '../scripts/seed/content.js';
 import { generateUsers } from '../scripts/seed/generate.js';
@@ -11,7 +11,7 @@ import { migrations as messagesMigrations } from '../subgraphs/messages/db/migra
 import { migrations as postsMigrations } from '../subgraphs/posts/db/migrations/index.js';
 import { extractHashtags } from '../subgraphs/posts/services/hashtags.js';
 import { graphql } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 
 const COUNTS = { users: 200, posts: 2000, follows: 800, likes: 3000, conversations: 40, messages: 1500 };
 const LOGIN = 'mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { user { id username } } }';
@@ -100,18 +100,16 @@ describe('seed generation', () => {
 });
 
 describe('seedDatabase', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform();
   let db: Kysely<object>;
   let summary: SeedSummary;
 
   beforeAll(async () => {
-    platform = await startTestPlatform();
     db = platform.database.kysely;
     await migrateSchema(db, 'posts', postsMigrations);
     await migrateSchema(db, 'messages', messagesMigrations);
     summary = await seedDatabase(db, COUNTS, { seed: 7 });
   });
-  afterAll(() => platform?.stop());
 
   it('inserts exactly the requested rows, and one post_hashtags row per stored tag', async () => {
     const hashtags = await scalar(db, sql`select coalesce(sum(cardinality(hashtags)), 0)::int as n from posts.posts`);
@@ -277,12 +275,10 @@ describe('seedDatabase', () => {
 });
 
 describe('seedDemoIfEmpty', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform();
   beforeAll(async () => {
-    platform = await startTestPlatform();
     await migrateSchema(platform.database.kysely, 'posts', postsMigrations);
   });
-  afterAll(() => platform?.stop());
 
   it('seeds the demo set into an empty database once and returns a login that works', async () => {
     const db = platform.database.kysely;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createScratchDatabase } from '../lib/infra/db/scratch-database.js';
 import { usingRealPostgres } from './support/platform.js';
+import { until } from './support/until.js';
 
 /** True while something accepts connections on the port. */
 const listening = (port: number) =>
@@ -77,10 +78,12 @@ async function startNpm(env: Record<string, string> = {}): Promise<{ npm: ChildP
   return { npm, pid, port };
 }
 
-/** Resolves once the group led by `pid` is empty, or after `timeoutMs`. */
+/**
+ * Resolves once the group led by `pid` is empty, or after `timeoutMs`. Polled: the group's other
+ * processes are not children of this one, so no exit event of theirs reaches it.
+ */
 async function untilGroupGone(pid: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  await until(() => !groupAlive(pid), timeoutMs).catch(() => undefined);
 }
 
 /**

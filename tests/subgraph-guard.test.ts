@@ -1,18 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { SIGNATURE_HEADER, signContent } from '../lib/kernel/request-signature.js';
 import { graphql, registerUser } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
-import { signedConnectionParams } from './support/signed-subgraph.js';
-import { connectToSubgraph, operate } from './support/subgraph-socket.js';
+import { usePlatform } from './support/platform.js';
+import { connectToSubgraph, subscribe } from './support/websocket.js';
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let secret: string;
 beforeAll(async () => {
-  platform = await startTestPlatform();
   secret = platform.config.subgraphSigning.secret;
 });
-afterAll(() => platform?.stop());
 
 const SUBGRAPHS = ['users', 'posts', 'messages'] as const;
 const HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
@@ -76,11 +73,11 @@ describe('subgraphs answer only requests signed by the gateway', () => {
         socket.on('close', (code) => resolve(code));
       });
       expect(closed).toBe(4403);
-      const client = connectToSubgraph(platform.subgraphs[subgraph].url, signedConnectionParams(secret));
-      const operation = operate(client, { query: '{ __typename }' });
+      const socket = connectToSubgraph(platform.subgraphs[subgraph].url, secret);
+      const operation = subscribe(socket, '{ __typename }');
       expect(await operation.ended).toEqual({ kind: 'complete' });
-      expect(operation.results).toEqual([{ data: { __typename: 'Query' } }]);
-      await client.dispose();
+      expect(operation.events).toEqual([{ data: { __typename: 'Query' } }]);
+      await socket.dispose();
     });
   }
 

@@ -1,16 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 import { signedFor } from './support/signed-subgraph.js';
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let url: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
   url = platform.gatewayUrl;
 });
-afterAll(() => platform?.stop());
 
 const FOLLOW = 'mutation ($id: ID!) { follow(userId: $id) { id followersCount isFollowedByViewer } }';
 const UNFOLLOW = 'mutation ($id: ID!) { unfollow(userId: $id) { id followersCount isFollowedByViewer } }';

@@ -1,16 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PRESENCE_TTL_SECONDS, presenceKey } from '../lib/infra/presence.js';
 import { errorCodes, graphql, registerUser } from './support/graphql.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { usePlatform } from './support/platform.js';
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let url: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
   url = platform.gatewayUrl;
 });
-afterAll(() => platform?.stop());
 
 /**
  * Presence keys are written by the process that holds a user's WebSocket (the real-time

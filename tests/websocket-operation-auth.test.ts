@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
-import { connectSocket, type TestSocket } from './support/websocket.js';
+import { usePlatform } from './support/platform.js';
+import { connectSocket, errorsOf, subscribe, type TestSocket, untilLive } from './support/websocket.js';
 
 /**
  * GraphiQL opens its socket with no connectionParams and sends the Headers tab with each
@@ -10,41 +10,26 @@ import { connectSocket, type TestSocket } from './support/websocket.js';
  * header and speaks for its own operation only.
  */
 describe('a token sent with an operation over the WebSocket', () => {
-  let platform: TestPlatform;
+  const platform = usePlatform();
   let ada: TestUser;
   let bob: TestUser;
   let carol: TestUser;
 
   beforeAll(async () => {
-    platform = await startTestPlatform();
     [ada, bob, carol] = await Promise.all([
       registerUser(platform.gatewayUrl),
       registerUser(platform.gatewayUrl),
       registerUser(platform.gatewayUrl),
     ]);
   });
-  afterAll(async () => {
-    await platform?.stop();
-  });
 
-  /** Runs one operation on `socket` with `headers` in its extensions; resolves with its results, or its error. */
-  function run(socket: TestSocket, query: string, headers: Record<string, string>, onNext?: (result: unknown) => void) {
-    const results: unknown[] = [];
-    let cancel: () => void = () => undefined;
-    const done = new Promise<unknown>((resolve) => {
-      cancel = socket.client.subscribe(
-        { query, extensions: { headers } },
-        {
-          next: (result) => {
-            results.push(result);
-            onNext?.(result);
-          },
-          error: (error) => resolve({ error }),
-          complete: () => resolve(results),
-        },
-      );
-    });
-    return { done, results, cancel: () => cancel() };
+  /** Runs one operation on `socket` with `headers` in its extensions; `done` resolves with its events, or its error. */
+  function run(socket: TestSocket, query: string, headers: Record<string, string>) {
+    const operation = subscribe(socket, query, {}, { headers });
+    const done: Promise<unknown> = operation.ended.then((ending) =>
+      ending.kind === 'complete' ? operation.events : { error: errorsOf(ending) },
+    );
+    return { ...operation, done };
   }
 
   it('signs in a query on an anonymous socket, and only that query', async () => {
@@ -84,13 +69,11 @@ describe('a token sent with an operation over the WebSocket', () => {
       const query = 'subscription { messageAdded { body conversation { id } } }';
       const asAda = run(socket, query, { Authorization: `Bearer ${ada.token}` });
       const asBob = run(socket, query, { Authorization: `Bearer ${bob.token}` });
-      // Until both are live, poke both conversations; then one message each.
-      for (let i = 0; asAda.results.length === 0 || asBob.results.length === 0; i += 1) {
-        if (i > 100) throw new Error('subscriptions never became live');
+      // Until both are live, poke both conversations.
+      await untilLive([asAda, asBob], async () => {
         await sendMessage(platform.gatewayUrl, carol, adaAndCarol.id, 'warm-up');
         await sendMessage(platform.gatewayUrl, carol, bobAndCarol.id, 'warm-up');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      });
       const conversationsOf = (results: unknown[]) =>
         new Set(
           results.map(
@@ -98,10 +81,10 @@ describe('a token sent with an operation over the WebSocket', () => {
               (result as { data: { messageAdded: { conversation: { id: string } } } }).data.messageAdded.conversation.id,
           ),
         );
-      expect(conversationsOf(asAda.results)).toEqual(new Set([adaAndCarol.id]));
-      expect(conversationsOf(asBob.results)).toEqual(new Set([bobAndCarol.id]));
-      asAda.cancel();
-      asBob.cancel();
+      expect(conversationsOf(asAda.events)).toEqual(new Set([adaAndCarol.id]));
+      expect(conversationsOf(asBob.events)).toEqual(new Set([bobAndCarol.id]));
+      asAda.unsubscribe();
+      asBob.unsubscribe();
     } finally {
       await socket.dispose();
     }

@@ -14,7 +14,7 @@ import {
 import { type RunningGateway, startStockGateway } from '../../tools/federation-diff/gateways.js';
 import { loadClientOperations } from '../support/federation/client-operations.js';
 import { WorldNormalizer } from '../support/federation/world-normalizer.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { usePlatform } from '../support/platform.js';
 
 /**
  * The project's own supergraph through stock Apollo and through ours, cache on (cold, then
@@ -170,13 +170,12 @@ const STORY: readonly Step[] = [
   { operation: 'UserProfile', variables: (world) => ({ username: usernameOf(world, 'alice') }) },
 ];
 
-let platform: TestPlatform;
+const platform = usePlatform();
 let uncachedStop: (() => Promise<void>) | undefined;
 let stock: RunningGateway | undefined;
 const worlds: World[] = [];
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
   const subgraphUrls = Object.fromEntries(Object.entries(platform.subgraphs).map(([name, { url }]) => [name, url]));
   stock = await startStockGateway(readFileSync(SUPERGRAPH_FILE, 'utf8'), {
     subgraphUrls,
@@ -208,7 +207,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stock?.stop();
   await uncachedStop?.();
-  await platform?.stop();
 });
 
 describe('federation differential: the project supergraph, every client operation', () => {

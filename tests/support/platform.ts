@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { sql } from 'kysely';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createGateway, gatewaySettingsFrom } from '../../gateway/server.js';
 import type { InMemoryDatabase } from '../../lib/infra/db/database.js';
 import { createScratchDatabase } from '../../lib/infra/db/scratch-database.js';
@@ -11,6 +11,7 @@ import { startHttpServer } from '../../lib/infra/http-server.js';
 import { type Config, loadConfig } from '../../lib/kernel/config.js';
 import { createLogger, type Logger } from '../../lib/kernel/logger.js';
 import { type Platform, type SubgraphName, startPlatform } from '../../platform/platform.js';
+import { lateBound } from './late-bound.js';
 import { fetchEmbeddedSnapshot } from './migrated-database.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -91,6 +92,43 @@ export async function startTestPlatform(
     await testDatabase?.drop();
     throw error;
   }
+}
+
+type PlatformEnv = Record<string, string>;
+type PlatformOptions = NonNullable<Parameters<typeof startTestPlatform>[1]>;
+/** What usePlatforms starts: the arguments of startTestPlatform, or a function giving them once earlier hooks ran. */
+type PlatformStart = [env?: PlatformEnv | (() => PlatformEnv), options?: PlatformOptions | (() => PlatformOptions)];
+
+/**
+ * The platform of a file (or of the describe block it is called in), with startTestPlatform's
+ * arguments: started in a beforeAll and stopped in an afterAll that it registers itself.
+ * Returns a handle that reads through to the running platform and throws if read before the
+ * start (e.g. at collection time). Hooks registered after this call run after the start and
+ * before the stop (vitest runs after-hooks in reverse order).
+ * `env` and `options` may be functions, for values known only once earlier hooks ran (a Redis
+ * of the test's own); a handle passed as `shareDatabaseWith` is read only at the start.
+ */
+export function usePlatform(env: PlatformStart[0] = {}, options: PlatformStart[1] = {}): TestPlatform {
+  return usePlatforms([env, options])[0] as TestPlatform;
+}
+
+/** Several platforms of one file, started side by side and stopped together (see usePlatform). */
+export function usePlatforms(...starts: PlatformStart[]): TestPlatform[] {
+  const running: (TestPlatform | undefined)[] = starts.map(() => undefined);
+  beforeAll(async () => {
+    const started = await Promise.allSettled(
+      starts.map(([env = {}, options = {}]) =>
+        startTestPlatform(typeof env === 'function' ? env() : env, typeof options === 'function' ? options() : options),
+      ),
+    );
+    for (const [index, outcome] of started.entries()) if (outcome.status === 'fulfilled') running[index] = outcome.value;
+    const failed = started.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((platform) => platform?.stop()));
+  });
+  return running.map((_, index) => lateBound(`usePlatform()'s platform ${index + 1}`, () => running[index]));
 }
 
 /** The migrated database the global setup made (vitest.config.ts), or an empty one without it. */

@@ -22,6 +22,7 @@ export type ProxyMode =
 const BAD_GATEWAY_PAGE = '<html><body><h1>502 Bad Gateway</h1></body></html>';
 const BAD_GATEWAY = `HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: ${BAD_GATEWAY_PAGE.length}\r\nconnection: close\r\n\r\n${BAD_GATEWAY_PAGE}`;
 
+// The latency the proxy injects (delay and trickle modes): the fault simulated, not a wait of a test.
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**

@@ -23,6 +23,18 @@ async function connect(mergesNext: boolean) {
 
 const next = (id: string, payload: unknown) => JSON.stringify({ id, type: 'next', payload });
 
+/**
+ * Sends a last frame the way graphql-ws does and waits for the client to get it: frames keep
+ * their order, so every frame sent before it has arrived too. Leaves `frames` without it.
+ */
+async function untilSentinel(socket: WebSocket, frames: unknown[]): Promise<void> {
+  const sentinel = { type: 'pong', payload: { sentinel: true } };
+  socket.send(JSON.stringify(sentinel));
+  const isSentinel = (frame: unknown) => JSON.stringify(frame) === JSON.stringify(sentinel);
+  await until(() => frames.some(isSentinel));
+  frames.splice(frames.findIndex(isSentinel), 1);
+}
+
 describe('coalesceSends', () => {
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => {
@@ -42,8 +54,7 @@ describe('coalesceSends', () => {
     sends.sendNext(socket, '1', JSON.stringify({ data: { other: true } }));
     socket.send(JSON.stringify({ id: '4', type: 'complete' }));
     sends.sendNext(socket, '2', json);
-    await until(() => frames.length >= 4);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilSentinel(socket, frames);
     expect(frames).toEqual([
       { id: '1', ids: ['2', '3'], type: 'next', payload: message },
       { id: '1', type: 'next', payload: { data: { other: true } } },
@@ -64,8 +75,7 @@ describe('coalesceSends', () => {
     sends.sendNext(socket, '3', JSON.stringify(payload));
     socket.send(next('2', payload));
     sends.sendNext(socket, '5', JSON.stringify(payload));
-    await until(() => frames.length >= 3);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilSentinel(socket, frames);
     expect(frames).toEqual([
       { id: '1', ids: ['3'], type: 'next', payload },
       { id: '2', type: 'next', payload },

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openPubSub, type PubSub } from '../../lib/infra/pubsub.js';
 import { createLogger } from '../../lib/kernel/logger.js';
@@ -13,6 +12,7 @@ import {
 import { createMessageFeed, type MessageFeed } from '../../subgraphs/messages/realtime/message-feed.js';
 import { keepSeqOrder } from '../../subgraphs/messages/realtime/message-stream.js';
 import { openTypingStream } from '../../subgraphs/messages/realtime/typing-stream.js';
+import { until } from '../support/until.js';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 
@@ -62,14 +62,15 @@ describe('message feed', () => {
     await publishMessages([row('c1', 1), row('c2', 1), row('c1', 2)], { c1: ['ada', 'bob'], c2: ['ada'] });
     // Ada left c1: the next event's member list says so, and she gets nothing more of it.
     await publishMessages([row('c1', 3), row('c2', 2)], { c1: ['bob'], c2: ['ada'] });
-    await sleep(0);
+    // Each event reaches all its watchers at once: once the last one arrived, the others did.
+    await until(() => ada.all.includes('c2 #2'));
     expect(ada.one).toEqual([1, 2]);
     expect(ada.all).toEqual(['c1 #1', 'c2 #1', 'c1 #2', 'c2 #2']);
     expect(eve).toEqual([]);
 
     unwatchOne();
     await publishMessages([row('c1', 4)], { c1: ['ada'] });
-    await sleep(0);
+    await until(() => ada.all.includes('c1 #4'));
     expect(ada.one).toEqual([1, 2]);
     expect(ada.all.at(-1)).toBe('c1 #4');
   });
@@ -80,7 +81,8 @@ describe('message feed', () => {
     await pubsub.publish(MESSAGES_ADDED_CHANNEL, '{"messages": "nope"}');
     await pubsub.publish(MESSAGES_ADDED_CHANNEL, 'not json');
     await publishMessages([row('c1', 1)], { c1: ['ada'] });
-    await sleep(0);
+    // Published after the malformed ones, so delivered after them.
+    await until(() => seen.length > 0);
     expect(seen).toEqual([1]);
   });
 
@@ -94,7 +96,7 @@ describe('message feed', () => {
       TYPING_CHANNEL,
       encodeTyping({ conversationId: 'c1', userId: 'bob', typing: true, memberIds: ['ada', 'bob'] }),
     );
-    await sleep(0);
+    await until(() => ada.length > 0);
     expect(ada).toEqual(['bob:true']);
     expect(eve).toEqual([]);
   });

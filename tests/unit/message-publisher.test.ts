@@ -49,7 +49,7 @@ describe('message publisher', () => {
     const second = publisher.begin();
     // `second` took the lock after `first` committed, but its answer is read first.
     const secondDone = second.committed(rows('c1', 4, 5));
-    await sleep(5);
+    await sleep(5); // a window for a wrong early publish to show: what is tested is that none comes
     expect(published).toEqual([]);
     await Promise.all([first.committed(rows('c1', 1, 2, 3)), secondDone]);
     expect(published).toEqual(['c1:1,c1:2,c1:3', 'c1:4,c1:5']);
@@ -62,7 +62,7 @@ describe('message publisher', () => {
     const other = publisher.begin();
     const otherDone = other.committed(rows('c2', 1));
     // Still waiting: the slow batch could hold earlier messages of c2.
-    await sleep(5);
+    await sleep(5); // a window for a wrong early publish to show: what is tested is that none comes
     expect(published).toEqual([]);
     const slowDone = slow.committed(rows('c1', 1));
     await Promise.all([otherDone, slowDone]);

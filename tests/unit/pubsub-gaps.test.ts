@@ -1,29 +1,28 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPubSub, type PubSub } from '../../lib/infra/pubsub.js';
 import { createLogger } from '../../lib/kernel/logger.js';
 import { type OwnRedis, startOwnRedis } from '../support/own-redis.js';
-import { until } from '../support/until.js';
+import { eventually, until } from '../support/until.js';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 
-/** Polls an asynchronous check (a rejection counts as false) until it holds. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
+/**
+ * Publishes `message` once Redis has `channel` subscribed (its PUBSUB NUMSUB says so) and waits
+ * until the listener got it: a SUBSCRIBE takes effect only once Redis has it. A publish refused
+ * while the publisher reconnects is sent again.
+ */
+async function deliveredOnce(
+  pubsub: PubSub,
+  subscribers: (channel: string) => Promise<number>,
+  channel: string,
+  received: string[],
+  message: string,
+): Promise<void> {
+  await eventually(async () => (await subscribers(channel)) > 0);
+  await eventually(() => pubsub.publish(channel, message).then(() => true));
+  await until(() => received.includes(message));
 }
-
-/** Publishes until a listener received it: a SUBSCRIBE takes effect once Redis confirmed it. */
-const deliveredOnce = (pubsub: PubSub, channel: string, received: string[], message: string) =>
-  eventually(async () => {
-    await pubsub.publish(channel, message);
-    await sleep(20);
-    return received.includes(message);
-  });
 
 /**
  * What the Redis pub/sub tells its listeners when messages may have been lost (lib/infra/pubsub.ts,
@@ -64,7 +63,7 @@ describe.skipIf(!process.env.REDIS_URL)('Redis pub/sub gaps', () => {
     pubsub.subscribe(channel, (message) => received.push(message), {
       onGap: () => void subscribers(channel).then((count) => subscribedAtGap.push(count)),
     });
-    await deliveredOnce(pubsub, channel, received, 'before');
+    await deliveredOnce(pubsub, subscribers, channel, received, 'before');
 
     await redis.stop();
     // Once the publisher saw the connection go, publishes fail at once instead of queueing.
@@ -83,7 +82,7 @@ describe.skipIf(!process.env.REDIS_URL)('Redis pub/sub gaps', () => {
     // Once for the reconnect; possibly once more for this process's own failed publishes, announced.
     await until(() => subscribedAtGap.length >= 1, 10_000);
     expect(subscribedAtGap.slice(0, 1)).toEqual([1]);
-    await deliveredOnce(pubsub, channel, received, 'after');
+    await deliveredOnce(pubsub, subscribers, channel, received, 'after');
     expect(received).not.toContain('during');
   });
 
@@ -94,7 +93,7 @@ describe.skipIf(!process.env.REDIS_URL)('Redis pub/sub gaps', () => {
     let gaps = 0;
     const received: string[] = [];
     subscriber.subscribe(channel, (message) => received.push(message), { onGap: () => gaps++ });
-    await deliveredOnce(publisher, channel, received, 'live');
+    await deliveredOnce(publisher, subscribers, channel, received, 'live');
     // Writes (PUBLISH among them) wait 1.5 s: the publisher's 1 s command timeout fails the
     // publish, while the subscriber's connection stays up and sees no error.
     const raw = new Redis(redis.url);

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPubSub, type PubSub } from '../../lib/infra/pubsub.js';
 import { createLogger } from '../../lib/kernel/logger.js';
-import { until } from '../support/until.js';
+import { eventually, until } from '../support/until.js';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const redisUrl = process.env.REDIS_URL || undefined;
@@ -14,7 +14,7 @@ function collector() {
 }
 
 /** The behaviour both implementations share. */
-function behavesLikePubSub(open: () => PubSub, settle: () => Promise<void>) {
+function behavesLikePubSub(open: () => PubSub, settle: (...channels: string[]) => Promise<void>) {
   let pubsub: PubSub;
   afterEach(async () => {
     await pubsub?.close();
@@ -29,7 +29,7 @@ function behavesLikePubSub(open: () => PubSub, settle: () => Promise<void>) {
     pubsub.subscribe(channel, a.listener);
     pubsub.subscribe(channel, b.listener);
     pubsub.subscribe(`${channel}:other`, other.listener);
-    await settle();
+    await settle(channel, `${channel}:other`);
     for (let i = 0; i < 20; i += 1) await pubsub.publish(channel, `m${i}`);
     const expected = Array.from({ length: 20 }, (_, i) => `m${i}`);
     await until(() => a.received.length === 20 && b.received.length === 20);
@@ -45,14 +45,14 @@ function behavesLikePubSub(open: () => PubSub, settle: () => Promise<void>) {
     const b = collector();
     const leaveA = pubsub.subscribe(channel, a.listener);
     pubsub.subscribe(channel, b.listener);
-    await settle();
+    await settle(channel);
     await pubsub.publish(channel, 'both');
     await until(() => a.received.length === 1 && b.received.length === 1);
     leaveA();
     leaveA(); // twice is harmless
     await pubsub.publish(channel, 'b only');
     await until(() => b.received.length === 2);
-    await sleep(20);
+    await sleep(20); // a window for a wrong delivery to a to show: what is tested is that none comes
     expect(a.received).toEqual(['both']);
     expect(b.received).toEqual(['both', 'b only']);
   });
@@ -65,7 +65,7 @@ function behavesLikePubSub(open: () => PubSub, settle: () => Promise<void>) {
       throw new Error('listener bug');
     });
     pubsub.subscribe(channel, good.listener);
-    await settle();
+    await settle(channel);
     await pubsub.publish(channel, 'still');
     await until(() => good.received.length === 1);
     expect(good.received).toEqual(['still']);
@@ -85,7 +85,7 @@ describe('memory pub/sub', () => {
     const publishing = pubsub.publish('c', 'x');
     expect(received).toEqual([]);
     await publishing;
-    await sleep(0);
+    await until(() => received.length > 0);
     expect(received).toEqual(['x']);
     await pubsub.close();
   });
@@ -96,10 +96,12 @@ describe('memory pub/sub', () => {
 });
 
 describe.skipIf(redisUrl === undefined)('Redis pub/sub (REDIS_URL)', () => {
-  // A SUBSCRIBE takes effect once Redis confirmed it; a short pause stands in for that here.
+  // A SUBSCRIBE takes effect once Redis has it: Redis says so in PUBSUB NUMSUB.
   behavesLikePubSub(
     () => openPubSub(redisUrl, logger),
-    () => sleep(100),
+    async (...channels) => {
+      for (const channel of channels) await eventually(async () => (await numberOfSubscribers(channel)) === 1);
+    },
   );
 
   it('reaches listeners of another connection (another process) and subscribes to a channel once', async () => {
@@ -112,19 +114,19 @@ describe.skipIf(redisUrl === undefined)('Redis pub/sub (REDIS_URL)', () => {
       const b = collector();
       const leaveA = two.subscribe(channel, a.listener);
       const leaveB = two.subscribe(channel, b.listener);
-      await sleep(100);
+      await eventually(async () => (await numberOfSubscribers(channel)) === 1);
       await one.publish(channel, 'across');
       await until(() => a.received.length === 1 && b.received.length === 1);
       // Two local listeners, one Redis subscription: Redis counts one subscriber.
       expect(await numberOfSubscribers(channel)).toBe(1);
       leaveA();
-      await sleep(50);
+      await sleep(50); // a window for a wrong UNSUBSCRIBE to reach Redis: what is tested is that none does
       expect(await numberOfSubscribers(channel)).toBe(1);
       leaveB();
-      await sleep(100);
+      await eventually(async () => (await numberOfSubscribers(channel)) === 0);
       expect(await numberOfSubscribers(channel)).toBe(0);
       await one.publish(channel, 'nobody');
-      await sleep(50);
+      await sleep(50); // a window for a wrong delivery to show: what is tested is that none comes
       expect(a.received).toEqual(['across']);
       expect(b.received).toEqual(['across']);
     } finally {

@@ -5,6 +5,7 @@ import { MemoryResponseCacheStore, type ResponseCacheStore } from '../../gateway
 import { createGuardedCache } from '../../gateway/response-cache/guarded-cache.js';
 import { RedisResponseCacheStore } from '../../gateway/response-cache/redis-cache-store.js';
 import { createLogger } from '../../lib/kernel/logger.js';
+import { eventually } from '../support/until.js';
 
 /** The contract every response cache store keeps, run against memory and (with REDIS_URL) Redis. */
 
@@ -33,15 +34,10 @@ const stores: [string, () => ResponseCacheStore][] = [
 
 /** Redis connects asynchronously and the cache client does not queue: wait until it answers. */
 async function ready(store: ResponseCacheStore): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      await store.lookup('ping');
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-  throw new Error('store never became ready');
+  await eventually(async () => {
+    await store.lookup('ping');
+    return true;
+  }, 2000);
 }
 
 describe.each(stores)('%s store', (_name, open) => {
@@ -86,6 +82,7 @@ describe.each(stores)('%s store', (_name, open) => {
   it('forgets a response when its TTL ends', async () => {
     const { epoch } = await store.lookup('short');
     await store.store('short', '{}', ['Post:3'], 30, epoch);
+    // The expiry is what is tested: only time makes a 30 ms TTL run out.
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect((await store.lookup('short')).json).toBeNull();
   });

@@ -5,6 +5,7 @@ import { MemoryResponseCacheStore, type ResponseCacheStore } from '../../gateway
 import { RedisResponseCacheStore } from '../../gateway/response-cache/redis-cache-store.js';
 import { entitiesInResult } from '../../gateway/response-cache/result-entities.js';
 import { createLogger } from '../../lib/kernel/logger.js';
+import { eventually } from '../support/until.js';
 
 /**
  * What the response cache indexes a result under, read off the client's own document (it adds
@@ -110,14 +111,7 @@ describe.each(stores)('%s store, an unidentified entity', (_name, open) => {
 
   it('is dropped by the invalidation of any entity of its type, and of no other type', async () => {
     // The Redis client connects on its first command and does not queue before: wait for it.
-    await expect
-      .poll(() =>
-        store.lookup('ping').then(
-          () => true,
-          () => false,
-        ),
-      )
-      .toBe(true);
+    await eventually(() => store.lookup('ping').then(() => true), 1000);
     const { epoch } = await store.lookup('unidentified');
     expect(await store.store('unidentified', '{"data":1}', ['Post', 'Post:*'], 10_000, epoch)).toBe(true);
     await store.invalidate([{ typename: 'User', id: '9' }]);

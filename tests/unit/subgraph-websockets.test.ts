@@ -1,15 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
-import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForbiddenError } from '../../lib/kernel/errors.js';
 import { createLogger } from '../../lib/kernel/logger.js';
 import { createTokenService, type Viewer } from '../../lib/kernel/tokens.js';
 import { AsyncQueue } from '../../lib/realtime/async-queue.js';
 import { serveSubgraphWebSockets, type WebSocketEndpoint } from '../../lib/service/subgraph-websockets.js';
-import { signedConnectionParams } from '../support/signed-subgraph.js';
-import { connectToSubgraph, operate } from '../support/subgraph-socket.js';
+import { connectToSubgraph, subscribe, type TestSocket } from '../support/websocket.js';
 
 /**
  * The WebSocket face every subgraph shares (lib/service/subgraph-websockets.ts), on a small schema:
@@ -76,7 +74,7 @@ let server: Server;
 let endpoint: WebSocketEndpoint;
 let url: string;
 let serial = 0;
-const clients: Client[] = [];
+const sockets: TestSocket[] = [];
 
 beforeAll(async () => {
   server = createServer((_req, res) => res.end());
@@ -92,15 +90,15 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await Promise.all(clients.map((client) => client.dispose()));
+  await Promise.all(sockets.map((socket) => socket.dispose()));
   await endpoint?.close();
   await new Promise((resolve) => server?.close(resolve));
 });
 
 function connect(params: Record<string, unknown> = {}) {
-  const client = connectToSubgraph(url, { ...signedConnectionParams(SIGNING_SECRET), ...params });
-  clients.push(client);
-  return client;
+  const socket = connectToSubgraph(url, SIGNING_SECRET, params);
+  sockets.push(socket);
+  return socket;
 }
 
 const TICKS = 'subscription ($count: Int!, $failWith: String) { ticks(count: $count, failWith: $failWith) { n context viewer } }';
@@ -112,12 +110,12 @@ describe('subgraph WebSocket endpoint', () => {
     const ada = await tokens.sign(ADA);
     const bob = await tokens.sign(BOB);
     const socket = connect({ authorization: `Bearer ${bob}` });
-    const asAda = operate(socket, { query: TICKS, variables: { count: 3 }, extensions: { authorization: `Bearer ${ada}` } });
-    const asBob = operate(socket, { query: '{ viewer }' });
+    const asAda = subscribe(socket, TICKS, { count: 3 }, { authorization: `Bearer ${ada}` });
+    const asBob = subscribe(socket, '{ viewer }');
     expect(await asAda.ended).toEqual({ kind: 'complete' });
     expect(await asBob.ended).toEqual({ kind: 'complete' });
-    expect(asBob.results).toEqual([{ data: { viewer: BOB } }]);
-    const ticks = asAda.results.map((result) => (result.data as { ticks: { n: number; context: number; viewer: string } }).ticks);
+    expect(asBob.events).toEqual([{ data: { viewer: BOB } }]);
+    const ticks = asAda.events.map((result) => (result.data as { ticks: { n: number; context: number; viewer: string } }).ticks);
     expect(ticks.map((tick) => [tick.n, tick.viewer])).toEqual([
       [1, ADA],
       [2, ADA],
@@ -129,8 +127,8 @@ describe('subgraph WebSocket endpoint', () => {
   it('passes GraphQL errors with a code and masks everything else, at the start, mid-stream and in fields', async () => {
     const socket = connect();
     const run = async (failWith: string, query = TICKS) => {
-      const operation = operate(socket, { query, variables: { count: 1, failWith } });
-      return { ending: await operation.ended, results: operation.results };
+      const operation = subscribe(socket, query, { count: 1, failWith });
+      return { ending: await operation.ended, results: operation.events };
     };
     expect(await run('forbidden-at-start')).toEqual({
       ending: { kind: 'complete' },
@@ -164,12 +162,12 @@ describe('subgraph WebSocket endpoint', () => {
 
   it('answers syntax and validation errors with their codes and keeps the socket open', async () => {
     const socket = connect();
-    const syntax = operate(socket, { query: 'subscription {' });
+    const syntax = subscribe(socket, 'subscription {');
     expect(await syntax.ended).toMatchObject({ kind: 'error', errors: [{ extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] });
-    const invalid = operate(socket, { query: 'subscription { nope }' });
+    const invalid = subscribe(socket, 'subscription { nope }');
     expect(await invalid.ended).toMatchObject({ kind: 'error', errors: [{ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
-    const fine = operate(socket, { query: '{ viewer }' });
+    const fine = subscribe(socket, '{ viewer }');
     expect(await fine.ended).toEqual({ kind: 'complete' });
-    expect(fine.results).toEqual([{ data: { viewer: null } }]);
+    expect(fine.events).toEqual([{ data: { viewer: null } }]);
   });
 });

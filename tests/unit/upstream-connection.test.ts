@@ -106,6 +106,7 @@ describe('UpstreamConnection', () => {
     await stopped.return?.();
     subgraph.acknowledge();
     await until(() => subgraph.subscribedIds().length > 0);
+    // A window for a wrong second subscribe to arrive: what is tested is that none does.
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(subgraph.subscribedIds()).toHaveLength(1);
     expect(subgraph.received.some((m) => m.type === 'complete')).toBe(false);
