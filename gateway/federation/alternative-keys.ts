@@ -1,6 +1,6 @@
 import type { Supergraph } from '@apollo/federation-internals';
 import type { GraphQLDataSource } from '@apollo/gateway';
-import type { FetchNode, PlanNode, QueryPlan, QueryPlanInlineFragmentNode, QueryPlanSelectionNode } from '@apollo/query-planner';
+import type { QueryPlan, QueryPlanInlineFragmentNode, QueryPlanSelectionNode } from '@apollo/query-planner';
 import {
   type DocumentNode,
   type FieldNode,
@@ -11,6 +11,7 @@ import {
   print,
   type SelectionSetNode,
 } from 'graphql';
+import { fetchesOf, fetchKey, type PlacedFetch, type ResponsePath } from './plan-fetches.js';
 
 /**
  * Entities with several keys, each instance known by only some of them: `Book @key(fields:
@@ -35,15 +36,9 @@ interface KeyChoice {
 /** The key choices of each amended entity fetch, by type, by subgraph, operation and path. */
 export type AlternativeKeyFetches = ReadonlyMap<string, ReadonlyMap<string, KeyChoice>>;
 
-type Path = readonly (string | number)[];
-interface PlacedFetch {
-  readonly fetch: FetchNode;
-  readonly path: Path;
-}
-
 /** Amends `plan` in place (see above); null when no entity fetch needed it. */
 export function amendForAlternativeKeys(plan: QueryPlan, supergraph: Supergraph): AlternativeKeyFetches | null {
-  const fetches = placedFetches(plan);
+  const fetches = fetchesOf(plan);
   const amended = new Map<string, Map<string, KeyChoice>>();
   for (const placed of fetches) {
     const { fetch } = placed;
@@ -63,43 +58,6 @@ export function amendForAlternativeKeys(plan: QueryPlan, supergraph: Supergraph)
     }
   }
   return amended.size === 0 ? null : amended;
-}
-
-function fetchKey(serviceName: string, operation: string, path: Path): string {
-  return `${serviceName}\u0000${operation}\u0000${path.join('.')}`;
-}
-
-function placedFetches(plan: QueryPlan): PlacedFetch[] {
-  const found: PlacedFetch[] = [];
-  const visit = (node: PlanNode | undefined, path: Path): void => {
-    if (node === undefined) return;
-    switch (node.kind) {
-      case 'Fetch':
-        found.push({ fetch: node, path });
-        return;
-      case 'Sequence':
-      case 'Parallel':
-        for (const child of node.nodes) visit(child, path);
-        return;
-      case 'Flatten':
-        visit(node.node, [...path, ...node.path]);
-        return;
-      case 'Condition':
-        visit(node.ifClause, path);
-        visit(node.elseClause, path);
-        return;
-      case 'Defer':
-        visit(node.primary.node, path);
-        for (const deferred of node.deferred) visit(deferred.node, path);
-        return;
-    }
-  };
-  const root = plan.node;
-  if (root?.kind === 'Subscription') {
-    visit(root.primary, []);
-    visit(root.rest, []);
-  } else visit(root, []);
-  return found;
 }
 
 /**
@@ -181,7 +139,7 @@ function addKeyFieldsToProducer(
   return [...available];
 }
 
-function isPrefix(prefix: Path, path: Path): boolean {
+function isPrefix(prefix: ResponsePath, path: ResponsePath): boolean {
   return prefix.length <= path.length && prefix.every((segment, index) => segment === path[index]);
 }
 
@@ -263,7 +221,7 @@ export function choosingKeys(
   for (const [name, source] of Object.entries(serviceMap)) {
     wrapped[name] = {
       process(options) {
-        const path = (options as { pathInIncomingRequest?: Path }).pathInIncomingRequest ?? [];
+        const path = (options as { pathInIncomingRequest?: ResponsePath }).pathInIncomingRequest ?? [];
         const byType = fetches.get(fetchKey(name, options.request.query ?? '', path));
         const representations = options.request.variables?.representations as DataObject[] | undefined;
         if (byType === undefined || representations === undefined) return source.process(options);

@@ -1,6 +1,7 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { FetchDataKeyRenamer, FetchNode, PlanNode, QueryPlan } from '@apollo/query-planner';
+import type { FetchDataKeyRenamer, QueryPlan } from '@apollo/query-planner';
 import { type GraphQLSchema, isAbstractType, isObjectType } from 'graphql';
+import { fetchesOf, fetchKey, type ResponsePath } from './plan-fetches.js';
 
 /**
  * `@context` / `@fromContext`: an argument whose value comes from an ancestor of the entity
@@ -24,43 +25,12 @@ import { type GraphQLSchema, isAbstractType, isObjectType } from 'graphql';
  */
 export function contextualFetchesOf(plan: QueryPlan): ReadonlyMap<string, readonly FetchDataKeyRenamer[]> | null {
   const found = new Map<string, FetchDataKeyRenamer[]>();
-  const visit = (node: PlanNode | undefined, path: readonly (string | number)[]): void => {
-    if (node === undefined) return;
-    switch (node.kind) {
-      case 'Fetch':
-        if (node.contextRewrites !== undefined && node.contextRewrites.length > 0) {
-          const key = fetchKey(node.serviceName, node.operation, path);
-          found.set(key, [...(found.get(key) ?? []), ...node.contextRewrites]);
-        }
-        return;
-      case 'Sequence':
-      case 'Parallel':
-        for (const child of node.nodes) visit(child, path);
-        return;
-      case 'Flatten':
-        visit(node.node, [...path, ...node.path]);
-        return;
-      case 'Condition':
-        visit(node.ifClause, path);
-        visit(node.elseClause, path);
-        return;
-      case 'Defer':
-        visit(node.primary.node, path);
-        for (const deferred of node.deferred) visit(deferred.node, path);
-        return;
-    }
-  };
-  const root = plan.node;
-  if (root?.kind === 'Subscription') {
-    visit(root.primary as FetchNode, []);
-    visit(root.rest, []);
-  } else visit(root, []);
+  for (const { fetch, path } of fetchesOf(plan)) {
+    if (fetch.contextRewrites === undefined || fetch.contextRewrites.length === 0) continue;
+    const key = fetchKey(fetch.serviceName, fetch.operation, path);
+    found.set(key, [...(found.get(key) ?? []), ...fetch.contextRewrites]);
+  }
   return found.size === 0 ? null : found;
-}
-
-/** Where the executor runs a fetch: its subgraph, its operation, and the path it passes the data source. */
-function fetchKey(serviceName: string, operation: string, path: readonly (string | number)[]): string {
-  return `${serviceName}\u0000${operation}\u0000${path.join('.')}`;
 }
 
 type DataObject = Record<string, unknown>;
@@ -81,7 +51,7 @@ export function withContextualArguments(
   for (const [name, source] of Object.entries(serviceMap)) {
     wrapped[name] = {
       async process(options) {
-        const path = (options as { pathInIncomingRequest?: readonly (string | number)[] }).pathInIncomingRequest ?? [];
+        const path = (options as { pathInIncomingRequest?: ResponsePath }).pathInIncomingRequest ?? [];
         const rewrites = fetches.get(fetchKey(name, options.request.query ?? '', path));
         if (rewrites === undefined) {
           const response = await source.process(options);
