@@ -3,7 +3,14 @@ import type { FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { SIGNATURE_PARAM, signContent, WEBSOCKET_SIGNED_CONTENT } from '../lib/kernel/request-signature.js';
 import { AsyncQueue } from '../lib/realtime/async-queue.js';
-import { MERGED_NEXT_PARAM } from '../lib/realtime/coalesced-sends.js';
+import {
+  MERGED_NEXT_PARAM,
+  operationIdsOf,
+  PING_FRAME,
+  PONG_FRAME,
+  parseServerFrame,
+  type ServerFrame,
+} from '../lib/realtime/frames.js';
 
 /** What a subscribe message carries (graphql-transport-ws). */
 export interface SubscribePayload {
@@ -35,21 +42,13 @@ export interface OperationListener {
   end(error?: Error): void;
 }
 
-/** A message from the subgraph (graphql-transport-ws, with merged `ids`). */
-interface ServerMessage {
-  type: string;
-  id?: string;
-  ids?: string[];
-  payload?: unknown;
-}
-
 /**
  * One graphql-transport-ws socket from the gateway to one subgraph, carrying the subscriptions
  * of every client (operations multiplexed by id), opened on first use and closed after
  * `idleCloseMs` without operations.
  *
  * The gateway's own client rather than graphql-ws's: it asks the subgraph for merged `next`
- * frames (lib/realtime/coalesced-sends.ts), where one frame carries one payload for many operations,
+ * frames (lib/realtime/frames.ts), where one frame carries one payload for many operations,
  * which graphql-ws's client would reject. Such a payload is parsed once and the same object is
  * handed to each operation, so the gateway can also resolve it once (federated-subscriptions.ts).
  *
@@ -159,10 +158,8 @@ export class UpstreamConnection {
       socket.send(JSON.stringify({ type: 'connection_init', payload: { [MERGED_NEXT_PARAM]: true, ...signature } }));
     });
     socket.on('message', (data) => {
-      let message: ServerMessage;
-      try {
-        message = JSON.parse(String(data)) as ServerMessage;
-      } catch {
+      const message = parseServerFrame(String(data));
+      if (message === null) {
         socket.close(4400, 'Invalid message');
         return;
       }
@@ -171,7 +168,7 @@ export class UpstreamConnection {
         this.#acknowledged = true;
         for (const unsent of this.#unsent.values()) socket.send(unsent);
         this.#unsent.clear();
-        this.#keepAlive = setInterval(() => socket.send('{"type":"ping"}'), this.#keepAliveMs);
+        this.#keepAlive = setInterval(() => socket.send(PING_FRAME), this.#keepAliveMs);
         this.#keepAlive.unref();
         return;
       }
@@ -192,13 +189,12 @@ export class UpstreamConnection {
     });
   }
 
-  #receive(message: ServerMessage, socket: WebSocket): void {
+  #receive(message: ServerFrame, socket: WebSocket): void {
     switch (message.type) {
       case 'next': {
         const payload = message.payload as FormattedExecutionResult;
         // One parsed payload for every operation it names: the gateway shares its resolution.
-        this.#operations.get(message.id ?? '')?.push(payload);
-        for (const id of message.ids ?? []) this.#operations.get(id)?.push(payload);
+        for (const id of operationIdsOf(message)) this.#operations.get(id)?.push(payload);
         return;
       }
       case 'error':
@@ -208,7 +204,7 @@ export class UpstreamConnection {
         this.#settle(message.id, undefined);
         return;
       case 'ping':
-        socket.send('{"type":"pong"}');
+        socket.send(PONG_FRAME);
         return;
       default:
         return;

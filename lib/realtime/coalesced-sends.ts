@@ -1,20 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket, WebSocketServer } from 'ws';
-
-/**
- * The extension of graphql-transport-ws that lets one `next` frame carry the same payload for
- * several operations of a socket: `{"type":"next","id":"a","ids":["b","c"],"payload":{...}}` is
- * `next` with that payload for a, b and c. A client opts in with `{"mergedNext": true}` in its
- * connection_init payload; the gateway's upstream connections do (gateway/upstream-connection.ts).
- */
-export const MERGED_NEXT_PARAM = 'mergedNext';
+import { mergedNextFrame, nextFrame } from './frames.js';
 
 type SendCallback = (error?: Error) => void;
-
-/** A `next` frame as graphql-ws's server writes it: JSON.stringify({ id, type, payload }). */
-const NEXT_ID_START = '{"id":"';
-const NEXT_AFTER_ID = '","type":"next","payload":';
 
 /** Above this many bytes waiting in a socket, a producer writing events waits (whenWritable). */
 const WRITABLE_BELOW_BYTES = 1024 * 1024;
@@ -45,7 +34,7 @@ export interface CoalescedSends {
  *   writev instead of one system call each. Profiles showed a writev per frame as the largest
  *   single cost of both the messages subgraph and the gateway under fan-out.
  * - Merging (on sockets for which `mergesNext` is true): consecutive `sendNext` frames with the
- *   same payload become one frame naming every operation (MERGED_NEXT_PARAM). Any other frame
+ *   same payload become one frame naming every operation (lib/realtime/frames.ts). Any other frame
  *   (graphql-ws's own: `complete`, `error`, a query's result) ends the run first, so nothing is
  *   reordered.
  *
@@ -84,7 +73,7 @@ export function coalesceSends(
     sendNext(socket, id, payloadJson) {
       if (socket.readyState !== socket.OPEN) return;
       const sender = senders.get(socket);
-      if (sender === undefined) socket.send(`${NEXT_ID_START}${id}${NEXT_AFTER_ID}${payloadJson}}`);
+      if (sender === undefined) socket.send(nextFrame(id, payloadJson));
       else sender.sendNext(id, payloadJson);
     },
     whenWritable(socket) {
@@ -122,7 +111,7 @@ class SocketSender {
   sendNext(id: string, payload: string): void {
     this.#prepare();
     if (!this.#merges()) {
-      this.#send(`${NEXT_ID_START}${id}${NEXT_AFTER_ID}${payload}}`);
+      this.#send(nextFrame(id, payload));
       return;
     }
     if (this.#run !== null && this.#run.payload === payload) {
@@ -168,11 +157,6 @@ class SocketSender {
     const run = this.#run;
     if (run === null) return;
     this.#run = null;
-    const [first, ...rest] = run.ids;
-    this.#send(
-      rest.length === 0
-        ? `${NEXT_ID_START}${first}${NEXT_AFTER_ID}${run.payload}}`
-        : `{"id":${JSON.stringify(first)},"ids":${JSON.stringify(rest)},"type":"next","payload":${run.payload}}`,
-    );
+    this.#send(mergedNextFrame(run.ids, run.payload));
   }
 }
