@@ -36,6 +36,18 @@ const MAX_PAYLOAD_BYTES = 1024 * 1024;
 /** How long close() lets sockets finish the close handshake before cutting them. */
 const CLOSE_GRACE_MS = 1000;
 
+/** What onSubscribe prepares for `subscribe`, carried on the execution arguments themselves. */
+interface SubgraphOperation {
+  /** One more context for the operation's viewer: each event runs with a fresh one (subscribe-per-event.ts). */
+  readonly newContext: () => object;
+  /** Set when the operation selects no viewer-dependent field: its subscribers share executions. */
+  readonly shared: { readonly executions: SharedExecutions; readonly operationKey: string } | undefined;
+  /** How the operation writes its events straight to its socket; graphql-ws sends them when undefined. */
+  readonly direct: DirectWriting | undefined;
+}
+
+type SubgraphOperationArgs = ExecutionArgs & { readonly subgraphOperation: SubgraphOperation };
+
 /**
  * Serves the subgraph's schema over graphql-ws (protocol `graphql-transport-ws`) at /graphql,
  * beside its HTTP endpoint: what the gateway uses for subscriptions.
@@ -69,14 +81,8 @@ export function serveSubgraphWebSockets(
   const { schema, tokens, logger } = options;
   const mask = createErrorMasker(logger);
   const format = (error: GraphQLError): GraphQLFormattedError => formatForClient(mask(error));
-  // The viewer of each operation's context, to make one more context like it per event.
-  const contextFactories = new WeakMap<object, () => object>();
-  // Operations whose events can share one execution (subscribe-per-event.ts), by context.
-  const shareKeys = new WeakMap<object, string>();
   /** Executions of live events shared by subscribers of one viewer-independent operation. */
   const sharedExecutions = new SharedExecutions();
-  // How each operation writes its events straight to its socket (subscribe-per-event.ts), by context.
-  const directWritings = new WeakMap<object, DirectWriting>();
 
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_PAYLOAD_BYTES });
   wsServer.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
@@ -121,31 +127,33 @@ export function serveSubgraphWebSockets(
           throw error;
         }
         const newContext = () => options.createContext(viewer);
-        const contextValue = newContext();
-        contextFactories.set(contextValue, newContext);
         const socket = ctx.extra.socket;
         const writer = createEventWriter({ socket, id, sends, serializedResults, formatError: format, logger });
-        if (writer !== undefined) directWritings.set(contextValue, { writer, whenWritable: () => sends.whenWritable(socket) });
-        if (!selectsViewerDependentField(schema, document, options.viewerDependentFields)) {
-          shareKeys.set(contextValue, JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null]));
-        }
-        return {
+        const operation: SubgraphOperation = {
+          newContext,
+          shared: selectsViewerDependentField(schema, document, options.viewerDependentFields)
+            ? undefined
+            : {
+                executions: sharedExecutions,
+                operationKey: JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null]),
+              },
+          direct: writer === undefined ? undefined : { writer, whenWritable: () => sends.whenWritable(socket) },
+        };
+        const args: SubgraphOperationArgs = {
           schema,
           document,
           operationName: payload.operationName ?? null,
           variableValues: payload.variables ?? null,
-          contextValue,
+          contextValue: newContext(),
+          subgraphOperation: operation,
         };
+        return args;
       },
       subscribe(args) {
-        const newContext = contextFactories.get(args.contextValue as object);
-        if (newContext === undefined) throw new Error('subscription without a context made by onSubscribe');
-        const context = args.contextValue as object;
-        const operationKey = shareKeys.get(context);
-        return subscribeWithContextPerEvent(args, newContext, {
-          shared: operationKey === undefined ? undefined : { executions: sharedExecutions, operationKey },
-          direct: directWritings.get(context),
-        });
+        // graphql-ws hands `subscribe` the very arguments onSubscribe returned.
+        const operation = (args as Partial<SubgraphOperationArgs>).subgraphOperation;
+        if (operation === undefined) throw new Error('subscription without the arguments onSubscribe made');
+        return subscribeWithContextPerEvent(args, operation.newContext, { shared: operation.shared, direct: operation.direct });
       },
       // Results graphql-ws sends itself (queries, subscriptions without an event writer).
       onNext(_ctx, _id, _payload, _args, result) {
