@@ -7,6 +7,7 @@ import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLErr
 import type { FormattedExecutionResult } from 'graphql-ws';
 import type { Logger } from '../lib/kernel/logger.js';
 import { selectsViewerDependentField, viewerDependentFields } from '../lib/kernel/viewer-dependence.js';
+import { pulled } from '../lib/realtime/async-queue.js';
 import { DirectEventStream } from '../lib/realtime/direct-event-stream.js';
 import { mapEvents } from '../lib/realtime/map-events.js';
 import { PendingResult } from '../lib/realtime/pending-result.js';
@@ -17,7 +18,7 @@ import { type AccessRequirements, checkAccess } from './federation/access-requir
 import { type PreparedPlan, type QueryPlans, serviceMapFor } from './federation/query-plans.js';
 import type { RequiresAliaser } from './federation/requires-aliases.js';
 import type { LoadedSupergraph } from './federation/supergraph.js';
-import { UpstreamRefusal } from './upstream-connection.js';
+import { PULLED_EVENT_BOUNDS, UpstreamRefusal } from './upstream-connection.js';
 import type { UpstreamSubscriptions } from './upstream-subscriptions.js';
 import { withValueCompletionErrors } from './value-completion.js';
 
@@ -156,7 +157,11 @@ export class FederatedSubscriptions {
       });
       return stream;
     }
-    const events = this.#upstream.subscribe(plan.primary.serviceName, upstreamOperation);
+    // Pulled (SSE through Yoga): the same pushed events, through a bounded queue.
+    const events = pulled<FormattedExecutionResult>(
+      (listener) => this.#upstream.listen(plan.primary.serviceName, upstreamOperation, listener),
+      PULLED_EVENT_BOUNDS,
+    );
     return mapEvents(events, {
       map: (event) => resolve(event).promise,
       failed(error) {

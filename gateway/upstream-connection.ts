@@ -2,7 +2,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { SIGNATURE_PARAM, signContent, WEBSOCKET_SIGNED_CONTENT } from '../lib/kernel/request-signature.js';
-import { AsyncQueue } from '../lib/realtime/async-queue.js';
+import type { PushListener } from '../lib/realtime/async-queue.js';
 import {
   MERGED_NEXT_PARAM,
   operationIdsOf,
@@ -34,13 +34,16 @@ export class UpstreamLost extends Error {}
 
 /** Events an operation may fall behind by before it ends (UpstreamLost): memory bound. */
 const MAX_BUFFERED_EVENTS = 10_000;
+
+/** The bounds of an operation's events for a consumer that pulls them (lib/realtime/async-queue.ts `pulled`). */
+export const PULLED_EVENT_BOUNDS = {
+  limit: MAX_BUFFERED_EVENTS,
+  overflowError: () => new UpstreamLost(`More than ${MAX_BUFFERED_EVENTS} subgraph events waiting for one subscription`),
+};
 const ACK_TIMEOUT_MS = 10_000;
 
 /** Where an operation's events go: pushed one by one, then ended (with UpstreamRefusal or UpstreamLost, or without an error). */
-export interface OperationListener {
-  push(event: FormattedExecutionResult): void;
-  end(error?: Error): void;
-}
+export type OperationListener = PushListener<FormattedExecutionResult>;
 
 /**
  * One graphql-transport-ws socket from the gateway to one subgraph, carrying the subscriptions
@@ -85,18 +88,6 @@ export class UpstreamConnection {
     this.#keepAliveMs = options.keepAliveMs;
     this.#onClosed = options.onClosed;
     this.#signingSecret = options.signingSecret;
-  }
-
-  /** The operation's events, pulled; bounded (a consumer too far behind gets UpstreamLost). */
-  subscribe(payload: SubscribePayload): AsyncIterableIterator<FormattedExecutionResult> {
-    let id = '';
-    const events = new AsyncQueue<FormattedExecutionResult>({
-      limit: MAX_BUFFERED_EVENTS,
-      overflowError: () => new UpstreamLost(`More than ${MAX_BUFFERED_EVENTS} subgraph events waiting for one subscription`),
-      onEnd: () => this.#ended(id),
-    });
-    id = this.#open(payload, events);
-    return events;
   }
 
   /**

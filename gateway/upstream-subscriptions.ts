@@ -1,4 +1,3 @@
-import type { FormattedExecutionResult } from 'graphql-ws';
 import type { Logger } from '../lib/kernel/logger.js';
 import { type OperationListener, type SubscribePayload, UpstreamConnection } from './upstream-connection.js';
 
@@ -32,10 +31,6 @@ export class UpstreamSubscriptions {
     this.#urls = subgraphUrls;
     this.#logger = logger;
     this.#signingSecret = signingSecret;
-  }
-
-  subscribe(subgraph: string, operation: UpstreamOperation): AsyncIterableIterator<FormattedExecutionResult> {
-    return this.#connection(subgraph).subscribe(subscribePayload(operation));
   }
 
   /** Pushes the operation's events to `listener` (UpstreamConnection.listen); returns what stops it. */

@@ -98,3 +98,33 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     return this;
   }
 }
+
+/** Where a pushed stream's events go: one by one, then the end (with an error, or without). */
+export interface PushListener<T> {
+  push(event: T): void;
+  end(error?: Error): void;
+}
+
+/**
+ * A pushed stream as an async iterator, for a consumer that pulls (a subscription over SSE, a
+ * test): `start` begins pushing into the queue and returns what stops it, which runs once the
+ * queue ends for any reason.
+ */
+export function pulled<T>(
+  start: (listener: PushListener<T>) => () => void,
+  options: { limit: number; overflowError: () => Error },
+): AsyncIterableIterator<T> {
+  let stop: (() => void) | undefined;
+  let ended = false;
+  const queue = new AsyncQueue<T>({
+    ...options,
+    onEnd: () => {
+      ended = true;
+      stop?.();
+    },
+  });
+  stop = start(queue);
+  // Ended while starting (the producer refused at once): stop what started.
+  if (ended) stop();
+  return queue;
+}

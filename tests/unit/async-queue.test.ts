@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AsyncQueue } from '../../lib/realtime/async-queue.js';
+import { AsyncQueue, pulled } from '../../lib/realtime/async-queue.js';
 
 function queue(limit = 3) {
   const ends: number[] = [];
@@ -62,5 +62,39 @@ describe('AsyncQueue', () => {
     }
     expect(seen).toEqual([0, 1, 2]);
     expect(ends).toEqual([1]);
+  });
+});
+
+describe('pulled', () => {
+  const bounds = { limit: 10, overflowError: () => new Error('too far behind') };
+
+  it('pulls what is pushed and stops the producer once when the consumer returns', async () => {
+    let stops = 0;
+    let push: ((value: number) => void) | undefined;
+    const events = pulled<number>((listener) => {
+      push = (value) => listener.push(value);
+      return () => {
+        stops += 1;
+      };
+    }, bounds);
+    push?.(1);
+    push?.(2);
+    expect(await events.next()).toEqual({ value: 1, done: false });
+    expect(await events.next()).toEqual({ value: 2, done: false });
+    await events.return?.();
+    await events.return?.();
+    expect(stops).toBe(1);
+  });
+
+  it('stops the producer when it ends the stream while starting', async () => {
+    let stops = 0;
+    const events = pulled<number>((listener) => {
+      listener.end(new Error('refused'));
+      return () => {
+        stops += 1;
+      };
+    }, bounds);
+    await expect(events.next()).rejects.toThrow('refused');
+    expect(stops).toBe(1);
   });
 });

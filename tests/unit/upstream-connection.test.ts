@@ -2,8 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { WebSocketServer } from 'ws';
-import { UpstreamConnection, UpstreamLost, UpstreamRefusal } from '../../gateway/upstream-connection.js';
+import { PULLED_EVENT_BOUNDS, UpstreamConnection, UpstreamLost, UpstreamRefusal } from '../../gateway/upstream-connection.js';
+import { pulled } from '../../lib/realtime/async-queue.js';
 import { until } from '../support/until.js';
+
+/** An operation's events pulled, as the gateway pulls them for SSE. */
+const pulledFrom = (connection: UpstreamConnection, payload: Parameters<UpstreamConnection['listen']>[0]) =>
+  pulled((listener) => connection.listen(payload, listener), PULLED_EVENT_BOUNDS);
 
 interface Received {
   type: string;
@@ -60,9 +65,9 @@ describe('UpstreamConnection', () => {
 
   it('asks for merged frames and hands one merged payload, as one object, to every operation it names', async () => {
     const { subgraph, connection } = await open();
-    const first = connection.subscribe(payload);
-    const second = connection.subscribe(payload);
-    const third = connection.subscribe(payload);
+    const first = pulledFrom(connection, payload);
+    const second = pulledFrom(connection, payload);
+    const third = pulledFrom(connection, payload);
     await until(() => subgraph.subscribedIds().length === 3);
     expect(subgraph.received[0]).toEqual({ type: 'connection_init', payload: { mergedNext: true } });
     const ids = subgraph.subscribedIds();
@@ -78,9 +83,9 @@ describe('UpstreamConnection', () => {
 
   it('ends an operation with UpstreamRefusal on `error`, done on `complete`, and sends `complete` when the consumer stops', async () => {
     const { subgraph, connection } = await open();
-    const refused = connection.subscribe(payload);
-    const completed = connection.subscribe(payload);
-    const stopped = connection.subscribe(payload);
+    const refused = pulledFrom(connection, payload);
+    const completed = pulledFrom(connection, payload);
+    const stopped = pulledFrom(connection, payload);
     await until(() => subgraph.subscribedIds().length === 3);
     const [refusedId, completedId, stoppedId] = subgraph.subscribedIds();
 
@@ -100,8 +105,8 @@ describe('UpstreamConnection', () => {
 
   it('never sends the subscribe of an operation stopped before the ack', async () => {
     const { subgraph, connection } = await open(false);
-    const stopped = connection.subscribe(payload);
-    const kept = connection.subscribe(payload);
+    const stopped = pulledFrom(connection, payload);
+    const kept = pulledFrom(connection, payload);
     await until(() => subgraph.received.some((m) => m.type === 'connection_init'));
     await stopped.return?.();
     subgraph.acknowledge();
@@ -115,12 +120,12 @@ describe('UpstreamConnection', () => {
 
   it('fails live operations with UpstreamLost when the socket drops, and reconnects for the next one', async () => {
     const { subgraph, connection } = await open();
-    const live = connection.subscribe(payload);
+    const live = pulledFrom(connection, payload);
     await until(() => subgraph.subscribedIds().length > 0);
     subgraph.dropSocket();
     await expect(live.next()).rejects.toBeInstanceOf(UpstreamLost);
 
-    const later = connection.subscribe(payload);
+    const later = pulledFrom(connection, payload);
     await until(() => subgraph.subscribedIds().length === 2);
     const laterId = subgraph.subscribedIds()[1];
     subgraph.send({ id: laterId, type: 'next', payload: { data: { tick: 3 } } });
