@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { olderThan } from '../../../lib/infra/db/keyset.js';
 import type { ConversationRow, MessagesDatabase } from './tables.js';
 
 type Db = Kysely<MessagesDatabase> | Transaction<MessagesDatabase>;
@@ -68,10 +69,7 @@ export async function pageConversations(
   db: Db,
   options: { userId: string; after: { at: Date; id: string } | null; limit: number },
 ): Promise<ConversationRow[]> {
-  const after =
-    options.after === null
-      ? sql``
-      : sql`and (c.updated_at, c.id) < (${options.after.at}::timestamptz, ${options.after.id}::uuid)`;
+  const after = olderThan(options.after, { at: 'c.updated_at', id: 'c.id' });
   const { rows } = await sql<ConversationRow>`
     select ${CONVERSATION_COLUMNS}
       from messages.members m

@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { olderThan } from '../../../lib/infra/db/keyset.js';
 import type { PostRow, PostsDatabase } from './tables.js';
 
 type Db = Kysely<PostsDatabase> | Transaction<PostsDatabase>;
@@ -63,12 +64,9 @@ export async function countPostsByAuthors(db: Db, authorIds: readonly string[]):
   return rows;
 }
 
-/** A keyset condition "strictly after this (created_at, id) in newest-first order". */
-function olderThan(cursor: TimeIdCursor | null, alias = 'p') {
-  return cursor === null
-    ? sql``
-    : sql`and (${sql.ref(`${alias}.created_at`)}, ${sql.ref(`${alias}.id`)}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`;
-}
+/** "Strictly after this post" in newest-first order, on the posts of `alias`. */
+const olderPost = (cursor: TimeIdCursor | null, alias = 'p') =>
+  olderThan(cursor, { at: `${alias}.created_at`, id: `${alias}.id` });
 
 /**
  * One page of posts for each of many authors in one statement (User.posts across a list of
@@ -83,7 +81,7 @@ export async function pagePostsByAuthors(
       from unnest(${[...options.authorIds]}::uuid[]) as a (author_id)
       cross join lateral (
         select * from posts.posts p
-         where p.author_id = a.author_id ${olderThan(options.after)}
+         where p.author_id = a.author_id ${olderPost(options.after)}
          order by p.created_at desc, p.id desc
          limit ${options.limit}
       ) p
@@ -110,7 +108,7 @@ export async function pageFeed(
       ) as a
       cross join lateral (
         select * from posts.posts p
-         where p.author_id = a.author_id ${olderThan(options.after)}
+         where p.author_id = a.author_id ${olderPost(options.after)}
          order by p.created_at desc, p.id desc
          limit ${options.limit}
       ) p
@@ -124,10 +122,7 @@ export async function pagePostsByHashtag(
   db: Db,
   options: { tag: string; after: TimeIdCursor | null; limit: number },
 ): Promise<PostRow[]> {
-  const after =
-    options.after === null
-      ? sql``
-      : sql`and (h.created_at, h.post_id) < (${options.after.at}::timestamptz, ${options.after.id}::uuid)`;
+  const after = olderThan(options.after, { at: 'h.created_at', id: 'h.post_id' });
   const { rows } = await sql<PostRow>`
     select ${P_COLUMNS}
       from posts.post_hashtags h

@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { olderThan } from '../../../lib/infra/db/keyset.js';
 import type { UserRow, UsersDatabase } from './tables.js';
 
 type Db = Kysely<UsersDatabase> | Transaction<UsersDatabase>;
@@ -77,10 +78,7 @@ export async function pageFollowEdges(
     options.direction === 'followers' ? (['followee_id', 'follower_id'] as const) : (['follower_id', 'followee_id'] as const);
   const owner = sql.ref(`f.${ownerColumn}`);
   const other = sql.ref(`f.${otherColumn}`);
-  const afterClause =
-    options.after === null
-      ? sql``
-      : sql`and (f.created_at, ${other}) < (${options.after.at}::timestamptz, ${options.after.id}::uuid)`;
+  const afterClause = olderThan(options.after, { at: 'f.created_at', id: `f.${otherColumn}` });
   const { rows } = await sql<FollowEdgeRow>`
     select p.parent_id, e.followed_at, u.id, u.email, u.username, u.display_name, u.university, u.bio, u.avatar_url, u.created_at
       from unnest(${[...options.userIds]}::uuid[]) as p (parent_id)
