@@ -211,7 +211,7 @@ export function useRateLimit(limiters: RateLimiters, options: { trustProxy: bool
           new RateLimitedError(
             `${message} Try again in ${retryAfter} s.`,
             retryAfter,
-            context.connection === undefined ? { http: { status: 429, headers: { 'Retry-After': String(retryAfter) } } } : {},
+            context.transport !== 'websocket' ? { http: { status: 429, headers: { 'Retry-After': String(retryAfter) } } } : {},
           ),
         ],
       },

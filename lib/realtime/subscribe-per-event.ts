@@ -1,5 +1,6 @@
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, execute } from 'graphql';
-import { DirectEventStream, type EventWriter } from './direct-event-stream.js';
+import { DirectEventStream } from './direct-event-stream.js';
+import { deliveryOf, type EventDelivery } from './event-delivery.js';
 import { mapEvents } from './map-events.js';
 import { PendingResult } from './pending-result.js';
 import type { SharedExecutions } from './shared-executions.js';
@@ -10,6 +11,9 @@ import type { SharedExecutions } from './shared-executions.js';
  * loader kept for the life of a subscription would answer every event from its first answers
  * (a conversation's `lastMessage` frozen at the first event). So the subscribe resolver runs
  * with `args.contextValue`, and every event runs like a fresh request of the same viewer.
+ *
+ * Over a socket (a delivery on `args`, event-delivery.ts) the results are written straight to
+ * the client (pumpEvents); otherwise they are pulled.
  *
  * Returns the event stream, or an ExecutionResult with errors when the subscription could not
  * start (bad variables, or the subscribe resolver threw: UNAUTHENTICATED, FORBIDDEN, ...).
@@ -23,28 +27,20 @@ export async function subscribeWithContextPerEvent(
      * execution per event (a live event is one object handed to every local subscriber).
      */
     readonly shared?: { readonly executions: SharedExecutions; readonly operationKey: string } | undefined;
-    /** Set to write the events straight to the client (see pumpEvents); else they are pulled. */
-    readonly direct?: DirectWriting | undefined;
   } = {},
 ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
   if (!isAsyncIterable(source)) return source;
-  const { shared, direct } = options;
+  const { shared } = options;
   const run = (event: unknown) => execute({ ...args, rootValue: event, contextValue: newContext() });
   const resultOf = (event: unknown): PendingResult =>
     shared === undefined || typeof event !== 'object' || event === null
       ? new PendingResult(run(event))
       : shared.executions.resultOf(event, shared.operationKey, () => run(event));
   const events = source[Symbol.asyncIterator]();
-  if (direct !== undefined) return pumpEvents(events, resultOf, direct);
+  const delivery = deliveryOf(args);
+  if (delivery !== undefined) return pumpEvents(events, resultOf, delivery);
   return mapEvents(events, (event) => resultOf(event).promise);
-}
-
-/** How a subscription's events reach its client without graphql-ws's per-operation loop. */
-export interface DirectWriting {
-  readonly writer: EventWriter;
-  /** Undefined when the client's socket can take more now; else when it can (coalesceSends). */
-  whenWritable(): Promise<void> | undefined;
 }
 
 /**
@@ -58,16 +54,16 @@ export interface DirectWriting {
 function pumpEvents(
   source: AsyncIterator<unknown>,
   resultOf: (event: unknown) => PendingResult,
-  direct: DirectWriting,
+  delivery: EventDelivery,
 ): AsyncIterableIterator<ExecutionResult> {
-  const stream = new DirectEventStream(direct.writer);
+  const stream = new DirectEventStream(delivery);
   stream.onReturn = () => {
     Promise.resolve(source.return?.()).catch(() => undefined);
   };
   void (async () => {
     try {
       for (;;) {
-        const writable = direct.whenWritable();
+        const writable = delivery.whenWritable();
         if (writable !== undefined) await writable;
         const step = await source.next();
         if (step.done === true) {
