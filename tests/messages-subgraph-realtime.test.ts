@@ -3,16 +3,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
 import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { MessageRow, MessagesDatabase } from '../subgraphs/messages/db/tables.js';
 import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../subgraphs/messages/realtime/message-events.js';
 import type { MessageFeed } from '../subgraphs/messages/realtime/message-feed.js';
-import { MAX_REPLAY, openMessageStream } from '../subgraphs/messages/realtime/message-stream.js';
+import { MAX_BUFFERED_EVENTS, MAX_REPLAY, openMessageStream } from '../subgraphs/messages/realtime/message-stream.js';
 import { createMessageSender } from '../subgraphs/messages/services/send-messages.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
 import { type SentMessage, sendMessage, startConversation } from './support/messages.js';
 import { TEST_JWT_SECRET, usePlatform } from './support/platform.js';
 import { until } from './support/until.js';
-import { connectToSubgraph, type Subscription, subscribe, type TestSocket, untilLive } from './support/websocket.js';
+import { connectToSubgraph, errorsOf, type Subscription, subscribe, type TestSocket, untilLive } from './support/websocket.js';
 
 /**
  * The messages subgraph's own WebSocket endpoint (what the gateway connects to), tested
@@ -172,6 +173,90 @@ describe('messageAdded on the messages subgraph', () => {
         conversation: { lastMessage: { id: message.id }, unreadCount: warmUps + i },
       });
     }
+  });
+
+  /** A subscriber on a socket the test can stop reading from, and a publisher of numbered events to it. */
+  async function readerThatCanPause() {
+    const [ada, bob] = await Promise.all([registerUser(url), registerUser(url)]);
+    const conversation = await startConversation(url, ada, [bob]);
+    const created: WebSocket[] = [];
+    class PausableWebSocket extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        created.push(this);
+      }
+    }
+    const socket = connectToSubgraph(subgraphUrl, platform.config.subgraphSigning.secret, {}, PausableWebSocket);
+    sockets.push(socket);
+    const subscription = subscribe<{ messageAdded: { id: string; body: string } }>(
+      socket,
+      'subscription ($c: ID) { messageAdded(conversationId: $c) { id body } }',
+      { c: conversation.id },
+      as(bob),
+    );
+    await untilLive([subscription], () => sendMessage(url, ada, conversation.id, 'warm-up'));
+    const reader = created[0];
+    if (reader === undefined) throw new Error('no client socket');
+    let seq = 2_000_000;
+    /** Publishes `count` events as the subgraph would after commits; returns their ids in order. */
+    const publish = async (count: number, body: string): Promise<string[]> => {
+      const ids: string[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const id = randomUUID();
+        ids.push(id);
+        await platform.pubsub.publish(
+          MESSAGES_ADDED_CHANNEL,
+          encodeMessagesAdded(
+            [
+              {
+                id,
+                conversation_id: conversation.id,
+                seq: seq++,
+                sender_id: ada.id,
+                body,
+                client_message_id: randomUUID(),
+                created_at: new Date(),
+              },
+            ],
+            new Map([[conversation.id, [ada.id, bob.id]]]),
+          ),
+        );
+      }
+      return ids;
+    };
+    const received = () =>
+      subscription.events
+        .map((result) => result.data?.messageAdded)
+        .filter((message) => message !== undefined && !message.body.startsWith('warm-up'))
+        .map((message) => message?.id);
+    return { reader, subscription, publish, received };
+  }
+
+  // 24 MB: far more than the kernel's socket buffers, so the subgraph's socket stays over its
+  // 1 MiB mark and the subscription's stream holds the rest (lib/realtime/async-queue.ts, forward).
+  const BIG_BODY = 'x'.repeat(16 * 1024);
+
+  it('holds the events of a reader that stopped reading, and delivers all of them in order once it reads again', async () => {
+    const { reader, subscription, publish, received } = await readerThatCanPause();
+    reader.pause();
+    const ids = await publish(1500, BIG_BODY);
+    reader.resume();
+    await subscription.until(() => received().includes(ids.at(-1)), 30_000);
+    expect(received()).toEqual(ids);
+  });
+
+  it(`ends with RATE_LIMITED a reader more than ${MAX_BUFFERED_EVENTS} events behind, after the events it was sent`, async () => {
+    const { reader, subscription, publish, received } = await readerThatCanPause();
+    reader.pause();
+    const ids = [...(await publish(1500, BIG_BODY)), ...(await publish(MAX_BUFFERED_EVENTS, 'small'))];
+    reader.resume();
+    const ending = await subscription.ended;
+    expect(errorsOf(ending).map((error) => error.extensions?.code)).toEqual(['RATE_LIMITED']);
+    // What it got is the start of what was published, in order, and not all of it.
+    const got = received();
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.length).toBeLessThan(ids.length - MAX_BUFFERED_EVENTS);
+    expect(got).toEqual(ids.slice(0, got.length));
   });
 
   it('reads no row for `conversation { id }` in an event, and one statement when a field needs the row', async () => {

@@ -1,4 +1,5 @@
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, execute } from 'graphql';
+import { AsyncQueue, type PushListener } from './async-queue.js';
 import { DirectEventStream } from './direct-event-stream.js';
 import { deliveryOf, type EventDelivery } from './event-delivery.js';
 import { mapEvents } from './map-events.js';
@@ -44,12 +45,14 @@ export async function subscribeWithContextPerEvent(
 }
 
 /**
- * Pulls the source's events and writes their results straight to the client, in order
- * (lib/realtime/direct-event-stream.ts): per event and subscriber, one pull instead of graphql-ws's
- * chain of promises. Like graphql-ws, it pulls no more while the client's socket has more
- * than a megabyte waiting, so a slow reader's events stay in its source's bounded queue
- * (message-stream.ts), which ends the subscription if it overflows. An error of the source
- * (that overflow, or a catch-up too long) is thrown by the stream after the events before it.
+ * Writes the results of the source's events straight to the client, in order
+ * (direct-event-stream.ts). A source that is an AsyncQueue (every stream of this platform's
+ * subscribe resolvers) pushes its events on as they come (`forward`): no promise per event.
+ * Any other async iterator is pulled, one event at a time. Either way no event is taken while
+ * the client's socket has more than a megabyte waiting, as graphql-ws would wait, so a slow
+ * reader's events stay in its source's bounded queue (message-stream.ts), which ends the
+ * subscription if it overflows. An error of the source (that overflow, or a catch-up too long)
+ * is thrown by the stream after the events before it.
  */
 function pumpEvents(
   source: AsyncIterator<unknown>,
@@ -60,23 +63,39 @@ function pumpEvents(
   stream.onReturn = () => {
     Promise.resolve(source.return?.()).catch(() => undefined);
   };
-  void (async () => {
-    try {
-      for (;;) {
-        const writable = delivery.whenWritable();
-        if (writable !== undefined) await writable;
-        const step = await source.next();
-        if (step.done === true) {
-          stream.end();
-          return;
-        }
-        stream.push(resultOf(step.value));
+  const listener: PushListener<unknown> = {
+    push(event) {
+      try {
+        stream.push(resultOf(event));
+      } catch (error) {
+        // Never into the source's own loop (a feed handing one event to every subscription).
+        stream.fail(error);
+        Promise.resolve(source.return?.()).catch(() => undefined);
       }
-    } catch (error) {
-      stream.fail(error);
-    }
-  })();
+    },
+    end: (error) => (error === undefined ? stream.end() : stream.fail(error)),
+  };
+  if (source instanceof AsyncQueue) source.forward(listener, () => delivery.whenWritable());
+  else void pullInto(source, listener, delivery);
   return stream;
+}
+
+/** Pulls `source` into `listener`, taking the next event only once the client can take it. */
+async function pullInto(source: AsyncIterator<unknown>, listener: PushListener<unknown>, delivery: EventDelivery): Promise<void> {
+  try {
+    for (;;) {
+      const writable = delivery.whenWritable();
+      if (writable !== undefined) await writable;
+      const step = await source.next();
+      if (step.done === true) {
+        listener.end();
+        return;
+      }
+      listener.push(step.value);
+    }
+  } catch (error) {
+    listener.end(error as Error);
+  }
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

@@ -45,8 +45,10 @@ export function connectToSubgraph(
   httpUrl: string,
   signingSecret: string,
   connectionParams: Record<string, unknown> = {},
+  /** Another WebSocket class (a test that pauses its reading). */
+  webSocketImpl: unknown = WebSocket,
 ): TestSocket {
-  return openSocket(httpUrl, { ...signedConnectionParams(signingSecret), ...connectionParams });
+  return openSocket(httpUrl, { ...signedConnectionParams(signingSecret), ...connectionParams }, webSocketImpl);
 }
 
 /**
