@@ -9,6 +9,7 @@ import type { Logger } from '../lib/kernel/logger.js';
 import type { TokenService, Viewer } from '../lib/kernel/tokens.js';
 import { TouchedEntities } from '../lib/kernel/touched-entities.js';
 import { viewerDependentFields } from '../lib/kernel/viewer-dependence.js';
+import { createRealtimeMetrics } from '../lib/realtime/realtime-metrics.js';
 import { commonYogaOptions, createErrorMasker } from '../lib/service/yoga-options.js';
 import type { GatewayContext } from './context.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
@@ -132,6 +133,7 @@ export async function createGateway(
   const subgraphRequests: SubgraphRequestCounts = new Map();
   const metrics = deps.metrics ?? createServiceMetrics('gateway');
   const subgraphFetches = createSubgraphFetchMetrics(metrics);
+  const realtimeMetrics = createRealtimeMetrics(metrics.registry);
   const supergraphSdl = deps.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8');
   const trustedDocuments = loadTrustedDocuments();
   const supergraph = loadSupergraph(supergraphSdl);
@@ -269,6 +271,7 @@ export async function createGateway(
         maskError: createErrorMasker(logger, isSubgraphError),
         limits: deps.webSockets,
         trustProxy: deps.rateLimit.trustProxy,
+        metrics: realtimeMetrics,
       });
       return websockets;
     },

@@ -9,6 +9,7 @@ import type { Logger } from '../lib/kernel/logger.js';
 import type { Viewer } from '../lib/kernel/tokens.js';
 import type { BatchedSocket } from '../lib/realtime/batched-socket.js';
 import { SERVICE_RESTART, socketDelivery, withDelivery } from '../lib/realtime/event-delivery.js';
+import type { RealtimeMetrics } from '../lib/realtime/realtime-metrics.js';
 import { SerializedResults } from '../lib/realtime/serialized-results.js';
 import { serveSockets } from '../lib/realtime/socket-server.js';
 import type { GatewayContext } from './context.js';
@@ -70,6 +71,8 @@ export function serveGatewayWebSockets(
     limits: Config['webSockets'];
     /** The client address behind a proxy (TRUST_PROXY), as the rate limit takes it. */
     trustProxy: boolean;
+    /** Sockets, subscriptions, deliveries and drops (lib/realtime/realtime-metrics.ts). */
+    metrics: RealtimeMetrics;
   },
 ): GatewayWebSockets {
   const wss = new WebSocketServer({
@@ -191,6 +194,7 @@ export function serveGatewayWebSockets(
           formatError: deps.maskError,
           maxUnsentBytes: MAX_UNSENT_BYTES,
           logger: deps.logger,
+          metrics: deps.metrics,
         });
         return withDelivery(args, delivery);
       },
@@ -199,7 +203,7 @@ export function serveGatewayWebSockets(
       execute: (args) => (args as EnvelopedArgs).enveloped.execute(args) as never,
       subscribe: (args) => (args as EnvelopedArgs).enveloped.subscribe(args) as never,
     },
-    { logger: deps.logger, heartbeat: { intervalMs: limits.pingIntervalMs, missedPingsAllowed: 2 } },
+    { logger: deps.logger, heartbeat: { intervalMs: limits.pingIntervalMs, missedPingsAllowed: 2 }, metrics: deps.metrics },
   );
 
   let closed = false;

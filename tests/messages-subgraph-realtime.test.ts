@@ -3,17 +3,25 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
 import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { MessageRow, MessagesDatabase } from '../subgraphs/messages/db/tables.js';
 import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../subgraphs/messages/realtime/message-events.js';
 import type { MessageFeed } from '../subgraphs/messages/realtime/message-feed.js';
 import { MAX_BUFFERED_EVENTS, MAX_REPLAY, openMessageStream } from '../subgraphs/messages/realtime/message-stream.js';
 import { createMessageSender } from '../subgraphs/messages/services/send-messages.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
-import { type SentMessage, sendMessage, startConversation } from './support/messages.js';
+import { publishMessages, type SentMessage, sendMessage, startConversation } from './support/messages.js';
+import { delta, scrape } from './support/metrics.js';
 import { TEST_JWT_SECRET, usePlatform } from './support/platform.js';
 import { until } from './support/until.js';
-import { connectToSubgraph, errorsOf, type Subscription, subscribe, type TestSocket, untilLive } from './support/websocket.js';
+import {
+  connectToSubgraph,
+  errorsOf,
+  pausableWebSocket,
+  type Subscription,
+  subscribe,
+  type TestSocket,
+  untilLive,
+} from './support/websocket.js';
 
 /**
  * The messages subgraph's own WebSocket endpoint (what the gateway connects to), tested
@@ -179,14 +187,8 @@ describe('messageAdded on the messages subgraph', () => {
   async function readerThatCanPause() {
     const [ada, bob] = await Promise.all([registerUser(url), registerUser(url)]);
     const conversation = await startConversation(url, ada, [bob]);
-    const created: WebSocket[] = [];
-    class PausableWebSocket extends WebSocket {
-      constructor(...args: ConstructorParameters<typeof WebSocket>) {
-        super(...args);
-        created.push(this);
-      }
-    }
-    const socket = connectToSubgraph(subgraphUrl, platform.config.subgraphSigning.secret, {}, PausableWebSocket);
+    const pausable = pausableWebSocket();
+    const socket = connectToSubgraph(subgraphUrl, platform.config.subgraphSigning.secret, {}, pausable.impl);
     sockets.push(socket);
     const subscription = subscribe<{ messageAdded: { id: string; body: string } }>(
       socket,
@@ -195,35 +197,18 @@ describe('messageAdded on the messages subgraph', () => {
       as(bob),
     );
     await untilLive([subscription], () => sendMessage(url, ada, conversation.id, 'warm-up'));
-    const reader = created[0];
+    const reader = pausable.created[0];
     if (reader === undefined) throw new Error('no client socket');
-    let seq = 2_000_000;
-    /** Publishes `count` events as the subgraph would after commits; returns their ids in order. */
-    const publish = async (count: number, body: string): Promise<string[]> => {
-      const ids: string[] = [];
-      for (let i = 0; i < count; i += 1) {
-        const id = randomUUID();
-        ids.push(id);
-        await platform.pubsub.publish(
-          MESSAGES_ADDED_CHANNEL,
-          encodeMessagesAdded(
-            [
-              {
-                id,
-                conversation_id: conversation.id,
-                seq: seq++,
-                sender_id: ada.id,
-                body,
-                client_message_id: randomUUID(),
-                created_at: new Date(),
-              },
-            ],
-            new Map([[conversation.id, [ada.id, bob.id]]]),
-          ),
-        );
-      }
-      return ids;
-    };
+    const seqs = { next: 2_000_000 };
+    const publish = (count: number, body: string) =>
+      publishMessages(platform.pubsub, {
+        conversationId: conversation.id,
+        senderId: ada.id,
+        memberIds: [ada.id, bob.id],
+        count,
+        body,
+        seqs,
+      });
     const received = () =>
       subscription.events
         .map((result) => result.data?.messageAdded)
@@ -247,6 +232,7 @@ describe('messageAdded on the messages subgraph', () => {
 
   it(`ends with RATE_LIMITED a reader more than ${MAX_BUFFERED_EVENTS} events behind, after the events it was sent`, async () => {
     const { reader, subscription, publish, received } = await readerThatCanPause();
+    const before = await scrape(platform, 'messages');
     reader.pause();
     const ids = [...(await publish(1500, BIG_BODY)), ...(await publish(MAX_BUFFERED_EVENTS, 'small'))];
     reader.resume();
@@ -257,6 +243,9 @@ describe('messageAdded on the messages subgraph', () => {
     expect(got.length).toBeGreaterThan(0);
     expect(got.length).toBeLessThan(ids.length - MAX_BUFFERED_EVENTS);
     expect(got).toEqual(ids.slice(0, got.length));
+    // The held events that went with the subscription are counted (docs/metrics.md).
+    const after = await scrape(platform, 'messages');
+    expect(delta(before, after, 'subscription_events_dropped_total', { reason: 'queue_overflow' })).toBe(MAX_BUFFERED_EVENTS + 1);
   });
 
   it('reads no row for `conversation { id }` in an event, and one statement when a field needs the row', async () => {

@@ -24,7 +24,13 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   /** Thrown once to the consumer after the buffer is drained; then the queue is done. */
   #error: Error | undefined;
   /** The consumer values are pushed on to, once `forward` was called. */
-  #forward: { readonly listener: PushListener<T>; readonly whenWritable: () => Promise<void> | undefined } | undefined;
+  #forward:
+    | {
+        readonly listener: PushListener<T>;
+        readonly whenWritable: () => Promise<void> | undefined;
+        readonly onOverflow: ((dropped: number) => void) | undefined;
+      }
+    | undefined;
   /** Set while forwarding waits for the consumer to be writable again. */
   #paused = false;
   #forwardEnded = false;
@@ -57,6 +63,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     this.#buffer.push(value);
     if (this.#buffer.length > this.#limit) {
       // The consumer is too slow: what is buffered would only arrive later and later.
+      this.#forward?.onOverflow?.(this.#buffer.length);
       this.#buffer = [];
       this.end(this.#overflowError());
       return;
@@ -68,10 +75,15 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
    * Pushes every value, buffered or to come, on to `listener`, then the end (with the error
    * that ended the queue, if any), instead of a consumer pulling them. A value goes on at once
    * while `whenWritable()` is undefined; while it is a promise the values stay here (within the
-   * limit, which still ends the queue on overflow) until it settles. Called once, before any `next()`.
+   * limit, which still ends the queue on overflow, telling `onOverflow` how many values it
+   * dropped) until it settles. Called once, before any `next()`.
    */
-  forward(listener: PushListener<T>, whenWritable: () => Promise<void> | undefined): void {
-    this.#forward = { listener, whenWritable };
+  forward(
+    listener: PushListener<T>,
+    whenWritable: () => Promise<void> | undefined,
+    onOverflow?: (dropped: number) => void,
+  ): void {
+    this.#forward = { listener, whenWritable, onOverflow };
     this.#drainForward();
   }
 

@@ -1,6 +1,7 @@
 import type { ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
 import type { Logger } from '../kernel/logger.js';
 import type { BatchedSocket } from './batched-socket.js';
+import type { RealtimeMetrics } from './realtime-metrics.js';
 import type { SerializedResults } from './serialized-results.js';
 
 /** Close code for a restart (graphql-ws clients reconnect on it, then resubscribe and catch up). */
@@ -19,6 +20,8 @@ export interface EventDelivery {
   whenWritable(): Promise<void> | undefined;
   /** The source was lost rather than ended: the client reconnects and resumes (a socket closes with 1012). */
   lost(reason: string): void;
+  /** `count` events of this operation will never be written: its source's bound overflowed (counted). */
+  overflowed(count: number): void;
 }
 
 /** Execution arguments of an operation that came over a socket, carrying its delivery. */
@@ -54,11 +57,14 @@ export function socketDelivery(options: {
   /** Undefined: no limit (the producer waits for the socket instead, subscribe-per-event.ts). */
   maxUnsentBytes?: number;
   logger: Logger;
+  /** Deliveries and drops are counted here (lib/realtime/realtime-metrics.ts). */
+  metrics: RealtimeMetrics;
 }): EventDelivery {
-  const { socket, id, serializedResults, formatError, maxUnsentBytes = Number.POSITIVE_INFINITY, logger } = options;
+  const { socket, id, serializedResults, formatError, maxUnsentBytes = Number.POSITIVE_INFINITY, logger, metrics } = options;
   return {
     write(result) {
       if (socket.unsentBytes > maxUnsentBytes) {
+        metrics.dropped('client_behind');
         socket.close(SERVICE_RESTART, 'Too far behind: reconnect and resume');
         return;
       }
@@ -68,13 +74,16 @@ export function socketDelivery(options: {
             ? serializedResults.json(result)
             : JSON.stringify({ ...result, errors: result.errors.map(formatError) });
         socket.sendNext(id, json);
+        metrics.delivered();
       } catch (error) {
         // Skipping the event would leave a gap: the client reconnects and catches up instead.
+        metrics.dropped('unwritable');
         logger.error({ err: error }, 'could not write a subscription event');
         socket.close(SERVICE_RESTART, 'Could not write an event: reconnect and resume');
       }
     },
     whenWritable: () => socket.whenWritable(),
     lost: (reason) => socket.close(SERVICE_RESTART, reason),
+    overflowed: (count) => metrics.dropped('queue_overflow', count),
   };
 }

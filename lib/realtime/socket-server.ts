@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import type { ExecutionResult } from 'graphql';
 import { CloseCode, type ConnectionInitMessage, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../kernel/logger.js';
 import { BatchedSocket, TurnBatches } from './batched-socket.js';
 import { startHeartbeat } from './heartbeat.js';
+import type { RealtimeMetrics } from './realtime-metrics.js';
 
 /** What graphql-ws's context carries as `extra` for each socket of a socket server. */
 export interface SocketExtra {
@@ -35,10 +37,26 @@ export interface SocketServer {
 export function serveSockets<P extends ConnectionInitMessage['payload']>(
   wss: WebSocketServer,
   options: SocketServerOptions<P>,
-  settings: { readonly logger: Logger; readonly heartbeat: { readonly intervalMs: number; readonly missedPingsAllowed: number } },
+  settings: {
+    readonly logger: Logger;
+    readonly heartbeat: { readonly intervalMs: number; readonly missedPingsAllowed: number };
+    /** Open sockets and running subscriptions are counted here (deliveries by event-delivery.ts). */
+    readonly metrics: RealtimeMetrics;
+  },
 ): SocketServer {
-  const { logger } = settings;
-  const server = makeServer(options);
+  const { logger, metrics } = settings;
+  const subscribe = options.subscribe;
+  const server = makeServer({
+    ...options,
+    ...(subscribe === undefined
+      ? {}
+      : {
+          subscribe: async (args) => {
+            const result = await subscribe(args);
+            return isAsyncIterable(result) ? countedWhileRunning(result, metrics) : result;
+          },
+        }),
+  });
   const turn = new TurnBatches();
   wss.options.handleProtocols = handleProtocols;
   const heartbeat = startHeartbeat(wss, settings.heartbeat.intervalMs, settings.heartbeat.missedPingsAllowed);
@@ -53,6 +71,7 @@ export function serveSockets<P extends ConnectionInitMessage['payload']>(
 
   wss.on('connection', (webSocket: WebSocket, request: IncomingMessage) => {
     webSocket.once('error', (error) => internalError(webSocket, error, 'WebSocket error'));
+    metrics.socketOpened();
     const socket = new BatchedSocket(webSocket, request.socket, turn);
     const closed = server.opened(
       {
@@ -71,6 +90,7 @@ export function serveSockets<P extends ConnectionInitMessage['payload']>(
       { socket, request },
     );
     webSocket.once('close', (code, reason) => {
+      metrics.socketClosed();
       void Promise.resolve(closed(code, String(reason))).catch((error: unknown) =>
         logger.error({ err: error }, 'could not close a WebSocket connection'),
       );
@@ -85,4 +105,47 @@ export function serveSockets<P extends ConnectionInitMessage['payload']>(
       await new Promise<void>((resolve, reject) => wss.close((error) => (error === undefined ? resolve() : reject(error))));
     },
   };
+}
+
+/** `stream`, counted in `subscriptions_active` from now until it ends or is returned, once. */
+function countedWhileRunning(
+  stream: AsyncIterable<ExecutionResult>,
+  metrics: RealtimeMetrics,
+): AsyncIterableIterator<ExecutionResult> {
+  const iterator = stream[Symbol.asyncIterator]();
+  metrics.subscriptionStarted();
+  let running = true;
+  const ended = () => {
+    if (!running) return;
+    running = false;
+    metrics.subscriptionEnded();
+  };
+  return {
+    async next() {
+      try {
+        const step = await iterator.next();
+        if (step.done === true) ended();
+        return step;
+      } catch (error) {
+        ended();
+        throw error;
+      }
+    },
+    async return() {
+      ended();
+      return (await iterator.return?.()) ?? { done: true, value: undefined };
+    },
+    async throw(error: unknown) {
+      ended();
+      if (iterator.throw !== undefined) return iterator.throw(error);
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult> {
+  return typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
 }

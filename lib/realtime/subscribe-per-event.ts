@@ -75,7 +75,12 @@ function pumpEvents(
     },
     end: (error) => (error === undefined ? stream.end() : stream.fail(error)),
   };
-  if (source instanceof AsyncQueue) source.forward(listener, () => delivery.whenWritable());
+  if (source instanceof AsyncQueue)
+    source.forward(
+      listener,
+      () => delivery.whenWritable(),
+      (dropped) => delivery.overflowed(dropped),
+    );
   else void pullInto(source, listener, delivery);
   return stream;
 }

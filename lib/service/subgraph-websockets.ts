@@ -16,6 +16,7 @@ import type { TokenService, Viewer } from '../kernel/tokens.js';
 import { selectsViewerDependentField } from '../kernel/viewer-dependence.js';
 import { socketDelivery, withDelivery } from '../realtime/event-delivery.js';
 import { MERGED_NEXT_PARAM } from '../realtime/frames.js';
+import type { RealtimeMetrics } from '../realtime/realtime-metrics.js';
 import { SerializedResults } from '../realtime/serialized-results.js';
 import { SharedExecutions } from '../realtime/shared-executions.js';
 import { serveSockets } from '../realtime/socket-server.js';
@@ -75,9 +76,10 @@ export function serveSubgraphWebSockets(
     createContext: (viewer: Viewer | null) => object;
     /** `Type.field` of the schema's viewer-dependent fields (lib/kernel/viewer-dependence.ts). */
     viewerDependentFields: ReadonlySet<string>;
+    metrics: RealtimeMetrics;
   },
 ): WebSocketEndpoint {
-  const { schema, tokens, logger } = options;
+  const { schema, tokens, logger, metrics } = options;
   const mask = createErrorMasker(logger);
   const format = (error: GraphQLError): GraphQLFormattedError => formatForClient(mask(error));
   /** Executions of live events shared by subscribers of one viewer-independent operation. */
@@ -143,7 +145,7 @@ export function serveSubgraphWebSockets(
         };
         return withDelivery(
           args,
-          socketDelivery({ socket: ctx.extra.socket, id, serializedResults, formatError: format, logger }),
+          socketDelivery({ socket: ctx.extra.socket, id, serializedResults, formatError: format, logger, metrics }),
         );
       },
       subscribe(args) {
@@ -159,7 +161,7 @@ export function serveSubgraphWebSockets(
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
     },
-    { logger, heartbeat: HEARTBEAT },
+    { logger, heartbeat: HEARTBEAT, metrics },
   );
 
   return {

@@ -16,6 +16,7 @@ import type { Logger } from '../kernel/logger.js';
 import type { TokenService, Viewer } from '../kernel/tokens.js';
 import { type TouchingContext, useTouchedEntitiesExtension } from '../kernel/touched-entities.js';
 import { viewerDependentFields } from '../kernel/viewer-dependence.js';
+import { createRealtimeMetrics } from '../realtime/realtime-metrics.js';
 import { subgraphOperationLimits, useOperationLimits } from './operation-limits.js';
 import { SUBGRAPH_MAX_REQUEST_BODY_BYTES } from './request-limits.js';
 import { useSignedRequestsOnly } from './signed-requests.js';
@@ -90,6 +91,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
   const queryStats = new QueryStats();
   const db = deps.database.kysely.withPlugin(queryStats) as unknown as Kysely<DB>;
   const metrics = createServiceMetrics(definition.name);
+  const realtimeMetrics = createRealtimeMetrics(metrics.registry);
   observeDatabase(metrics, deps.database, (query) => queryStats.owns(query));
   const services = await definition.createServices(db, { ...deps, logger });
 
@@ -138,6 +140,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
         logger,
         createContext: (viewer) => definition.createContext(services, viewer),
         viewerDependentFields: viewerDependentFields(sdl),
+        metrics: realtimeMetrics,
       }),
   };
 }

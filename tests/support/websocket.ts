@@ -183,3 +183,18 @@ export async function untilLive(
     await poke();
   }
 }
+
+/**
+ * A WebSocket class for `connectSocket`/`connectToSubgraph` that keeps its instances, so that a
+ * test can stop reading a socket (`pause()`) and go on (`resume()`): a client that falls behind.
+ */
+export function pausableWebSocket(): { impl: unknown; created: WebSocket[] } {
+  const created: WebSocket[] = [];
+  class PausableWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      created.push(this);
+    }
+  }
+  return { impl: PausableWebSocket, created };
+}

@@ -8,6 +8,9 @@ import { SerializedResults } from '../../lib/realtime/serialized-results.js';
 function setup(options: { id?: string; bufferedAmount?: number } = {}) {
   const frames: Array<{ id: string; json: string }> = [];
   const closes: Array<[number, string]> = [];
+  const counts: string[] = [];
+  const nothing = () => undefined;
+  const ignored = { socketOpened: nothing, socketClosed: nothing, subscriptionStarted: nothing, subscriptionEnded: nothing };
   const socket = {
     unsentBytes: options.bufferedAmount ?? 0,
     close: (code: number, reason: string) => closes.push([code, reason]),
@@ -21,13 +24,18 @@ function setup(options: { id?: string; bufferedAmount?: number } = {}) {
       error instanceof GraphQLError && error.originalError === undefined ? error : new GraphQLError('Unexpected error.'),
     maxUnsentBytes: 1000,
     logger: createLogger({ level: 'silent', pretty: false }),
+    metrics: {
+      ...ignored,
+      delivered: () => counts.push('delivered'),
+      dropped: (reason: string, count = 1) => counts.push(`${reason} ${count}`),
+    },
   });
-  return { writer, frames, closes };
+  return { writer, frames, closes, counts };
 }
 
 describe('socketDelivery', () => {
   it('writes a result as its JSON, serialized once per result object', () => {
-    const { writer, frames } = setup();
+    const { writer, frames, counts } = setup();
     const result = { data: { messageAdded: { body: 'hi' } } };
     let serialized = 0;
     const counted = {
@@ -44,6 +52,7 @@ describe('socketDelivery', () => {
       { id: '7', json: '{"data":{"messageAdded":{"body":"hi"}}}' },
     ]);
     expect(serialized).toBe(1);
+    expect(counts).toEqual(['delivered', 'delivered']);
   });
 
   it('masks errors as Yoga does', () => {
@@ -62,17 +71,19 @@ describe('socketDelivery', () => {
   });
 
   it('closes a client too far behind with 1012 instead of writing', () => {
-    const { writer, frames, closes } = setup({ bufferedAmount: 1001 });
+    const { writer, frames, closes, counts } = setup({ bufferedAmount: 1001 });
     writer.write({ data: { n: 1 } });
     expect(frames).toEqual([]);
     expect(closes).toEqual([[SERVICE_RESTART, 'Too far behind: reconnect and resume']]);
+    expect(counts).toEqual(['client_behind 1']);
   });
 
   it('closes the socket with 1012 when a result cannot be written, so the client catches up', () => {
-    const { writer, frames, closes } = setup();
+    const { writer, frames, closes, counts } = setup();
     writer.write({ data: { n: BigInt(1) } as unknown as Record<string, unknown> });
     expect(frames).toEqual([]);
     expect(closes).toEqual([[SERVICE_RESTART, 'Could not write an event: reconnect and resume']]);
+    expect(counts).toEqual(['unwritable 1']);
   });
 
   it('writes ids that need JSON escapes as graphql-ws would', () => {
