@@ -93,6 +93,8 @@ export interface GatewaySettings {
   responseCache: Config['responseCache'] & { redisUrl: string | undefined; namespace: string };
   /** Deadline of each subgraph fetch (SUBGRAPH_TIMEOUT_MS). */
   subgraphTimeoutMs: number;
+  /** Requests answered this late or later log a warning (SLOW_REQUEST_MS). */
+  slowRequestMs: number;
 }
 
 /**
@@ -113,6 +115,7 @@ export function gatewaySettingsFrom(config: Config): GatewaySettings {
     webSockets: config.webSockets,
     responseCache: { ...config.responseCache, redisUrl: config.redis.url, namespace: config.cache.namespace },
     subgraphTimeoutMs: config.subgraphTimeoutMs,
+    slowRequestMs: config.log.slowRequestMs,
   };
 }
 
@@ -202,6 +205,7 @@ export async function createGateway(
   const common = commonYogaOptions({
     logger,
     metrics,
+    slowRequestMs: deps.slowRequestMs,
     isClientSafe: isSubgraphError,
     async isReady() {
       await deps.store.ping();

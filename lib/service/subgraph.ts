@@ -11,6 +11,7 @@ import { QueryStats } from '../infra/db/query-stats.js';
 import type { KeyValueStore } from '../infra/key-value-store.js';
 import { createServiceMetrics, observeDatabase, observeRedisErrors, type ServiceMetrics } from '../infra/metrics.js';
 import type { PubSub } from '../infra/pubsub.js';
+import { warnOnSlowStatements } from '../infra/slow-statements.js';
 import type { Config } from '../kernel/config.js';
 import type { Logger } from '../kernel/logger.js';
 import type { TokenService, Viewer } from '../kernel/tokens.js';
@@ -94,6 +95,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
   const metrics = createServiceMetrics(definition.name);
   observeDatabase(metrics, deps.database, (query) => queryStats.owns(query));
   observeRedisErrors(metrics, { store: deps.store, pubsub: deps.pubsub });
+  warnOnSlowStatements(deps.database, (query) => queryStats.owns(query), logger, deps.config.log.slowQueryMs);
   const services = await definition.createServices(db, { ...deps, logger, makeLoader: loaderFactory(metrics) });
 
   const signingSecret = deps.config.subgraphSigning.secret;
@@ -103,6 +105,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
   const common = commonYogaOptions({
     logger,
     metrics,
+    slowRequestMs: deps.config.log.slowRequestMs,
     async isReady() {
       await Promise.all([deps.database.ping(), deps.store.ping()]);
       return true;
