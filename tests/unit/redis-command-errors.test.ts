@@ -22,10 +22,13 @@ async function deadRedisUrl(): Promise<string> {
   return `redis://127.0.0.1:${port}`;
 }
 
-async function errorCount(metrics: ReturnType<typeof createServiceMetrics>, labels: Record<string, string>): Promise<number> {
+async function errorCount(
+  metrics: ReturnType<typeof createServiceMetrics>,
+  labels: Partial<Record<'client' | 'command', string>>,
+): Promise<number> {
   const metric = await metrics.redisCommandErrors.get();
   return metric.values
-    .filter((value) => Object.entries(labels).every(([key, expected]) => value.labels[key] === expected))
+    .filter((value) => Object.entries(labels).every(([key, expected]) => value.labels[key as 'client' | 'command'] === expected))
     .reduce((total, value) => total + value.value, 0);
 }
 
