@@ -9,14 +9,16 @@ import type { Database } from '../infra/db/database.js';
 import { migrateSchema } from '../infra/db/migrate.js';
 import { QueryStats } from '../infra/db/query-stats.js';
 import type { KeyValueStore } from '../infra/key-value-store.js';
-import { createServiceMetrics, observeDatabase, type ServiceMetrics } from '../infra/metrics.js';
+import { createServiceMetrics, observeDatabase, observeRedisErrors, type ServiceMetrics } from '../infra/metrics.js';
 import type { PubSub } from '../infra/pubsub.js';
+import { warnOnSlowStatements } from '../infra/slow-statements.js';
 import type { Config } from '../kernel/config.js';
 import type { Logger } from '../kernel/logger.js';
 import type { TokenService, Viewer } from '../kernel/tokens.js';
 import { type TouchingContext, useTouchedEntitiesExtension } from '../kernel/touched-entities.js';
 import { viewerDependentFields } from '../kernel/viewer-dependence.js';
 import { createRealtimeMetrics } from '../realtime/realtime-metrics.js';
+import { loaderFactory, type MakeLoader } from './batch-loaders.js';
 import { subgraphOperationLimits, useOperationLimits } from './operation-limits.js';
 import { SUBGRAPH_MAX_REQUEST_BODY_BYTES } from './request-limits.js';
 import { useSignedRequestsOnly } from './signed-requests.js';
@@ -69,7 +71,8 @@ export interface SubgraphDefinition<DB, S, C> {
   readonly schemaFile: URL;
   readonly migrations: Record<string, Migration>;
   readonly resolvers: unknown;
-  createServices(db: Kysely<DB>, deps: SubgraphDeps & { logger: Logger }): S | Promise<S>;
+  /** `makeLoader` builds the per-request DataLoaders (their batch sizes are measured); keep it in the services. */
+  createServices(db: Kysely<DB>, deps: SubgraphDeps & { logger: Logger; makeLoader: MakeLoader }): S | Promise<S>;
   createContext(services: S, viewer: Viewer | null): C;
 }
 
@@ -93,7 +96,9 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
   const metrics = createServiceMetrics(definition.name);
   const realtimeMetrics = createRealtimeMetrics(metrics.registry);
   observeDatabase(metrics, deps.database, (query) => queryStats.owns(query));
-  const services = await definition.createServices(db, { ...deps, logger });
+  observeRedisErrors(metrics, { store: deps.store, pubsub: deps.pubsub });
+  warnOnSlowStatements(deps.database, (query) => queryStats.owns(query), logger, deps.config.log.slowQueryMs);
+  const services = await definition.createServices(db, { ...deps, logger, makeLoader: loaderFactory(metrics) });
 
   const signingSecret = deps.config.subgraphSigning.secret;
   const sdl = readFileSync(definition.schemaFile, 'utf8');
@@ -102,6 +107,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
   const common = commonYogaOptions({
     logger,
     metrics,
+    slowRequestMs: deps.config.log.slowRequestMs,
     async isReady() {
       await Promise.all([deps.database.ping(), deps.store.ping()]);
       return true;

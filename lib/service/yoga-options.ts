@@ -4,6 +4,10 @@ import { type ServiceMetrics, useMetrics } from '../infra/metrics.js';
 import { isDraining } from '../infra/shutdown.js';
 import type { Logger } from '../kernel/logger.js';
 import { useNulFreeArguments } from './nul-free-arguments.js';
+import { useSlowRequestWarnings } from './slow-requests.js';
+
+/** Where every process answers GraphQL over HTTP (Yoga's default). */
+export const GRAPHQL_ENDPOINT = '/graphql';
 
 /**
  * Options every process's Yoga shares: errors masked in every environment (a client never sees
@@ -18,6 +22,8 @@ export function commonYogaOptions(options: {
   isReady: () => Promise<boolean>;
   /** Errors to pass to the client as they are (the gateway: errors a subgraph already masked). */
   isClientSafe?: (error: unknown) => boolean;
+  /** Requests answered this late or later log a warning (SLOW_REQUEST_MS). */
+  slowRequestMs: number;
 }): Pick<YogaServerOptions<object, object>, 'maskedErrors' | 'logging' | 'healthCheckEndpoint'> & { plugins: Plugin[] } {
   const { logger } = options;
   const mask = createErrorMasker(logger, options.isClientSafe);
@@ -46,6 +52,7 @@ export function commonYogaOptions(options: {
           }
         },
       }),
+      useSlowRequestWarnings({ logger, thresholdMs: options.slowRequestMs, endpoint: GRAPHQL_ENDPOINT }),
       // Before any executor: a NUL never reaches PostgreSQL (lib/service/nul-free-arguments.ts).
       useNulFreeArguments(),
     ],

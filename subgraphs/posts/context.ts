@@ -3,12 +3,15 @@ import type { KeyValueStore } from '../../lib/infra/key-value-store.js';
 import type { Logger } from '../../lib/kernel/logger.js';
 import type { Viewer } from '../../lib/kernel/tokens.js';
 import { TouchedEntities } from '../../lib/kernel/touched-entities.js';
+import type { MakeLoader } from '../../lib/service/batch-loaders.js';
 import type { PostsDatabase } from './db/tables.js';
 import { createLoaders, type PostsLoaders } from './loaders.js';
 
 /** Long-lived dependencies of the posts subgraph, shared by all requests of one process. */
 export interface PostsServices {
   readonly db: Kysely<PostsDatabase>;
+  /** Builds the per-request DataLoaders, measuring their batch sizes (lib/service/batch-loaders.ts). */
+  readonly makeLoader: MakeLoader;
   /** The shared key-value store: computed aggregates (trending hashtags) across requests and instances. */
   readonly store: KeyValueStore;
   readonly logger: Logger;
@@ -28,5 +31,10 @@ export interface Context {
 }
 
 export function createContext(services: PostsServices, viewer: Viewer | null): Context {
-  return { viewer, services, touched: new TouchedEntities(), loaders: createLoaders(services.db, viewer?.id ?? null) };
+  return {
+    viewer,
+    services,
+    touched: new TouchedEntities(),
+    loaders: createLoaders(services.makeLoader, services.db, viewer?.id ?? null),
+  };
 }

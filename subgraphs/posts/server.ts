@@ -13,8 +13,9 @@ export function createPostsSubgraph(deps: SubgraphDeps): Promise<Subgraph> {
       schemaFile: new URL('./schema.graphql', import.meta.url),
       migrations,
       resolvers,
-      createServices: (db, { store, logger, config }) => ({
+      createServices: (db, { store, logger, config, makeLoader }) => ({
         db,
+        makeLoader,
         store,
         logger,
         trendingTtlSeconds: config.cache.trendingTtlSeconds,

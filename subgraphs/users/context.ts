@@ -3,12 +3,15 @@ import type { KeyValueStore } from '../../lib/infra/key-value-store.js';
 import type { Logger } from '../../lib/kernel/logger.js';
 import type { TokenService, Viewer } from '../../lib/kernel/tokens.js';
 import { TouchedEntities } from '../../lib/kernel/touched-entities.js';
+import type { MakeLoader } from '../../lib/service/batch-loaders.js';
 import type { UsersDatabase } from './db/tables.js';
 import { createLoaders, type UsersLoaders } from './loaders.js';
 
 /** Long-lived dependencies of the users subgraph, shared by all requests of one process. */
 export interface UsersServices {
   readonly db: Kysely<UsersDatabase>;
+  /** Builds the per-request DataLoaders, measuring their batch sizes (lib/service/batch-loaders.ts). */
+  readonly makeLoader: MakeLoader;
   readonly store: KeyValueStore;
   readonly tokens: TokenService;
   readonly logger: Logger;
@@ -30,6 +33,6 @@ export function createContext(services: UsersServices, viewer: Viewer | null): C
     viewer,
     services,
     touched: new TouchedEntities(),
-    loaders: createLoaders(services.db, services.store, viewer?.id ?? null, services.logger),
+    loaders: createLoaders(services.makeLoader, services.db, services.store, viewer?.id ?? null, services.logger),
   };
 }

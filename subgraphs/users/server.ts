@@ -14,8 +14,9 @@ export function createUsersSubgraph(deps: SubgraphDeps): Promise<Subgraph> {
       schemaFile: new URL('./schema.graphql', import.meta.url),
       migrations,
       resolvers,
-      createServices: async (db, { store, tokens, logger }) => ({
+      createServices: async (db, { store, tokens, logger, makeLoader }) => ({
         db,
+        makeLoader,
         store,
         tokens,
         logger,
