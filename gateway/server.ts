@@ -4,6 +4,7 @@ import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { KeyValueStore } from '../lib/infra/key-value-store.js';
 import {
+  countClientErrors,
   createServiceMetrics,
   createSubgraphFetchMetrics,
   observeRedisErrors,
@@ -287,6 +288,7 @@ export async function createGateway(
         limits: deps.webSockets,
         trustProxy: deps.rateLimit.trustProxy,
         metrics: realtimeMetrics,
+        countErrors: (errors) => countClientErrors(metrics, errors),
       });
       return websockets;
     },

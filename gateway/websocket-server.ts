@@ -73,6 +73,8 @@ export function serveGatewayWebSockets(
     trustProxy: boolean;
     /** Sockets, subscriptions, deliveries and drops (lib/realtime/realtime-metrics.ts). */
     metrics: RealtimeMetrics;
+    /** Counts errors this server answers itself, outside Yoga (`graphql_errors_total`, `rate_limit_refusals_total`). */
+    countErrors: (errors: readonly GraphQLError[]) => void;
   },
 ): GatewayWebSockets {
   const wss = new WebSocketServer({
@@ -144,11 +146,13 @@ export function serveGatewayWebSockets(
       async onSubscribe(ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
         // graphql-ws has registered this operation already: more than the cap are open with it.
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptions) {
-          return [
+          const refusal = [
             new RateLimitedError(`At most ${limits.maxSubscriptions} operations can be open on one connection.`, 0, {
               limit: 'WEBSOCKET_MAX_SUBSCRIPTIONS',
             }),
           ];
+          deps.countErrors(refusal);
+          return refusal;
         }
         const socket = ctx.extra.socket;
         // An operation may carry its own token (GraphiQL sends its Headers tab this way): it is

@@ -4,7 +4,7 @@ import { publishMessages, sendMessage, startConversation } from './support/messa
 import { delta, sample, scrape } from './support/metrics.js';
 import { usePlatform } from './support/platform.js';
 import { eventually } from './support/until.js';
-import { connectSocket, pausableWebSocket, subscribe, untilLive } from './support/websocket.js';
+import { connectSocket, errorsOf, pausableWebSocket, subscribe, untilLive } from './support/websocket.js';
 
 /**
  * The real-time metrics (lib/realtime/realtime-metrics.ts, docs/metrics.md) of the gateway and
@@ -12,7 +12,7 @@ import { connectSocket, pausableWebSocket, subscribe, untilLive } from './suppor
  * exact: what the clients received is what the gateway counts as delivered.
  */
 
-const platform = usePlatform();
+const platform = usePlatform({ WEBSOCKET_MAX_SUBSCRIPTIONS: '2' });
 
 const MESSAGE_ADDED = 'subscription ($c: ID) { messageAdded(conversationId: $c) { id body } }';
 
@@ -84,13 +84,13 @@ describe('real-time metrics', () => {
     await untilLive([subscription], () => sendMessage(url, ada, conversation.id, 'warm-up'));
     const before = await scrape(platform, 'gateway');
     pausable.created[0]?.pause();
-    // 24 MB to a reader that stopped: past what the kernel buffers and the gateway's 8 MiB.
+    // 26 MB to a reader that stopped: past what the kernel buffers and the gateway's 8 MiB.
     const published = publishMessages(platform.pubsub, {
       conversationId: conversation.id,
       senderId: ada.id,
       memberIds: [ada.id, bob.id],
-      count: 1500,
-      body: 'x'.repeat(16 * 1024),
+      count: 800,
+      body: 'x'.repeat(32 * 1024),
       seqs: { next: 3_000_000 },
     });
     await eventually(
@@ -103,5 +103,21 @@ describe('real-time metrics', () => {
     const after = await scrape(platform, 'gateway');
     expect(delta(before, after, 'subscription_events_dropped_total', { reason: 'client_behind' })).toBeGreaterThanOrEqual(1);
     expect(delta(before, after, 'subscription_events_dropped_total', { reason: 'unwritable' })).toBe(0);
+  }, 90_000);
+
+  it('counts the refusal of an operation over WEBSOCKET_MAX_SUBSCRIPTIONS as a rate-limit refusal', async () => {
+    const url = platform.gatewayUrl;
+    const [ada, bob] = await Promise.all([registerUser(url), registerUser(url)]);
+    const conversation = await startConversation(url, ada, [bob]);
+    const before = await scrape(platform, 'gateway');
+    const socket = connectSocket(url, bob.token);
+    const open = [1, 2].map(() => subscribe(socket, MESSAGE_ADDED, { c: conversation.id }));
+    await untilLive(open, () => sendMessage(url, ada, conversation.id, 'warm-up'));
+    const third = subscribe(socket, MESSAGE_ADDED, { c: conversation.id });
+    expect(errorsOf(await third.ended).map((error) => error.extensions?.code)).toEqual(['RATE_LIMITED']);
+    const after = await scrape(platform, 'gateway');
+    expect(delta(before, after, 'rate_limit_refusals_total', { limit: 'WEBSOCKET_MAX_SUBSCRIPTIONS' })).toBe(1);
+    expect(delta(before, after, 'graphql_errors_total', { code: 'RATE_LIMITED' })).toBe(1);
+    await socket.dispose();
   });
 });
