@@ -22,7 +22,8 @@ const SCHEMAS = [
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'migrate' });
-  const database = await openDatabase(config.database, logger);
+  // Migrations run on the primary only: a replica follows them through replication.
+  const database = await openDatabase({ ...config.database, readUrl: undefined }, logger, { applicationName: 'chitlaq-migrate' });
   try {
     for (const [schema, list] of SCHEMAS) {
       const applied = await migrateSchema(database.kysely, schema, list);

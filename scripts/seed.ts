@@ -113,7 +113,8 @@ async function main(): Promise<void> {
 
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
-  const database = await openDatabase(config.database, logger);
+  // Writes (and the migrations first): the primary only.
+  const database = await openDatabase({ ...config.database, readUrl: undefined }, logger, { applicationName: 'chitlaq-seed' });
   const bars = createProgressBars();
   try {
     await migrateSchema(database.kysely, 'users', usersMigrations);

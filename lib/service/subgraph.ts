@@ -17,6 +17,7 @@ import type { TokenService, Viewer } from '../kernel/tokens.js';
 import { type TouchingContext, useTouchedEntitiesExtension } from '../kernel/touched-entities.js';
 import { viewerDependentFields } from '../kernel/viewer-dependence.js';
 import { subgraphOperationLimits, useOperationLimits } from './operation-limits.js';
+import { createReadRouting, useOperationKinds } from './read-routing.js';
 import { SUBGRAPH_MAX_REQUEST_BODY_BYTES } from './request-limits.js';
 import { useSignedRequestsOnly } from './signed-requests.js';
 import { serveSubgraphWebSockets, type WebSocketEndpoint } from './subgraph-websockets.js';
@@ -68,8 +69,10 @@ export interface SubgraphDefinition<DB, S, C> {
   readonly schemaFile: URL;
   readonly migrations: Record<string, Migration>;
   readonly resolvers: unknown;
+  /** `db` is the primary: long-lived services write (batchers, senders) or must see every write. */
   createServices(db: Kysely<DB>, deps: SubgraphDeps & { logger: Logger }): S | Promise<S>;
-  createContext(services: S, viewer: Viewer | null): C;
+  /** `db` is the database of this one operation, primary or replica (lib/service/read-routing.ts). */
+  createContext(services: S, viewer: Viewer | null, db: Kysely<DB>): C;
 }
 
 /**
@@ -89,6 +92,15 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
 
   const queryStats = new QueryStats();
   const db = deps.database.kysely.withPlugin(queryStats) as unknown as Kysely<DB>;
+  const replica = deps.database.replica?.withPlugin(queryStats) as unknown as Kysely<DB> | undefined;
+  const routing = createReadRouting({
+    hasReplica: replica !== undefined,
+    store: deps.store,
+    windowMs: deps.config.database.readYourWritesMs,
+    namespace: deps.config.cache.namespace,
+    logger,
+  });
+  const operationKinds = useOperationKinds();
   const metrics = createServiceMetrics(definition.name);
   observeDatabase(metrics, deps.database, (query) => queryStats.owns(query));
   const services = await definition.createServices(db, { ...deps, logger });
@@ -100,6 +112,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
   const common = commonYogaOptions({
     logger,
     metrics,
+    serviceName: definition.name,
     async isReady() {
       await Promise.all([deps.database.ping(), deps.store.ping()]);
       return true;
@@ -116,6 +129,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
         production: deps.config.env === 'production',
       }),
       useTouchedEntitiesExtension(),
+      operationKinds.plugin,
     ],
     maxRequestBodySize: SUBGRAPH_MAX_REQUEST_BODY_BYTES,
     // The gateway sends one operation per request.
@@ -123,8 +137,11 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
     schema,
     graphiql: false,
     landingPage: false,
-    context: async ({ request }: { request: Request }) =>
-      definition.createContext(services, await deps.tokens.viewerFromHeader(request.headers.get('authorization'))),
+    context: async (initial: { request: Request }) => {
+      const viewer = await deps.tokens.viewerFromHeader(initial.request.headers.get('authorization'));
+      const pool = await routing.choose(operationKinds.kindOf(initial), viewer);
+      return definition.createContext(services, viewer, pool === 'replica' && replica !== undefined ? replica : db);
+    },
   });
   return {
     yoga,
@@ -136,7 +153,8 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
         tokens: deps.tokens,
         signingSecret,
         logger,
-        createContext: (viewer) => definition.createContext(services, viewer),
+        // Subscriptions (what the gateway sends over WebSocket) read from the primary (read-routing.ts).
+        createContext: (viewer) => definition.createContext(services, viewer, db),
         viewerDependentFields: viewerDependentFields(sdl),
       }),
   };

@@ -8,7 +8,6 @@ import { createLoaders, type UsersLoaders } from './loaders.js';
 
 /** Long-lived dependencies of the users subgraph, shared by all requests of one process. */
 export interface UsersServices {
-  readonly db: Kysely<UsersDatabase>;
   readonly store: KeyValueStore;
   readonly tokens: TokenService;
   readonly logger: Logger;
@@ -19,17 +18,23 @@ export interface UsersServices {
 /** The one per-request context every users resolver receives. */
 export interface Context {
   readonly viewer: Viewer | null;
+  /**
+   * This operation's database: the replica for most queries; the primary for mutations,
+   * subscriptions and a viewer's queries right after their own writes (lib/service/read-routing.ts).
+   */
+  readonly db: Kysely<UsersDatabase>;
   readonly loaders: UsersLoaders;
   readonly services: UsersServices;
   /** What this request's mutations changed, reported to the gateway's response cache. */
   readonly touched: TouchedEntities;
 }
 
-export function createContext(services: UsersServices, viewer: Viewer | null): Context {
+export function createContext(services: UsersServices, viewer: Viewer | null, db: Kysely<UsersDatabase>): Context {
   return {
     viewer,
+    db,
     services,
     touched: new TouchedEntities(),
-    loaders: createLoaders(services.db, services.store, viewer?.id ?? null, services.logger),
+    loaders: createLoaders(db, services.store, viewer?.id ?? null, services.logger),
   };
 }
