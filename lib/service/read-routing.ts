@@ -16,7 +16,11 @@ import type { Viewer } from '../kernel/tokens.js';
  *   (register, login) less than DATABASE_READ_YOUR_WRITES_MS ago: then on the primary, so a
  *   viewer always reads their own writes (their profile right after updateProfile, their post in
  *   their feed, their account right after register). Other viewers may see a write that much later
- *   at most, the replica's lag.
+ *   at most, the replica's lag;
+ * - an operation whose request carries `extensions.readFromPrimary: true` runs on the primary:
+ *   the gateway's check that a viewer's account exists (gateway/viewer-accounts.ts) must see an
+ *   account registered a moment ago. Only the gateway can send it (subgraphs answer signed
+ *   requests only), and all it can do is move reads to the primary.
  *
  * "Ran a mutation" is a mark in the key-value store (Redis in a deployment), so every subgraph
  * and every instance sees it: the gateway's entity fetches after a mutation, and the next
@@ -24,7 +28,15 @@ import type { Viewer } from '../kernel/tokens.js';
  */
 export interface ReadRouting {
   /** The pool of one operation; a mutation first marks its viewer as a recent writer. */
-  choose(kind: OperationTypeNode | undefined, viewer: Viewer | null): Promise<PoolName>;
+  choose(kind: OperationTypeNode | undefined, viewer: Viewer | null, primaryAsked?: boolean): Promise<PoolName>;
+}
+
+/** The request extension (`{ "readFromPrimary": true }`) that sends one operation's reads to the primary. */
+export const READ_FROM_PRIMARY_EXTENSION = 'readFromPrimary';
+
+/** Whether a request's GraphQL params ask for the primary (READ_FROM_PRIMARY_EXTENSION). */
+export function asksForPrimary(params: { extensions?: Record<string, unknown> | undefined } | undefined): boolean {
+  return params?.extensions?.[READ_FROM_PRIMARY_EXTENSION] === true;
 }
 
 export function createReadRouting(options: {
@@ -53,8 +65,8 @@ export function createReadRouting(options: {
   }
 
   return {
-    async choose(kind, viewer) {
-      if (!options.hasReplica) return 'primary';
+    async choose(kind, viewer, primaryAsked = false) {
+      if (!options.hasReplica || primaryAsked) return 'primary';
       if (kind === 'mutation') {
         if (viewer !== null && windowMs > 0) {
           // Marked before the write: the mark must be there when the gateway's entity fetches

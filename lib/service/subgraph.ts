@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
 import type { Kysely, Migration } from 'kysely';
 import type { Database } from '../infra/db/database.js';
 import { migrateSchema } from '../infra/db/migrate.js';
@@ -17,7 +17,7 @@ import type { TokenService, Viewer } from '../kernel/tokens.js';
 import { type TouchingContext, useTouchedEntitiesExtension } from '../kernel/touched-entities.js';
 import { viewerDependentFields } from '../kernel/viewer-dependence.js';
 import { subgraphOperationLimits, useOperationLimits } from './operation-limits.js';
-import { createReadRouting, useOperationKinds } from './read-routing.js';
+import { asksForPrimary, createReadRouting, useOperationKinds } from './read-routing.js';
 import { SUBGRAPH_MAX_REQUEST_BODY_BYTES } from './request-limits.js';
 import { useSignedRequestsOnly } from './signed-requests.js';
 import { serveSubgraphWebSockets, type WebSocketEndpoint } from './subgraph-websockets.js';
@@ -137,9 +137,9 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
     schema,
     graphiql: false,
     landingPage: false,
-    context: async (initial: { request: Request }) => {
+    context: async (initial: YogaInitialContext) => {
       const viewer = await deps.tokens.viewerFromHeader(initial.request.headers.get('authorization'));
-      const pool = await routing.choose(operationKinds.kindOf(initial), viewer);
+      const pool = await routing.choose(operationKinds.kindOf(initial), viewer, asksForPrimary(initial.params));
       return definition.createContext(services, viewer, pool === 'replica' && replica !== undefined ? replica : db);
     },
   });
