@@ -4,6 +4,13 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PoolName } from '../lib/infra/db/database.js';
 import { createScratchDatabase, withClient } from '../lib/infra/db/scratch-database.js';
+import {
+  type LocalPostgres,
+  postgresBinDir,
+  startLocalPostgres,
+  startStreamingReplica,
+  waitForReplay,
+} from '../scripts/postgres-cluster.js';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { TEST_JWT_SECRET, usePlatform, usingRealPostgres } from './support/platform.js';
 
@@ -169,3 +176,52 @@ function tokenIssuedAgo(userId: string, seconds: number): Promise<string> {
     .setExpirationTime(now + 3600)
     .sign(createSecretKey(Buffer.from(TEST_JWT_SECRET, 'utf8')));
 }
+
+/**
+ * The same routing on a real streaming replica of a primary of the test's own
+ * (scripts/postgres-cluster.ts): the replica is read-only, so a write routed there would fail.
+ */
+describe.skipIf(!usingRealPostgres || postgresBinDir() === undefined)('on a real streaming replica', () => {
+  let primary: LocalPostgres;
+  let standby: LocalPostgres;
+  beforeAll(async () => {
+    primary = await startLocalPostgres();
+    standby = await startStreamingReplica(primary);
+  });
+  afterAll(async () => {
+    await standby?.stop();
+    await primary?.stop();
+  });
+
+  const platform = usePlatform(() => ({
+    DATABASE_URL: primary.url,
+    DATABASE_READ_URL: standby.url,
+    RESPONSE_CACHE_ENABLED: 'false',
+  }));
+
+  it('migrates and writes on the primary, and serves anonymous reads from the replica once replayed', async () => {
+    const { rows } = await withClient(standby.url, (client) =>
+      client.query<{ recovery: boolean }>('select pg_is_in_recovery() as recovery'),
+    );
+    expect(rows).toEqual([{ recovery: true }]);
+    // Registration writes (the replica would refuse them: read-only).
+    const ada = await registerUser(platform.gatewayUrl);
+    await waitForReplay(primary, standby);
+    const pools = new Set<PoolName>();
+    const stop = platform.database.onQuery((executed) => pools.add(executed.pool));
+    const found = await graphql(
+      platform.gatewayUrl,
+      'query ($q: String!) { searchUsers(query: $q, first: 1) { nodes { id } } }',
+      {
+        q: ada.username,
+      },
+    ).finally(stop);
+    expect(found.data).toEqual({ searchUsers: { nodes: [{ id: ada.id }] } });
+    expect([...pools]).toEqual(['replica']);
+    // The replica's own view: the platform's connections are there, named after it.
+    const replicaSessions = await withClient(standby.url, (client) =>
+      client.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where application_name = 'chitlaq-platform'`),
+    );
+    expect(replicaSessions.rows[0]?.n).toBeGreaterThan(0);
+  });
+});
