@@ -9,6 +9,7 @@ import type { Logger } from '../lib/kernel/logger.js';
 import { selectsViewerDependentField, viewerDependentFields } from '../lib/kernel/viewer-dependence.js';
 import { pulled } from '../lib/realtime/async-queue.js';
 import { DirectEventStream } from '../lib/realtime/direct-event-stream.js';
+import { deliveryOf } from '../lib/realtime/event-delivery.js';
 import { mapEvents } from '../lib/realtime/map-events.js';
 import { PendingResult } from '../lib/realtime/pending-result.js';
 import { SharedExecutions } from '../lib/realtime/shared-executions.js';
@@ -137,13 +138,16 @@ export class FederatedSubscriptions {
           }),
       ),
     });
+    // Over a socket the results are pushed to the delivery on `args` (event-delivery.ts);
+    // over SSE they are pulled.
+    const delivery = deliveryOf(args);
     const upstreamLost = (error: unknown) => {
       this.#logger.warn({ err: error, subgraph: plan.primary.serviceName }, 'subscription lost its subgraph');
-      context.connection?.restart('Subgraph connection lost: reconnect and resume');
+      delivery?.lost('Subgraph connection lost: reconnect and resume');
     };
 
-    if (context.eventWriter !== undefined) {
-      const stream = new DirectEventStream(context.eventWriter);
+    if (delivery !== undefined) {
+      const stream = new DirectEventStream(delivery);
       stream.onReturn = this.#upstream.listen(plan.primary.serviceName, upstreamOperation, {
         push: (event) => stream.push(resolve(event)),
         end: (error) => {

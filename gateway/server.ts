@@ -3,12 +3,18 @@ import type { Server } from 'node:http';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { KeyValueStore } from '../lib/infra/key-value-store.js';
-import { createServiceMetrics, createSubgraphFetchMetrics, type ServiceMetrics } from '../lib/infra/metrics.js';
+import {
+  createServiceMetrics,
+  createSubgraphFetchMetrics,
+  observeRedisErrors,
+  type ServiceMetrics,
+} from '../lib/infra/metrics.js';
 import type { Config } from '../lib/kernel/config.js';
 import type { Logger } from '../lib/kernel/logger.js';
 import type { TokenService, Viewer } from '../lib/kernel/tokens.js';
 import { TouchedEntities } from '../lib/kernel/touched-entities.js';
 import { viewerDependentFields } from '../lib/kernel/viewer-dependence.js';
+import { createRealtimeMetrics } from '../lib/realtime/realtime-metrics.js';
 import { READ_FROM_PRIMARY_EXTENSION } from '../lib/service/read-routing.js';
 import { commonYogaOptions, createErrorMasker } from '../lib/service/yoga-options.js';
 import type { GatewayContext } from './context.js';
@@ -19,6 +25,7 @@ import { loadSupergraph } from './federation/supergraph.js';
 import { type DemoLogin, graphiqlOptions, subscriptionsProtocolOf } from './graphiql.js';
 import { useCompression } from './plugins/compression.js';
 import { useCsrfPrevention } from './plugins/csrf-prevention.js';
+import { createDocumentCounters } from './plugins/document-metrics.js';
 import { useFederationExecutor } from './plugins/federation-executor.js';
 import { serveGraphiQL } from './plugins/graphiql-page.js';
 import { useIntrospection } from './plugins/introspection.js';
@@ -88,6 +95,8 @@ export interface GatewaySettings {
   responseCache: Config['responseCache'] & { redisUrl: string | undefined; namespace: string };
   /** Deadline of each subgraph fetch (SUBGRAPH_TIMEOUT_MS). */
   subgraphTimeoutMs: number;
+  /** Requests answered this late or later log a warning (SLOW_REQUEST_MS). */
+  slowRequestMs: number;
 }
 
 /**
@@ -108,6 +117,7 @@ export function gatewaySettingsFrom(config: Config): GatewaySettings {
     webSockets: config.webSockets,
     responseCache: { ...config.responseCache, redisUrl: config.redis.url, namespace: config.cache.namespace },
     subgraphTimeoutMs: config.subgraphTimeoutMs,
+    slowRequestMs: config.log.slowRequestMs,
   };
 }
 
@@ -133,6 +143,9 @@ export async function createGateway(
   const subgraphRequests: SubgraphRequestCounts = new Map();
   const metrics = deps.metrics ?? createServiceMetrics('gateway');
   const subgraphFetches = createSubgraphFetchMetrics(metrics);
+  const realtimeMetrics = createRealtimeMetrics(metrics.registry);
+  const documentCounters = createDocumentCounters(metrics.registry);
+  observeRedisErrors(metrics, { store: deps.store });
   const supergraphSdl = deps.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8');
   const trustedDocuments = loadTrustedDocuments();
   const supergraph = loadSupergraph(supergraphSdl);
@@ -200,6 +213,7 @@ export async function createGateway(
   const common = commonYogaOptions({
     logger,
     metrics,
+    slowRequestMs: deps.slowRequestMs,
     isClientSafe: isSubgraphError,
     async isReady() {
       await deps.store.ping();
@@ -220,12 +234,13 @@ export async function createGateway(
     plugins: [
       ...common.plugins,
       // Before persisted queries, so a refused document is never registered.
-      useTrustedDocuments(trustedDocuments, { only: deps.persistedOperationsOnly }),
+      useTrustedDocuments(trustedDocuments, { only: deps.persistedOperationsOnly, counters: documentCounters }),
       // Before compression: its ETag is computed over the plain body, and a 304 has none.
       usePersistedQueries({
         store: deps.store,
         logger,
         trusted: trustedDocuments,
+        counters: documentCounters,
         ...deps.persistedQueries,
       }),
       // Before compression: it sends the page compressed once, not on every request.
@@ -235,7 +250,9 @@ export async function createGateway(
       ...useOperationLimits(deps.operationLimits, { production: deps.production }),
       ...useIntrospection(deps.introspection),
       // Before the executors: a refused operation never reaches a subgraph.
-      ...(rateLimiters === undefined ? [] : [useRateLimit(rateLimiters, { trustProxy: deps.rateLimit.trustProxy, logger })]),
+      ...(rateLimiters === undefined
+        ? []
+        : [useRateLimit(rateLimiters, { trustProxy: deps.rateLimit.trustProxy, logger, metrics })]),
       useFederationExecutor(executor, supergraph.apiGraphQLSchema),
       // After the executor it wraps (it answers a hit instead of calling it) and after the rate
       // limit (a refused request costs nothing).
@@ -275,6 +292,7 @@ export async function createGateway(
         maskError: createErrorMasker(logger, isSubgraphError),
         limits: deps.webSockets,
         trustProxy: deps.rateLimit.trustProxy,
+        metrics: realtimeMetrics,
       });
       return websockets;
     },

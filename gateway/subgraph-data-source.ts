@@ -6,6 +6,7 @@ import type { FetchOutcome, SubgraphFetchMetrics } from '../lib/infra/metrics.js
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from '../lib/kernel/config.js';
 import { SubgraphTimeoutError, SubgraphUnavailableError } from '../lib/kernel/errors.js';
 import type { Logger } from '../lib/kernel/logger.js';
+import { currentRequestId, REQUEST_ID_HEADER } from '../lib/kernel/request-id.js';
 import { SIGNATURE_HEADER, signContent } from '../lib/kernel/request-signature.js';
 import { TOUCHED_ENTITIES_EXTENSION } from '../lib/kernel/touched-entities.js';
 import type { GatewayContext } from './context.js';
@@ -149,6 +150,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     if (query === undefined) throw new Error('Missing query');
     const token = context.viewer?.token;
     const body = JSON.stringify({ query, variables, operationName, extensions });
+    // Not signed, like the token: a wrong id only mislabels log lines, and the subgraph checks its form.
+    const requestId = currentRequestId();
     const response = await this.#pool.request({
       path: this.#path,
       method: 'POST',
@@ -156,6 +159,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         'content-type': 'application/json',
         accept: 'application/graphql-response+json',
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...(requestId === undefined ? {} : { [REQUEST_ID_HEADER]: requestId }),
         ...(this.#signingSecret === undefined ? {} : { [SIGNATURE_HEADER]: signContent(this.#signingSecret, body) }),
       },
       body,

@@ -1,18 +1,18 @@
 import type { Server } from 'node:http';
 import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../lib/kernel/config.js';
 import { RateLimitedError } from '../lib/kernel/errors.js';
 import type { Logger } from '../lib/kernel/logger.js';
 import type { Viewer } from '../lib/kernel/tokens.js';
-import { coalesceSends } from '../lib/realtime/coalesced-sends.js';
-import { createEventWriter, SERVICE_RESTART } from '../lib/realtime/event-writer.js';
+import type { BatchedSocket } from '../lib/realtime/batched-socket.js';
+import { SERVICE_RESTART, socketDelivery, withDelivery } from '../lib/realtime/event-delivery.js';
+import type { RealtimeMetrics } from '../lib/realtime/realtime-metrics.js';
 import { SerializedResults } from '../lib/realtime/serialized-results.js';
+import { serveSockets } from '../lib/realtime/socket-server.js';
 import type { GatewayContext } from './context.js';
-import { startHeartbeat } from './heartbeat.js';
 import { clientIp } from './plugins/rate-limit.js';
 import type { PresenceTracker } from './presence-tracker.js';
 
@@ -20,7 +20,7 @@ import type { PresenceTracker } from './presence-tracker.js';
 const DEFLATE_THRESHOLD_BYTES = 1024;
 /** No client message (a subscribe document with variables) needs more. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
-/** How far behind a client may fall before it is closed to resume later (lib/realtime/event-writer.ts). */
+/** How far behind a client may fall before it is closed to resume later (lib/realtime/event-delivery.ts). */
 const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
 
 interface SocketState {
@@ -29,6 +29,11 @@ interface SocketState {
   address: string;
   expiryTimer?: NodeJS.Timeout;
 }
+
+/** The arguments onSubscribe makes: Yoga's execute and subscribe for the operation travel with them. */
+type EnvelopedArgs = ExecutionArgs & {
+  readonly enveloped: { execute(args: ExecutionArgs): unknown; subscribe(args: ExecutionArgs): unknown };
+};
 
 /** Closes a socket over a cap: "try again later", which graphql-ws clients retry with backoff. */
 const TRY_AGAIN_LATER = 1013;
@@ -60,12 +65,14 @@ export function serveGatewayWebSockets(
     authenticate(header: string | null): Promise<Viewer | null>;
     presence: PresenceTracker;
     logger: Logger;
-    /** The masking of Yoga's `maskedErrors`, for events written past Yoga (lib/realtime/event-writer.ts). */
+    /** The masking of Yoga's `maskedErrors`, for events written past Yoga (lib/realtime/event-delivery.ts). */
     maskError: (error: unknown) => Error;
     /** Heartbeat and caps (lib/kernel/config.ts, WEBSOCKET_*). */
     limits: Config['webSockets'];
     /** The client address behind a proxy (TRUST_PROXY), as the rate limit takes it. */
     trustProxy: boolean;
+    /** Sockets, subscriptions, deliveries and drops (lib/realtime/realtime-metrics.ts). */
+    metrics: RealtimeMetrics;
   },
 ): GatewayWebSockets {
   const wss = new WebSocketServer({
@@ -81,15 +88,14 @@ export function serveGatewayWebSockets(
       clientNoContextTakeover: true,
     },
   });
-  const states = new WeakMap<object, SocketState>();
+  const states = new WeakMap<BatchedSocket, SocketState>();
   const { limits } = deps;
   const socketsPerViewer = new Counts();
   const socketsPerAddress = new Counts();
-  const heartbeat = startHeartbeat(wss, limits.pingIntervalMs);
   const serializedResults = new SerializedResults();
-  const sends = coalesceSends(wss);
 
-  const serverCleanup = useServer<Record<string, unknown> | undefined, { state: SocketState }>(
+  const serverCleanup = serveSockets<Record<string, unknown> | undefined>(
+    wss,
     {
       async onConnect(ctx) {
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
@@ -157,21 +163,11 @@ export function serveGatewayWebSockets(
             throw error;
           }
         }
-        const connection = { restart: (reason: string) => socket.close(SERVICE_RESTART, reason) };
         // `req` (the upgrade request) gives plugins the client's address, as Yoga's server context does over HTTP.
         const { schema, execute, subscribe, contextFactory, parse, validate } = deps.yoga.getEnveloped({
           viewer,
-          connection,
+          transport: 'websocket',
           req: ctx.extra.request,
-          eventWriter: createEventWriter({
-            socket,
-            id,
-            sends,
-            serializedResults,
-            formatError: deps.maskError,
-            maxUnsentBytes: MAX_UNSENT_BYTES,
-            logger: deps.logger,
-          }),
         });
         let document: DocumentNode;
         try {
@@ -180,27 +176,36 @@ export function serveGatewayWebSockets(
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
-        const args: ExecutionArgs = {
+        const args: EnvelopedArgs = {
           schema,
           document,
           operationName: payload.operationName ?? null,
           variableValues: payload.variables ?? null,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          enveloped: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);
-        return errors.length > 0 ? errors : args;
+        if (errors.length > 0) return errors;
+        // Subscription events go straight to the socket (FederatedSubscriptions writes them to this delivery).
+        const delivery = socketDelivery({
+          socket,
+          id,
+          serializedResults,
+          formatError: deps.maskError,
+          maxUnsentBytes: MAX_UNSENT_BYTES,
+          logger: deps.logger,
+          metrics: deps.metrics,
+        });
+        return withDelivery(args, delivery);
       },
 
-      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      // graphql-ws hands these the very arguments onSubscribe returned: Yoga's pipeline for this operation.
+      execute: (args) => (args as EnvelopedArgs).enveloped.execute(args) as never,
+      subscribe: (args) => (args as EnvelopedArgs).enveloped.subscribe(args) as never,
     },
-    wss,
-    // No per-socket keep-alive of graphql-ws: the heartbeat above pings every socket.
-    0,
+    { logger: deps.logger, heartbeat: { intervalMs: limits.pingIntervalMs, missedPingsAllowed: 2 }, metrics: deps.metrics },
   );
 
-  wss.on('error', (error) => deps.logger.error({ err: error }, 'WebSocket server error'));
   let closed = false;
 
   return {
@@ -210,7 +215,6 @@ export function serveGatewayWebSockets(
     async close() {
       if (closed) return;
       closed = true;
-      heartbeat.stop();
       for (const socket of wss.clients) socket.close(SERVICE_RESTART, 'Server restarting: reconnect and resume');
       await serverCleanup.dispose();
     },

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { Kind, type OperationDefinitionNode, parse, print, type TypeNode } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../lib/kernel/errors.js';
 import { registerUser, type TestUser } from './support/graphql.js';
 import { usePlatform } from './support/platform.js';
 
@@ -19,13 +20,7 @@ const SEED = process.env.FUZZ_SEED === 'random' ? Date.now() % 2 ** 31 : Number(
 if (process.env.FUZZ_SEED === 'random') console.info(`fuzz: FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}`);
 
 /** The closed set of codes (lib/kernel/errors.ts). */
-const CODES = new Set(
-  [
-    ...(
-      readFileSync(new URL('../lib/kernel/errors.ts', import.meta.url), 'utf8').match(/export type ErrorCode =[^;]+;/)?.[0] ?? ''
-    ).matchAll(/'([A-Z_]+)'/g),
-  ].map((match) => match[1]),
-);
+const CODES: ReadonlySet<string> = new Set(ERROR_CODES);
 /** What an error message must never show: a stack frame, a source path, SQL or a database message. */
 const LEAK =
   /\bat \S+ \(|\.[cm]?[jt]s:\d+|node_modules|\bselect\b.+\bfrom\b|\binsert into\b|\bupdate \S+ set\b|relation "|syntax error at|violates|duplicate key|invalid byte sequence/i;

@@ -6,13 +6,22 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageRow, MessagesDatabase } from '../subgraphs/messages/db/tables.js';
 import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../subgraphs/messages/realtime/message-events.js';
 import type { MessageFeed } from '../subgraphs/messages/realtime/message-feed.js';
-import { MAX_REPLAY, openMessageStream } from '../subgraphs/messages/realtime/message-stream.js';
+import { MAX_BUFFERED_EVENTS, MAX_REPLAY, openMessageStream } from '../subgraphs/messages/realtime/message-stream.js';
 import { createMessageSender } from '../subgraphs/messages/services/send-messages.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
-import { type SentMessage, sendMessage, startConversation } from './support/messages.js';
+import { publishMessages, type SentMessage, sendMessage, startConversation } from './support/messages.js';
+import { delta, scrape } from './support/metrics.js';
 import { TEST_JWT_SECRET, usePlatform } from './support/platform.js';
 import { until } from './support/until.js';
-import { connectToSubgraph, type Subscription, subscribe, type TestSocket, untilLive } from './support/websocket.js';
+import {
+  connectToSubgraph,
+  errorsOf,
+  pausableWebSocket,
+  type Subscription,
+  subscribe,
+  type TestSocket,
+  untilLive,
+} from './support/websocket.js';
 
 /**
  * The messages subgraph's own WebSocket endpoint (what the gateway connects to), tested
@@ -172,6 +181,71 @@ describe('messageAdded on the messages subgraph', () => {
         conversation: { lastMessage: { id: message.id }, unreadCount: warmUps + i },
       });
     }
+  });
+
+  /** A subscriber on a socket the test can stop reading from, and a publisher of numbered events to it. */
+  async function readerThatCanPause() {
+    const [ada, bob] = await Promise.all([registerUser(url), registerUser(url)]);
+    const conversation = await startConversation(url, ada, [bob]);
+    const pausable = pausableWebSocket();
+    const socket = connectToSubgraph(subgraphUrl, platform.config.subgraphSigning.secret, {}, pausable.impl);
+    sockets.push(socket);
+    const subscription = subscribe<{ messageAdded: { id: string; body: string } }>(
+      socket,
+      'subscription ($c: ID) { messageAdded(conversationId: $c) { id body } }',
+      { c: conversation.id },
+      as(bob),
+    );
+    await untilLive([subscription], () => sendMessage(url, ada, conversation.id, 'warm-up'));
+    const reader = pausable.created[0];
+    if (reader === undefined) throw new Error('no client socket');
+    const seqs = { next: 2_000_000 };
+    const publish = (count: number, body: string) =>
+      publishMessages(platform.pubsub, {
+        conversationId: conversation.id,
+        senderId: ada.id,
+        memberIds: [ada.id, bob.id],
+        count,
+        body,
+        seqs,
+      });
+    const received = () =>
+      subscription.events
+        .map((result) => result.data?.messageAdded)
+        .filter((message) => message !== undefined && !message.body.startsWith('warm-up'))
+        .map((message) => message?.id);
+    return { reader, subscription, publish, received };
+  }
+
+  // 24 MB: far more than the kernel's socket buffers, so the subgraph's socket stays over its
+  // 1 MiB mark and the subscription's stream holds the rest (lib/realtime/async-queue.ts, forward).
+  const BIG_BODY = 'x'.repeat(16 * 1024);
+
+  it('holds the events of a reader that stopped reading, and delivers all of them in order once it reads again', async () => {
+    const { reader, subscription, publish, received } = await readerThatCanPause();
+    reader.pause();
+    const ids = await publish(1500, BIG_BODY);
+    reader.resume();
+    await subscription.until(() => received().includes(ids.at(-1)), 30_000);
+    expect(received()).toEqual(ids);
+  });
+
+  it(`ends with RATE_LIMITED a reader more than ${MAX_BUFFERED_EVENTS} events behind, after the events it was sent`, async () => {
+    const { reader, subscription, publish, received } = await readerThatCanPause();
+    const before = await scrape(platform, 'messages');
+    reader.pause();
+    const ids = [...(await publish(1500, BIG_BODY)), ...(await publish(MAX_BUFFERED_EVENTS, 'small'))];
+    reader.resume();
+    const ending = await subscription.ended;
+    expect(errorsOf(ending).map((error) => error.extensions?.code)).toEqual(['RATE_LIMITED']);
+    // What it got is the start of what was published, in order, and not all of it.
+    const got = received();
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.length).toBeLessThan(ids.length - MAX_BUFFERED_EVENTS);
+    expect(got).toEqual(ids.slice(0, got.length));
+    // The held events that went with the subscription are counted (docs/metrics.md).
+    const after = await scrape(platform, 'messages');
+    expect(delta(before, after, 'subscription_events_dropped_total', { reason: 'queue_overflow' })).toBe(MAX_BUFFERED_EVENTS + 1);
   });
 
   it('reads no row for `conversation { id }` in an event, and one statement when a field needs the row', async () => {

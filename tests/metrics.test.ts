@@ -1,5 +1,6 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { loadTrustedDocuments } from '../gateway/plugins/trusted-documents.js';
 import { errorCodes, graphql, registerUser, uniqueName } from './support/graphql.js';
 import { type TestPlatform, usePlatform, usingRealPostgres } from './support/platform.js';
 import { eventually } from './support/until.js';
@@ -215,5 +216,122 @@ describe('two platforms in one process', () => {
     expect(delta(before, after, 'graphql_operations_total')).toBe(2);
     expect(delta(before, after, 'graphql_operations_total', { operation_type: 'query', outcome: 'success' })).toBe(1);
     expect(delta(before, after, 'graphql_operations_total', { operation_type: 'query', outcome: 'error' })).toBe(1);
+  });
+});
+
+describe('what an operator watches', () => {
+  const limited = usePlatform({ RATE_LIMIT_PER_MINUTE: '1', LOGIN_ATTEMPTS_PER_15_MIN: '1', TRUST_PROXY: 'true' });
+  const freshIp = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+  async function post(target: TestPlatform, body: object, headers: Record<string, string> = {}) {
+    const response = await fetch(target.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    return (await response.json()) as { data?: unknown; errors?: { extensions?: Record<string, unknown> }[] };
+  }
+
+  it('counts rate-limit refusals by the limit they hit, and RATE_LIMITED among the errors by code', async () => {
+    const before = await scrape(limited, 'gateway');
+    const ip = freshIp();
+    expect(errorCodes(await graphql(limited.gatewayUrl, '{ __typename }', {}, { headers: { 'x-forwarded-for': ip } }))).toEqual(
+      [],
+    );
+    const refused = await graphql(limited.gatewayUrl, '{ __typename }', {}, { headers: { 'x-forwarded-for': ip } });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'RATE_LIMIT_PER_MINUTE' });
+    // Two sign-in attempts in one operation, from an address with budget left: the login limit (1) refuses it.
+    const email = `${uniqueName('nobody')}@example.edu`;
+    const logins = await graphql(
+      limited.gatewayUrl,
+      'mutation ($email: String!) { a: login(email: $email, password: "x") { token } b: login(email: $email, password: "y") { token } }',
+      { email },
+      { headers: { 'x-forwarded-for': freshIp() } },
+    );
+    expect(logins.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'LOGIN_ATTEMPTS_PER_15_MIN' });
+
+    const after = await scrape(limited, 'gateway');
+    expect(delta(before, after, 'rate_limit_refusals_total', { limit: 'RATE_LIMIT_PER_MINUTE' })).toBe(1);
+    expect(delta(before, after, 'rate_limit_refusals_total', { limit: 'LOGIN_ATTEMPTS_PER_15_MIN' })).toBe(1);
+    expect(delta(before, after, 'rate_limit_refusals_total')).toBe(2);
+    expect(delta(before, after, 'graphql_errors_total', { code: 'RATE_LIMITED' })).toBe(2);
+    expect(delta(before, after, 'graphql_errors_total')).toBe(2);
+  });
+
+  it('counts persisted-query misses, registrations and hits', async () => {
+    const query = `query ${uniqueName('Metrics')} { __typename }`;
+    const extensions = { persistedQuery: { version: 1, sha256Hash: sha256(query) } };
+    const before = await scrape(platform, 'gateway');
+
+    const unknown = await post(platform, { extensions });
+    expect(unknown.errors?.map((error) => error.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    expect((await post(platform, { query, extensions })).errors).toBeUndefined();
+    expect((await post(platform, { extensions })).data).toEqual({ __typename: 'Query' });
+    expect((await post(platform, { extensions })).data).toEqual({ __typename: 'Query' });
+
+    const after = await scrape(platform, 'gateway');
+    expect(delta(before, after, 'gateway_persisted_queries_total', { outcome: 'miss' })).toBe(1);
+    expect(delta(before, after, 'gateway_persisted_queries_total', { outcome: 'registered' })).toBe(1);
+    expect(delta(before, after, 'gateway_persisted_queries_total', { outcome: 'hit' })).toBe(2);
+    expect(delta(before, after, 'graphql_errors_total', { code: 'PERSISTED_QUERY_NOT_FOUND' })).toBe(1);
+  });
+
+  it('counts trusted-document hits and misses', async () => {
+    const [hash] = loadTrustedDocuments().entries().next().value as [string, string];
+    const before = await scrape(platform, 'gateway');
+
+    const missing = await post(platform, { documentId: `sha256:${'0'.repeat(64)}` });
+    expect(missing.errors?.map((error) => error.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    // A manifest document: found, whatever its execution answers without variables.
+    await post(platform, { documentId: `sha256:${hash}` });
+
+    const after = await scrape(platform, 'gateway');
+    expect(delta(before, after, 'gateway_trusted_documents_total', { outcome: 'miss' })).toBe(1);
+    expect(delta(before, after, 'gateway_trusted_documents_total', { outcome: 'hit' })).toBe(1);
+    expect(delta(before, after, 'gateway_trusted_documents_total', { outcome: 'refused' })).toBe(0);
+  });
+
+  it('counts the errors sent to clients by code, at the gateway and at the subgraph that raised them', async () => {
+    const user = await registerUser(platform.gatewayUrl);
+    const [gatewayBefore, usersBefore] = await Promise.all([scrape(platform, 'gateway'), scrape(platform, 'users')]);
+
+    const anonymous = await graphql(platform.gatewayUrl, `mutation { follow(userId: "${user.id}") { id } }`);
+    expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(await graphql(platform.gatewayUrl, '{ user('))).toEqual(['GRAPHQL_PARSE_FAILED']);
+    expect(errorCodes(await graphql(platform.gatewayUrl, '{ user(id: "1", username: "x") { id } }'))).toEqual(['BAD_USER_INPUT']);
+
+    const [gatewayAfter, usersAfter] = await Promise.all([scrape(platform, 'gateway'), scrape(platform, 'users')]);
+    const gateway = (code: string) => delta(gatewayBefore, gatewayAfter, 'graphql_errors_total', { code });
+    const users = (code: string) => delta(usersBefore, usersAfter, 'graphql_errors_total', { code });
+    expect(gateway('UNAUTHENTICATED')).toBe(1);
+    expect(gateway('GRAPHQL_PARSE_FAILED')).toBe(1);
+    expect(gateway('BAD_USER_INPUT')).toBe(1);
+    expect(delta(gatewayBefore, gatewayAfter, 'graphql_errors_total')).toBe(3);
+    // The subgraph answered the two that reached it; the parse failure stopped at the gateway.
+    expect(users('UNAUTHENTICATED')).toBe(1);
+    expect(users('BAD_USER_INPUT')).toBe(1);
+    expect(delta(usersBefore, usersAfter, 'graphql_errors_total')).toBe(2);
+  });
+
+  it('observes each DataLoader batch’s size under the loader’s name', async () => {
+    const users = await Promise.all([0, 1, 2].map(() => registerUser(platform.gatewayUrl)));
+    const before = await scrape(platform, 'users');
+
+    const response = await graphql(
+      platform.gatewayUrl,
+      'query ($a: ID!, $b: ID!, $c: ID!) { a: user(id: $a) { followersCount } b: user(id: $b) { followersCount } c: user(id: $c) { followersCount } }',
+      { a: users[0]?.id, b: users[1]?.id, c: users[2]?.id },
+    );
+    expect(response.errors).toBeUndefined();
+
+    const after = await scrape(platform, 'users');
+    // Three users by id in one batch, then their three counts in one batch.
+    for (const loader of ['userById', 'followCounts']) {
+      expect(delta(before, after, 'dataloader_batch_size_count', { loader })).toBe(1);
+      expect(delta(before, after, 'dataloader_batch_size_sum', { loader })).toBe(3);
+      expect(delta(before, after, 'dataloader_batch_size_bucket', { loader, le: '2' })).toBe(0);
+      expect(delta(before, after, 'dataloader_batch_size_bucket', { loader, le: '5' })).toBe(1);
+    }
   });
 });

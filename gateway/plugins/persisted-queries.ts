@@ -5,6 +5,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { KeyValueStore } from '../../lib/infra/key-value-store.js';
 import { AppError } from '../../lib/kernel/errors.js';
 import type { Logger } from '../../lib/kernel/logger.js';
+import type { DocumentCounters } from './document-metrics.js';
 import type { TrustedDocuments } from './trusted-documents.js';
 
 /**
@@ -43,28 +44,38 @@ export interface PersistedQueriesOptions {
   maxAgeSeconds: number;
   /** The trusted-documents manifest: its hashes resolve as registered, and are never written to the store. */
   trusted?: Pick<TrustedDocuments, 'get'>;
+  /** Counts hits, misses and registrations (`gateway_persisted_queries_total`). */
+  counters?: Pick<DocumentCounters, 'persistedQuery'>;
 }
 
 export function usePersistedQueries(options: PersistedQueriesOptions): Plugin {
   const { store, logger } = options;
+  const count = options.counters?.persistedQuery ?? (() => undefined);
+  /** The document of a hash, from the manifest or the store; null when unknown (or the store failed). */
+  const lookUp = async (hash: string): Promise<string | null> => {
+    const trusted = options.trusted?.get(hash);
+    if (trusted !== undefined) return trusted;
+    try {
+      return await store.get(KEY_PREFIX + hash);
+    } catch (error) {
+      logger.warn({ err: error }, 'persisted queries: store read failed');
+      return null;
+    }
+  };
   const apq = useAPQ({
     store: {
       // A store failure degrades to "not found" (the client then sends the document) and an
       // unregistered document: APQ is an optimisation and must not fail the request.
       async get(hash) {
-        const trusted = options.trusted?.get(hash);
-        if (trusted !== undefined) return trusted;
-        try {
-          return await store.get(KEY_PREFIX + hash);
-        } catch (error) {
-          logger.warn({ err: error }, 'persisted queries: store read failed');
-          return null;
-        }
+        const document = await lookUp(hash);
+        count(document === null ? 'miss' : 'hit');
+        return document;
       },
       async set(hash, query) {
         if (options.trusted?.get(hash) !== undefined) return;
         try {
           await store.set(KEY_PREFIX + hash, query, options.ttlSeconds);
+          count('registered');
         } catch (error) {
           logger.warn({ err: error }, 'persisted queries: store write failed');
         }

@@ -11,6 +11,7 @@ import {
 } from 'graphql';
 import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { ServiceMetrics } from '../../lib/infra/metrics.js';
 import type { Config } from '../../lib/kernel/config.js';
 import { RateLimitedError } from '../../lib/kernel/errors.js';
 import type { Logger } from '../../lib/kernel/logger.js';
@@ -178,9 +179,25 @@ function argumentValue(node: ValueNode, variables: Readonly<Record<string, unkno
   return node.kind === Kind.STRING ? node.value : undefined;
 }
 
+/**
+ * What a refusal names in `extensions.limit`: the variable that sets the limit, as the
+ * WebSocket's WEBSOCKET_MAX_SUBSCRIPTIONS does (metrics count refusals by it).
+ */
+export type RateLimitName = 'RATE_LIMIT_PER_MINUTE' | 'LOGIN_ATTEMPTS_PER_15_MIN' | 'REGISTER_ATTEMPTS_PER_HOUR';
+
 /** The envelop plugin; put it before the executor plugins so a refusal stops execution. */
-export function useRateLimit(limiters: RateLimiters, options: { trustProxy: boolean; logger: Logger }): Plugin<GatewayContext> {
+export function useRateLimit(
+  limiters: RateLimiters,
+  options: {
+    trustProxy: boolean;
+    logger: Logger;
+    /** Where failed limiter commands are counted (`redis_command_errors_total{client="rate_limit"}`). */
+    metrics?: ServiceMetrics;
+  },
+): Plugin<GatewayContext> {
   let lastFailureLog = 0;
+  const commandFailed = (command: 'consume' | 'delete') =>
+    options.metrics?.redisCommandErrors.inc({ client: 'rate_limit', command });
   /** Seconds until `points` more are allowed for `key`, or undefined when they are now. */
   const consume = async (limiter: PointConsumer, key: string, points: number): Promise<number | undefined> => {
     try {
@@ -190,6 +207,7 @@ export function useRateLimit(limiters: RateLimiters, options: { trustProxy: bool
     } catch (error) {
       if (error instanceof RateLimiterRes) return Math.max(1, Math.ceil(error.msBeforeNext / 1000));
       // Redis down or slow: let it through, and say so (not on every request).
+      commandFailed('consume');
       if (Date.now() - lastFailureLog > FAILURE_LOG_INTERVAL_MS) {
         lastFailureLog = Date.now();
         options.logger.warn({ err: error }, 'rate limiter unavailable: requests are not being limited');
@@ -205,21 +223,22 @@ export function useRateLimit(limiters: RateLimiters, options: { trustProxy: bool
     const context = args.contextValue as GatewayContext;
     const ip = clientIp(context, options.trustProxy);
     // Over HTTP the refusal is a 429 with Retry-After; over a WebSocket there is no status.
-    const refuse = (message: string, retryAfter: number) => ({
+    const refuse = (limit: RateLimitName, message: string, retryAfter: number) => ({
       refused: {
         errors: [
-          new RateLimitedError(
-            `${message} Try again in ${retryAfter} s.`,
-            retryAfter,
-            context.connection === undefined ? { http: { status: 429, headers: { 'Retry-After': String(retryAfter) } } } : {},
-          ),
+          new RateLimitedError(`${message} Try again in ${retryAfter} s.`, retryAfter, {
+            limit,
+            ...(context.transport !== 'websocket'
+              ? { http: { status: 429, headers: { 'Retry-After': String(retryAfter) } } }
+              : {}),
+          }),
         ],
       },
     });
 
     const operationKey = context.viewer === null ? `ip:${ip}` : `viewer:${context.viewer.id}`;
     const wait = await consume(limiters.operations, operationKey, 1);
-    if (wait !== undefined) return refuse('Too many requests.', wait);
+    if (wait !== undefined) return refuse('RATE_LIMIT_PER_MINUTE', 'Too many requests.', wait);
 
     const attempts = authAttempts(args.document, args.operationName, args.variableValues);
     if (attempts.length === 0) return {};
@@ -232,11 +251,12 @@ export function useRateLimit(limiters: RateLimiters, options: { trustProxy: bool
     }
     for (const [key, count] of loginsPerKey) {
       const loginWait = await consume(limiters.logins, key, count);
-      if (loginWait !== undefined) return refuse('Too many sign-in attempts.', loginWait);
+      if (loginWait !== undefined) return refuse('LOGIN_ATTEMPTS_PER_15_MIN', 'Too many sign-in attempts.', loginWait);
     }
     if (registrations > 0) {
       const registerWait = await consume(limiters.registrations, ip, registrations);
-      if (registerWait !== undefined) return refuse('Too many accounts created from this address.', registerWait);
+      if (registerWait !== undefined)
+        return refuse('REGISTER_ATTEMPTS_PER_HOUR', 'Too many accounts created from this address.', registerWait);
     }
     const logins = attempts.filter((attempt) => attempt.field === 'login');
     if (logins.length === 0) return {};
@@ -246,6 +266,7 @@ export function useRateLimit(limiters: RateLimiters, options: { trustProxy: bool
         for (const login of logins) {
           if (result.data?.[login.responseKey] == null) continue;
           limiters.logins.delete(loginKey(login.email)).catch((error: unknown) => {
+            commandFailed('delete');
             options.logger.warn({ err: error }, 'rate limiter: could not reset login attempts');
           });
         }

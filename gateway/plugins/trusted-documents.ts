@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { AppError } from '../../lib/kernel/errors.js';
+import type { DocumentCounters } from './document-metrics.js';
 
 /**
  * Trusted documents (persisted operations): the client operations of clients/operations/,
@@ -100,10 +101,17 @@ export function loadTrustedDocuments(file: URL | string = TRUSTED_DOCUMENTS_FILE
 export interface TrustedDocumentsOptions {
   /** Run manifest operations only (PERSISTED_OPERATIONS_ONLY); everything else is refused. Default: false. */
   only?: boolean;
+  /** Counts manifest hits, misses and refused ad-hoc documents (`gateway_trusted_documents_total`). */
+  counters?: Pick<DocumentCounters, 'trustedDocument'>;
 }
 
 export function useTrustedDocuments(documents: TrustedDocuments, options: TrustedDocumentsOptions = {}): Plugin {
   const only = options.only ?? false;
+  const count = options.counters?.trustedDocument ?? (() => undefined);
+  const refuse = (outcome: 'miss' | 'refused', error: Error) => {
+    count(outcome);
+    return error;
+  };
   return {
     onParams({ params, request, setParams }) {
       const documentId = documentIdOf(params, request);
@@ -111,8 +119,12 @@ export function useTrustedDocuments(documents: TrustedDocuments, options: Truste
         if (params.query != null) throw new DocumentIdMisuseError('Send either documentId or query, not both.');
         const document = documents.get(documentId);
         if (document === undefined) {
-          throw only ? new PersistedQueryNotAllowedError(UNKNOWN_HASH_MESSAGE, { overHttp: true }) : new DocumentNotFoundError();
+          throw refuse(
+            'miss',
+            only ? new PersistedQueryNotAllowedError(UNKNOWN_HASH_MESSAGE, { overHttp: true }) : new DocumentNotFoundError(),
+          );
         }
+        count('hit');
         // Yoga refuses parameters it does not know, so documentId is replaced by the document.
         const { documentId: _, ...rest } = params as GraphQLParams & { documentId?: unknown };
         setParams({ ...rest, query: document });
@@ -121,12 +133,14 @@ export function useTrustedDocuments(documents: TrustedDocuments, options: Truste
       if (!only) return;
       if (typeof params.query === 'string') {
         // Covers APQ registrations too: hash and query of a document outside the manifest.
-        if (!documents.includes(params.query)) throw new PersistedQueryNotAllowedError(AD_HOC_MESSAGE, { overHttp: true });
+        if (!documents.includes(params.query)) {
+          throw refuse('refused', new PersistedQueryNotAllowedError(AD_HOC_MESSAGE, { overHttp: true }));
+        }
         return;
       }
       const hash = persistedQueryHash(params.extensions);
       if (hash !== undefined && documents.get(hash) === undefined) {
-        throw new PersistedQueryNotAllowedError(UNKNOWN_HASH_MESSAGE, { overHttp: true });
+        throw refuse('miss', new PersistedQueryNotAllowedError(UNKNOWN_HASH_MESSAGE, { overHttp: true }));
       }
       // A manifest hash: the persisted-queries plugin resolves it. Neither query nor hash: Yoga
       // answers "Must provide query string."
@@ -134,7 +148,8 @@ export function useTrustedDocuments(documents: TrustedDocuments, options: Truste
     onParse({ params }) {
       if (!only) return;
       const source = typeof params.source === 'string' ? params.source : params.source.body;
-      if (!documents.includes(source)) throw new PersistedQueryNotAllowedError(AD_HOC_MESSAGE, { overHttp: false });
+      if (!documents.includes(source))
+        throw refuse('refused', new PersistedQueryNotAllowedError(AD_HOC_MESSAGE, { overHttp: false }));
     },
   };
 }

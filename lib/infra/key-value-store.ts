@@ -21,8 +21,13 @@ export interface KeyValueStore {
    * before may be gone (a restarted Redis without persistence). Never in memory.
    */
   onReconnect(listener: () => void): () => void;
+  /** Calls `listener` with the command's name (`get`, `mget`, …) each time one fails; never in memory. */
+  onCommandError(listener: CommandErrorListener): () => void;
   close(): Promise<void>;
 }
+
+/** Told the name of a Redis command that failed (metrics count them: redis_command_errors_total). */
+export type CommandErrorListener = (command: string) => void;
 
 export function openKeyValueStore(url: string | undefined, logger: Logger): KeyValueStore {
   return url === undefined ? new MemoryStore() : new RedisStore(url, logger);
@@ -41,6 +46,7 @@ class RedisStore implements KeyValueStore {
   readonly #redis: Redis;
   #down = false;
   readonly #reconnectListeners = new Set<() => void>();
+  readonly #errorListeners = new Set<CommandErrorListener>();
 
   constructor(url: string, logger: Logger) {
     this.#redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 });
@@ -67,23 +73,24 @@ class RedisStore implements KeyValueStore {
   }
 
   async get(key: string) {
-    return this.#connected().get(key);
+    return this.#run('get', (redis) => redis.get(key));
   }
   async mget(keys: readonly string[]) {
-    return keys.length === 0 ? [] : this.#connected().mget(...keys);
+    return keys.length === 0 ? [] : this.#run('mget', (redis) => redis.mget(...keys));
   }
   async set(key: string, value: string, ttlSeconds?: number) {
-    if (ttlSeconds === undefined) await this.#connected().set(key, value);
-    else await this.#connected().set(key, value, 'EX', ttlSeconds);
+    await this.#run('set', (redis) =>
+      ttlSeconds === undefined ? redis.set(key, value) : redis.set(key, value, 'EX', ttlSeconds),
+    );
   }
   async del(keys: readonly string[]) {
-    if (keys.length > 0) await this.#connected().del(...keys);
+    if (keys.length > 0) await this.#run('del', (redis) => redis.del(...keys));
   }
   async deleteIfEquals(key: string, value: string) {
-    await this.#connected().eval(DELETE_IF_EQUALS, 1, key, value);
+    await this.#run('eval', (redis) => redis.eval(DELETE_IF_EQUALS, 1, key, value));
   }
   async ping() {
-    await this.#connected().ping();
+    await this.#run('ping', (redis) => redis.ping());
   }
   onReconnect(listener: () => void) {
     this.#reconnectListeners.add(listener);
@@ -91,14 +98,27 @@ class RedisStore implements KeyValueStore {
       this.#reconnectListeners.delete(listener);
     };
   }
+  onCommandError(listener: CommandErrorListener) {
+    this.#errorListeners.add(listener);
+    return () => {
+      this.#errorListeners.delete(listener);
+    };
+  }
   async close() {
     this.#reconnectListeners.clear();
+    this.#errorListeners.clear();
     this.#redis.disconnect();
   }
 
-  #connected(): Redis {
-    if (this.#down) throw new Error('Redis is unreachable (reconnecting)');
-    return this.#redis;
+  /** Runs one command; a failure (refused while down, timed out, an error reply) is reported, then thrown. */
+  async #run<T>(command: string, send: (redis: Redis) => Promise<T>): Promise<T> {
+    try {
+      if (this.#down) throw new Error('Redis is unreachable (reconnecting)');
+      return await send(this.#redis);
+    } catch (error) {
+      for (const listener of this.#errorListeners) listener(command);
+      throw error;
+    }
   }
 }
 
@@ -126,6 +146,9 @@ class MemoryStore implements KeyValueStore {
   }
   async ping() {}
   onReconnect() {
+    return () => undefined;
+  }
+  onCommandError() {
     return () => undefined;
   }
   async close() {

@@ -1,7 +1,9 @@
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { ERROR_CODES } from '../kernel/errors.js';
 import type { Database, ExecutedQuery } from './db/database.js';
+import type { CommandErrorListener } from './key-value-store.js';
 
 /**
  * Prometheus metrics (docs/metrics.md). Every service (the gateway, each subgraph) owns one
@@ -35,6 +37,12 @@ export interface ServiceMetrics {
   readonly operations: Counter<'operation_type' | 'outcome'>;
   /** `graphql_operation_duration_seconds{operation_type, outcome}`: from parsing to the result (to the subscription's start for subscriptions). */
   readonly operationDuration: Histogram<'operation_type' | 'outcome'>;
+  /** `graphql_errors_total{code}`: errors sent to clients, by `extensions.code` (countClientErrors). */
+  readonly errors: Counter<'code'>;
+  /** `rate_limit_refusals_total{limit}`: RATE_LIMITED errors sent, by their `extensions.limit`. */
+  readonly rateLimitRefusals: Counter<'limit'>;
+  /** `redis_command_errors_total{client, command}`: Redis commands of this service's clients that failed. */
+  readonly redisCommandErrors: Counter<'client' | 'command'>;
 }
 
 /**
@@ -61,7 +69,48 @@ export function createServiceMetrics(service: string, options: { processMetrics?
       buckets: OPERATION_BUCKETS,
       registers: [registry],
     }),
+    errors: new Counter({
+      name: 'graphql_errors_total',
+      help: 'GraphQL errors this service sent to its clients, by extensions.code.',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    rateLimitRefusals: new Counter({
+      name: 'rate_limit_refusals_total',
+      help: 'Requests refused with RATE_LIMITED, by the limit they hit (extensions.limit).',
+      labelNames: ['limit'],
+      registers: [registry],
+    }),
+    redisCommandErrors: new Counter({
+      name: 'redis_command_errors_total',
+      help: 'Redis commands of this service that failed (refused, timed out, connection lost), by client and command.',
+      labelNames: ['client', 'command'],
+      registers: [registry],
+    }),
   };
+}
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+/** A limit is named after its config variable (RATE_LIMIT_PER_MINUTE): anything else is not ours. */
+const LIMIT_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/**
+ * Counts the errors of one result sent to a client: `graphql_errors_total{code}` (a code outside
+ * API.md's set counts as `OTHER`, none as `NONE`, so the label's values stay fixed), and for
+ * RATE_LIMITED also `rate_limit_refusals_total{limit}`. useMetrics calls it for every HTTP
+ * response and every operation over the gateway's WebSocket; a transport that answers errors
+ * of its own (a socket server refusing a subscribe) calls it with them.
+ */
+export function countClientErrors(metrics: ServiceMetrics, errors: readonly unknown[] | undefined): void {
+  if (errors === undefined) return;
+  for (const error of errors) {
+    const extensions = (error as { extensions?: { code?: unknown; limit?: unknown } } | null)?.extensions;
+    const code = extensions?.code;
+    metrics.errors.inc({ code: typeof code !== 'string' ? 'NONE' : KNOWN_CODES.has(code) ? code : 'OTHER' });
+    if (code !== 'RATE_LIMITED') continue;
+    const limit = extensions?.limit;
+    metrics.rateLimitRefusals.inc({ limit: typeof limit === 'string' && LIMIT_NAME.test(limit) ? limit : 'OTHER' });
+  }
 }
 
 /**
@@ -89,15 +138,26 @@ export function useMetrics(metrics: ServiceMetrics): Plugin {
         }),
       );
     },
+    // Over HTTP every response's errors, refusals before any operation included (an unknown
+    // persisted-query hash, an invalid token); the WebSocket's are counted in the hooks below.
+    onResultProcess({ result }) {
+      for (const single of Array.isArray(result) ? result : [result]) {
+        if (!isAsyncIterable(single)) countClientErrors(metrics, (single as { errors?: readonly unknown[] }).errors);
+      }
+    },
     onParse({ context }) {
       started.set(context, performance.now());
       return ({ result }) => {
-        if (result instanceof Error) record('unknown', 'rejected', undefined);
+        if (!(result instanceof Error)) return;
+        record('unknown', 'rejected', undefined);
+        if (overWebSocket(context)) countClientErrors(metrics, [result]);
       };
     },
     onValidate({ context, params }) {
-      return ({ valid }) => {
-        if (!valid) record(operationTypeOf(params.documentAST, context), 'rejected', undefined);
+      return ({ valid, result }) => {
+        if (valid) return;
+        record(operationTypeOf(params.documentAST, context), 'rejected', undefined);
+        if (overWebSocket(context)) countClientErrors(metrics, result);
       };
     },
     onExecute({ args }) {
@@ -107,6 +167,7 @@ export function useMetrics(metrics: ServiceMetrics): Plugin {
         onExecuteDone({ result }) {
           // A streamed result (@defer) counts when its first part is ready.
           record(operationType, hasErrors(result) ? 'error' : 'success', start);
+          if (overWebSocket(args.contextValue)) countClientErrors(metrics, errorsOf(result));
         },
       };
     },
@@ -116,6 +177,7 @@ export function useMetrics(metrics: ServiceMetrics): Plugin {
         onSubscribeResult({ result }) {
           // An event stream is a started subscription; a plain result with errors is a refusal.
           record('subscription', hasErrors(result) ? 'error' : 'success', start);
+          if (overWebSocket(args.contextValue)) countClientErrors(metrics, errorsOf(result));
         },
       };
     },
@@ -124,8 +186,21 @@ export function useMetrics(metrics: ServiceMetrics): Plugin {
 
 /** A single result with errors (an event stream has none of its own). */
 function hasErrors(result: object): boolean {
-  const errors = (result as { errors?: readonly unknown[] }).errors;
+  const errors = errorsOf(result);
   return errors !== undefined && errors.length > 0;
+}
+
+function errorsOf(result: object): readonly unknown[] | undefined {
+  return (result as { errors?: readonly unknown[] }).errors;
+}
+
+function isAsyncIterable(value: unknown): boolean {
+  return typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
+}
+
+/** The gateway's WebSocket passes `transport: 'websocket'` in its initial context (gateway/websocket-server.ts). */
+function overWebSocket(context: unknown): boolean {
+  return (context as { transport?: unknown } | null)?.transport === 'websocket';
 }
 
 function operationTypeOf(
@@ -185,6 +260,24 @@ export function observeDatabase(
       executed.durationMs / 1000,
     );
   });
+}
+
+/**
+ * Counts the failed commands of the shared Redis clients a service uses in
+ * `redis_command_errors_total{client, command}` (`client`: `store`, `pubsub`). The clients are
+ * the process's: services of one process that share them each count the same failures.
+ * Returns the function that stops counting.
+ */
+export function observeRedisErrors(
+  metrics: ServiceMetrics,
+  clients: Partial<Record<'store' | 'pubsub', { onCommandError(listener: CommandErrorListener): () => void }>>,
+): () => void {
+  const stops = Object.entries(clients).map(([client, source]) =>
+    source.onCommandError((command) => metrics.redisCommandErrors.inc({ client, command })),
+  );
+  return () => {
+    for (const stop of stops) stop();
+  };
 }
 
 /** What the gateway's subgraph data sources report for each fetch. */

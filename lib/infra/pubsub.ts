@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../kernel/logger.js';
+import type { CommandErrorListener } from './key-value-store.js';
 
 /**
  * Fire-and-forget messages between processes (new messages, typing indicators): Redis pub/sub
@@ -23,6 +24,8 @@ export interface PubSub {
    * when a process announces that a publish of its on `channel` failed. Never in memory.
    */
   subscribe(channel: string, listener: (message: string) => void, options?: { onGap?: () => void }): () => void;
+  /** Calls `listener` with the command's name (`publish`, `subscribe`, `unsubscribe`) each time one fails; never in memory. */
+  onCommandError(listener: CommandErrorListener): () => void;
   close(): Promise<void>;
 }
 
@@ -121,6 +124,9 @@ class MemoryPubSub implements PubSub {
     };
   }
 
+  onCommandError() {
+    return () => undefined;
+  }
   async close() {
     this.#listeners.clear();
   }
@@ -154,6 +160,7 @@ class RedisPubSub implements PubSub {
   #announceTimer: NodeJS.Timeout | undefined;
   #announcing = false;
   #closed = false;
+  readonly #errorListeners = new Set<CommandErrorListener>();
 
   constructor(url: string, logger: Logger) {
     this.#logger = logger;
@@ -189,6 +196,7 @@ class RedisPubSub implements PubSub {
       if (this.#publisherDown) throw new Error('Redis is unreachable (reconnecting)');
       await this.#publisher.publish(channel, message);
     } catch (error) {
+      this.#failed('publish');
       this.#unannounced.add(channel);
       this.#scheduleAnnounce();
       throw error;
@@ -202,6 +210,7 @@ class RedisPubSub implements PubSub {
       // Commands on one connection run in order, so a quick unsubscribe/subscribe sequence
       // of the same channel ends in the state of the last call.
       this.#subscriber.subscribe(channel).catch((error: unknown) => {
+        this.#failed('subscribe');
         this.#logger.error({ err: error, channel }, 'Redis SUBSCRIBE failed');
       });
     }
@@ -211,14 +220,27 @@ class RedisPubSub implements PubSub {
       subscribed = false;
       if (this.#listeners.remove(channel, own)) {
         this.#subscriber.unsubscribe(channel).catch((error: unknown) => {
+          this.#failed('unsubscribe');
           this.#logger.warn({ err: error, channel }, 'Redis UNSUBSCRIBE failed');
         });
       }
     };
   }
 
+  onCommandError(listener: CommandErrorListener) {
+    this.#errorListeners.add(listener);
+    return () => {
+      this.#errorListeners.delete(listener);
+    };
+  }
+
+  #failed(command: string): void {
+    for (const listener of this.#errorListeners) listener(command);
+  }
+
   async close() {
     this.#closed = true;
+    this.#errorListeners.clear();
     clearTimeout(this.#announceTimer);
     this.#listeners.clear();
     this.#subscriber.disconnect();

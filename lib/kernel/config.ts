@@ -97,6 +97,9 @@ export const DEFAULT_DATABASE_POOL = Object.freeze({
 /** How long after a viewer's mutation (or sign-in) their queries still read from the primary. */
 export const DEFAULT_READ_YOUR_WRITES_MS = 5000;
 
+/** What is slow enough to log a warning (the seed's thresholds): a request of 1 s, an SQL statement of 100 ms. */
+export const DEFAULT_SLOW_THRESHOLDS = Object.freeze({ requestMs: 1000, queryMs: 100 });
+
 /** Automatic persisted queries: documents kept a day, anonymous GETs cacheable for 30 s. */
 export const DEFAULT_PERSISTED_QUERIES = Object.freeze({ ttlSeconds: 24 * 3600, maxAgeSeconds: 30 });
 
@@ -104,6 +107,9 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.optional(),
+  // Warnings for slow requests and SQL statements (lib/service/slow-requests.ts, lib/infra/slow-statements.ts); 0 logs every one.
+  SLOW_REQUEST_MS: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_SLOW_THRESHOLDS.requestMs),
+  SLOW_QUERY_MS: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_SLOW_THRESHOLDS.queryMs),
   HOST: z.string().trim().min(1).optional(),
   // Where each subgraph listens; HOST when unset, else loopback only (only the gateway calls them).
   USERS_HOST: z.string().trim().min(1).optional(),
@@ -209,7 +215,14 @@ export type JwtKeyConfig =
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
-  readonly log: { readonly level: string; readonly pretty: boolean };
+  readonly log: {
+    readonly level: string;
+    readonly pretty: boolean;
+    /** A request answered this late or later logs a warning (SLOW_REQUEST_MS). */
+    readonly slowRequestMs: number;
+    /** An SQL statement this slow or slower logs a warning (SLOW_QUERY_MS). */
+    readonly slowQueryMs: number;
+  };
   readonly host: string | undefined;
   /** The address each subgraph listens on: its *_HOST, else HOST, else 127.0.0.1. */
   readonly subgraphHosts: { readonly users: string; readonly posts: string; readonly messages: string };
@@ -368,7 +381,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return Object.freeze({
     env: e.NODE_ENV,
-    log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? (e.NODE_ENV === 'development' && process.stdout.isTTY === true) },
+    log: {
+      level: e.LOG_LEVEL,
+      pretty: e.LOG_PRETTY ?? (e.NODE_ENV === 'development' && process.stdout.isTTY === true),
+      slowRequestMs: e.SLOW_REQUEST_MS,
+      slowQueryMs: e.SLOW_QUERY_MS,
+    },
     host: e.HOST,
     subgraphHosts: {
       users: e.USERS_HOST ?? e.HOST ?? '127.0.0.1',

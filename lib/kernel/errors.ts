@@ -1,23 +1,26 @@
 import { GraphQLError } from 'graphql';
 
-/** The closed set of `extensions.code` values that API.md promises to clients. */
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'BAD_USER_INPUT'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'PERSISTED_QUERY_NOT_FOUND'
-  | 'PERSISTED_QUERY_NOT_ALLOWED'
-  | 'GRAPHQL_PARSE_FAILED'
-  | 'GRAPHQL_VALIDATION_FAILED'
-  | 'OPERATION_TOO_COMPLEX'
-  | 'BAD_REQUEST'
-  | 'REQUEST_ENTITY_TOO_LARGE'
-  | 'SUBGRAPH_UNAVAILABLE'
-  | 'SUBGRAPH_TIMEOUT'
-  | 'INTERNAL_SERVER_ERROR';
+/** The closed set of `extensions.code` values that API.md promises to clients (metrics label errors with them). */
+export const ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_ALLOWED',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'OPERATION_TOO_COMPLEX',
+  'BAD_REQUEST',
+  'REQUEST_ENTITY_TOO_LARGE',
+  'SUBGRAPH_UNAVAILABLE',
+  'SUBGRAPH_TIMEOUT',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * Base of every error a client is meant to see. Yoga's masking lets GraphQLErrors through

@@ -1,6 +1,8 @@
 /**
- * A push-to-pull bridge for subscriptions: event listeners `push`, the GraphQL executor pulls
- * with `next()`. Two properties plain async generators lack:
+ * The bounded buffer of one subscription's events: event listeners `push`; the consumer either
+ * takes them pushed on (`forward`, the socket path) or pulls them with `next()` (the async
+ * iterator graphql-js requires a subscribe resolver to return, and server-sent events). Two
+ * properties plain async generators lack:
  *
  * - `return()` takes effect at once, even while the consumer waits for the next event, so
  *   unsubscribing never waits for an event that may never come (an async generator parked in
@@ -21,6 +23,17 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   #ended = false;
   /** Thrown once to the consumer after the buffer is drained; then the queue is done. */
   #error: Error | undefined;
+  /** The consumer values are pushed on to, once `forward` was called. */
+  #forward:
+    | {
+        readonly listener: PushListener<T>;
+        readonly whenWritable: () => Promise<void> | undefined;
+        readonly onOverflow: ((dropped: number) => void) | undefined;
+      }
+    | undefined;
+  /** Set while forwarding waits for the consumer to be writable again. */
+  #paused = false;
+  #forwardEnded = false;
 
   constructor(options: { limit: number; overflowError: () => Error; onEnd?: () => void }) {
     this.#limit = options.limit;
@@ -36,6 +49,12 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   /** Hands a value to the waiting consumer or buffers it; ignored once the queue has ended. */
   push(value: T): void {
     if (this.#ended) return;
+    if (this.#forward !== undefined && !this.#paused && this.#buffer.length === 0) {
+      if (this.#forward.whenWritable() === undefined) {
+        this.#forward.listener.push(value);
+        return;
+      }
+    }
     const waiter = this.#waiting.shift();
     if (waiter !== undefined) {
       waiter.resolve({ value, done: false });
@@ -44,9 +63,28 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     this.#buffer.push(value);
     if (this.#buffer.length > this.#limit) {
       // The consumer is too slow: what is buffered would only arrive later and later.
+      this.#forward?.onOverflow?.(this.#buffer.length);
       this.#buffer = [];
       this.end(this.#overflowError());
+      return;
     }
+    if (this.#forward !== undefined && !this.#paused) this.#drainForward();
+  }
+
+  /**
+   * Pushes every value, buffered or to come, on to `listener`, then the end (with the error
+   * that ended the queue, if any), instead of a consumer pulling them. A value goes on at once
+   * while `whenWritable()` is undefined; while it is a promise the values stay here (within the
+   * limit, which still ends the queue on overflow, telling `onOverflow` how many values it
+   * dropped) until it settles. Called once, before any `next()`.
+   */
+  forward(
+    listener: PushListener<T>,
+    whenWritable: () => Promise<void> | undefined,
+    onOverflow?: (dropped: number) => void,
+  ): void {
+    this.#forward = { listener, whenWritable, onOverflow };
+    this.#drainForward();
   }
 
   /** Ends the queue: buffered values are still delivered, then `error` is thrown (or done). */
@@ -55,6 +93,10 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     this.#ended = true;
     this.#error = error;
     this.#onEnd?.();
+    if (this.#forward !== undefined) {
+      if (this.#buffer.length === 0) this.#endForward();
+      return;
+    }
     // Consumers only wait when the buffer is empty: they get the end now (the error only once).
     for (const waiter of this.#waiting.splice(0)) {
       const thrown = this.#error;
@@ -96,6 +138,33 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
 
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return this;
+  }
+
+  /** Pushes what is buffered on while the consumer is writable; waits for it otherwise. */
+  #drainForward(): void {
+    const forward = this.#forward;
+    if (forward === undefined) return;
+    while (this.#buffer.length > 0) {
+      const writable = forward.whenWritable();
+      if (writable !== undefined) {
+        this.#paused = true;
+        void writable.then(() => {
+          this.#paused = false;
+          this.#drainForward();
+        });
+        return;
+      }
+      forward.listener.push(this.#buffer.shift() as T);
+    }
+    if (this.#ended) this.#endForward();
+  }
+
+  #endForward(): void {
+    if (this.#forwardEnded || this.#forward === undefined) return;
+    this.#forwardEnded = true;
+    const error = this.#error;
+    this.#error = undefined;
+    this.#forward.listener.end(error);
   }
 }
 

@@ -1,10 +1,6 @@
 import type { ExecutionResult } from 'graphql';
+import type { EventDelivery } from './event-delivery.js';
 import type { PendingResult } from './pending-result.js';
-
-/** Writes one subscription's events to its client (lib/realtime/event-writer.ts). */
-export interface EventWriter {
-  write(result: ExecutionResult): void;
-}
 
 /**
  * A subscription whose events are written straight to the client's socket, in order, as each
@@ -14,7 +10,8 @@ export interface EventWriter {
  * CPU per delivery. Here a delivery is a callback and a write.
  *
  * Used by the gateway (federated-subscriptions.ts, events pushed by its upstream connection)
- * and by every subgraph (lib/realtime/subscribe-per-event.ts, events pulled from the resolver's stream).
+ * and by every subgraph (subscribe-per-event.ts, events pulled from the resolver's stream), each
+ * writing to the delivery the socket server put on the operation's arguments (event-delivery.ts).
  *
  * What graphql-ws iterates is only the end: `next()` settles when the upstream has ended and
  * every event before the end has been written. An upstream refusal is the one result it yields
@@ -23,7 +20,7 @@ export interface EventWriter {
  * completed, or the socket closed) stops writing at once and stops the upstream.
  */
 export class DirectEventStream implements AsyncIterableIterator<ExecutionResult> {
-  readonly #writer: EventWriter;
+  readonly #delivery: Pick<EventDelivery, 'write'>;
   /** Events received and not yet written, in arrival order. */
   #queue: PendingResult[] = [];
   /** The head of the queue this stream is registered to wait for. */
@@ -36,8 +33,8 @@ export class DirectEventStream implements AsyncIterableIterator<ExecutionResult>
   #onReturn: () => void = () => undefined;
   readonly #drain = () => this.#writeReady();
 
-  constructor(writer: EventWriter) {
-    this.#writer = writer;
+  constructor(delivery: Pick<EventDelivery, 'write'>) {
+    this.#delivery = delivery;
   }
 
   /** What stops the upstream when the consumer returns; set once the upstream is open. */
@@ -102,7 +99,7 @@ export class DirectEventStream implements AsyncIterableIterator<ExecutionResult>
         return;
       }
       this.#queue.shift();
-      this.#writer.write(result);
+      this.#delivery.write(result);
     }
     if (this.#ended && this.#state === 'live') {
       this.#state = 'finished';

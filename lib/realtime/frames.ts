@@ -7,7 +7,7 @@
  * being `next` with that payload for a, b and c. A client opts in with `{"mergedNext": true}` in
  * its `connection_init` payload; a server writes merged frames only to such clients. The
  * gateway's upstream connections opt in (gateway/upstream-connection.ts); the subgraphs' socket
- * servers merge (lib/service/subgraph-websockets.ts, lib/realtime/coalesced-sends.ts). Plain
+ * servers merge (lib/service/subgraph-websockets.ts, lib/realtime/batched-socket.ts). Plain
  * graphql-ws clients never see one.
  */
 

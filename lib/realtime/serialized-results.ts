@@ -6,7 +6,7 @@ import type { ExecutionResult } from 'graphql';
  * When subscribers share an execution (lib/realtime/subscribe-per-event.ts, the gateway's
  * federated-subscriptions.ts), they get the same result object; serializing it once per
  * operation was the largest user-space cost per delivery in profiles of both the messages
- * subgraph and the gateway. The event writer (lib/realtime/event-writer.ts) takes its JSON from here,
+ * subgraph and the gateway. The event delivery (lib/realtime/event-delivery.ts) takes its JSON from here,
  * made once per result object and kept while the object lives.
  */
 export class SerializedResults {

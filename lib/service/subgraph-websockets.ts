@@ -9,18 +9,18 @@ import {
   validate,
 } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../kernel/logger.js';
 import { checkSignature, SIGNATURE_PARAM, WEBSOCKET_SIGNED_CONTENT } from '../kernel/request-signature.js';
 import type { TokenService, Viewer } from '../kernel/tokens.js';
 import { selectsViewerDependentField } from '../kernel/viewer-dependence.js';
-import { coalesceSends } from '../realtime/coalesced-sends.js';
-import { createEventWriter } from '../realtime/event-writer.js';
+import { socketDelivery, withDelivery } from '../realtime/event-delivery.js';
 import { MERGED_NEXT_PARAM } from '../realtime/frames.js';
+import type { RealtimeMetrics } from '../realtime/realtime-metrics.js';
 import { SerializedResults } from '../realtime/serialized-results.js';
 import { SharedExecutions } from '../realtime/shared-executions.js';
-import { type DirectWriting, subscribeWithContextPerEvent } from '../realtime/subscribe-per-event.js';
+import { serveSockets } from '../realtime/socket-server.js';
+import { subscribeWithContextPerEvent } from '../realtime/subscribe-per-event.js';
 import { parseWithNestingLimit } from './document-nesting.js';
 import { findNulArgument, nulArgumentError } from './nul-free-arguments.js';
 import { createErrorMasker } from './yoga-options.js';
@@ -35,6 +35,8 @@ export interface WebSocketEndpoint {
 const MAX_PAYLOAD_BYTES = 1024 * 1024;
 /** How long close() lets sockets finish the close handshake before cutting them. */
 const CLOSE_GRACE_MS = 1000;
+/** The gateway's socket is pinged this often and cut after one unanswered ping (as graphql-ws's own keep-alive did). */
+const HEARTBEAT = { intervalMs: 12_000, missedPingsAllowed: 1 };
 
 /** What onSubscribe prepares for `subscribe`, carried on the execution arguments themselves. */
 interface SubgraphOperation {
@@ -42,8 +44,6 @@ interface SubgraphOperation {
   readonly newContext: () => object;
   /** Set when the operation selects no viewer-dependent field: its subscribers share executions. */
   readonly shared: { readonly executions: SharedExecutions; readonly operationKey: string } | undefined;
-  /** How the operation writes its events straight to its socket; graphql-ws sends them when undefined. */
-  readonly direct: DirectWriting | undefined;
 }
 
 type SubgraphOperationArgs = ExecutionArgs & { readonly subgraphOperation: SubgraphOperation };
@@ -76,23 +76,20 @@ export function serveSubgraphWebSockets(
     createContext: (viewer: Viewer | null) => object;
     /** `Type.field` of the schema's viewer-dependent fields (lib/kernel/viewer-dependence.ts). */
     viewerDependentFields: ReadonlySet<string>;
+    metrics: RealtimeMetrics;
   },
 ): WebSocketEndpoint {
-  const { schema, tokens, logger } = options;
+  const { schema, tokens, logger, metrics } = options;
   const mask = createErrorMasker(logger);
   const format = (error: GraphQLError): GraphQLFormattedError => formatForClient(mask(error));
   /** Executions of live events shared by subscribers of one viewer-independent operation. */
   const sharedExecutions = new SharedExecutions();
 
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_PAYLOAD_BYTES });
-  wsServer.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
-  // The gateway multiplexes every subscription on one socket: an event's frames leave in one
-  // write, and the same payload for several of its operations in one frame when it asked so.
-  const mergingSockets = new WeakSet<object>();
   const serializedResults = new SerializedResults();
-  const sends = coalesceSends(wsServer, { mergesNext: (socket) => mergingSockets.has(socket) });
   let closing: Promise<void> | undefined;
-  const graphqlWs = useServer(
+  const graphqlWs = serveSockets(
+    wsServer,
     {
       schema,
       onConnect(ctx) {
@@ -104,7 +101,9 @@ export function serveSubgraphWebSockets(
         ) {
           return false;
         }
-        if (ctx.connectionParams?.[MERGED_NEXT_PARAM] === true) mergingSockets.add(ctx.extra.socket);
+        // The gateway multiplexes every subscription on one socket: the same payload for several
+        // of its operations goes out in one frame when it asked so.
+        if (ctx.connectionParams?.[MERGED_NEXT_PARAM] === true) ctx.extra.socket.mergesNext = true;
         return true;
       },
       async onSubscribe(ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
@@ -127,8 +126,6 @@ export function serveSubgraphWebSockets(
           throw error;
         }
         const newContext = () => options.createContext(viewer);
-        const socket = ctx.extra.socket;
-        const writer = createEventWriter({ socket, id, sends, serializedResults, formatError: format, logger });
         const operation: SubgraphOperation = {
           newContext,
           shared: selectsViewerDependentField(schema, document, options.viewerDependentFields)
@@ -137,7 +134,6 @@ export function serveSubgraphWebSockets(
                 executions: sharedExecutions,
                 operationKey: JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null]),
               },
-          direct: writer === undefined ? undefined : { writer, whenWritable: () => sends.whenWritable(socket) },
         };
         const args: SubgraphOperationArgs = {
           schema,
@@ -147,22 +143,25 @@ export function serveSubgraphWebSockets(
           contextValue: newContext(),
           subgraphOperation: operation,
         };
-        return args;
+        return withDelivery(
+          args,
+          socketDelivery({ socket: ctx.extra.socket, id, serializedResults, formatError: format, logger, metrics }),
+        );
       },
       subscribe(args) {
         // graphql-ws hands `subscribe` the very arguments onSubscribe returned.
         const operation = (args as Partial<SubgraphOperationArgs>).subgraphOperation;
         if (operation === undefined) throw new Error('subscription without the arguments onSubscribe made');
-        return subscribeWithContextPerEvent(args, operation.newContext, { shared: operation.shared, direct: operation.direct });
+        return subscribeWithContextPerEvent(args, operation.newContext, { shared: operation.shared });
       },
-      // Results graphql-ws sends itself (queries, subscriptions without an event writer).
+      // Results graphql-ws sends itself (queries; a subscription's refusal or failure).
       onNext(_ctx, _id, _payload, _args, result) {
         if (result.errors === undefined || result.errors.length === 0) return undefined;
         return { ...result, errors: result.errors.map(format) };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
     },
-    wsServer,
+    { logger, heartbeat: HEARTBEAT, metrics },
   );
 
   return {

@@ -9,13 +9,16 @@ import type { Database } from '../infra/db/database.js';
 import { migrateSchema } from '../infra/db/migrate.js';
 import { QueryStats } from '../infra/db/query-stats.js';
 import type { KeyValueStore } from '../infra/key-value-store.js';
-import { createServiceMetrics, observeDatabase, type ServiceMetrics } from '../infra/metrics.js';
+import { createServiceMetrics, observeDatabase, observeRedisErrors, type ServiceMetrics } from '../infra/metrics.js';
 import type { PubSub } from '../infra/pubsub.js';
+import { warnOnSlowStatements } from '../infra/slow-statements.js';
 import type { Config } from '../kernel/config.js';
 import type { Logger } from '../kernel/logger.js';
 import type { TokenService, Viewer } from '../kernel/tokens.js';
 import { type TouchingContext, useTouchedEntitiesExtension } from '../kernel/touched-entities.js';
 import { viewerDependentFields } from '../kernel/viewer-dependence.js';
+import { createRealtimeMetrics } from '../realtime/realtime-metrics.js';
+import { loaderFactory, type MakeLoader } from './batch-loaders.js';
 import { subgraphOperationLimits, useOperationLimits } from './operation-limits.js';
 import { asksForPrimary, createReadRouting, useOperationKinds } from './read-routing.js';
 import { SUBGRAPH_MAX_REQUEST_BODY_BYTES } from './request-limits.js';
@@ -69,8 +72,11 @@ export interface SubgraphDefinition<DB, S, C> {
   readonly schemaFile: URL;
   readonly migrations: Record<string, Migration>;
   readonly resolvers: unknown;
-  /** `db` is the primary: long-lived services write (batchers, senders) or must see every write. */
-  createServices(db: Kysely<DB>, deps: SubgraphDeps & { logger: Logger }): S | Promise<S>;
+  /**
+   * `db` is the primary: long-lived services write (batchers, senders) or must see every write.
+   * `makeLoader` builds the per-request DataLoaders (their batch sizes are measured); keep it in the services.
+   */
+  createServices(db: Kysely<DB>, deps: SubgraphDeps & { logger: Logger; makeLoader: MakeLoader }): S | Promise<S>;
   /** `db` is the database of this one operation, primary or replica (lib/service/read-routing.ts). */
   createContext(services: S, viewer: Viewer | null, db: Kysely<DB>): C;
 }
@@ -102,8 +108,11 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
   });
   const operationKinds = useOperationKinds();
   const metrics = createServiceMetrics(definition.name);
+  const realtimeMetrics = createRealtimeMetrics(metrics.registry);
   observeDatabase(metrics, deps.database, (query) => queryStats.owns(query));
-  const services = await definition.createServices(db, { ...deps, logger });
+  observeRedisErrors(metrics, { store: deps.store, pubsub: deps.pubsub });
+  warnOnSlowStatements(deps.database, (query) => queryStats.owns(query), logger, deps.config.log.slowQueryMs);
+  const services = await definition.createServices(db, { ...deps, logger, makeLoader: loaderFactory(metrics) });
 
   const signingSecret = deps.config.subgraphSigning.secret;
   const sdl = readFileSync(definition.schemaFile, 'utf8');
@@ -113,6 +122,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
     logger,
     metrics,
     serviceName: definition.name,
+    slowRequestMs: deps.config.log.slowRequestMs,
     async isReady() {
       await Promise.all([deps.database.ping(), deps.store.ping()]);
       return true;
@@ -156,6 +166,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
         // Subscriptions (what the gateway sends over WebSocket) read from the primary (read-routing.ts).
         createContext: (viewer) => definition.createContext(services, viewer, db),
         viewerDependentFields: viewerDependentFields(sdl),
+        metrics: realtimeMetrics,
       }),
   };
 }

@@ -6,6 +6,10 @@ import { isDraining } from '../infra/shutdown.js';
 import { StatementTimeoutError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import { useNulFreeArguments } from './nul-free-arguments.js';
+import { useSlowRequestWarnings } from './slow-requests.js';
+
+/** Where every process answers GraphQL over HTTP (Yoga's default). */
+export const GRAPHQL_ENDPOINT = '/graphql';
 
 /**
  * Options every process's Yoga shares: errors masked in every environment (a client never sees
@@ -22,6 +26,8 @@ export function commonYogaOptions(options: {
   isClientSafe?: (error: unknown) => boolean;
   /** The subgraph this process serves, named in the errors of its statements that time out. */
   serviceName?: string;
+  /** Requests answered this late or later log a warning (SLOW_REQUEST_MS). */
+  slowRequestMs: number;
 }): Pick<YogaServerOptions<object, object>, 'maskedErrors' | 'logging' | 'healthCheckEndpoint'> & { plugins: Plugin[] } {
   const { logger } = options;
   const mask = createErrorMasker(logger, options.isClientSafe, options.serviceName);
@@ -50,6 +56,7 @@ export function commonYogaOptions(options: {
           }
         },
       }),
+      useSlowRequestWarnings({ logger, thresholdMs: options.slowRequestMs, endpoint: GRAPHQL_ENDPOINT }),
       // Before any executor: a NUL never reaches PostgreSQL (lib/service/nul-free-arguments.ts).
       useNulFreeArguments(),
     ],

@@ -3,6 +3,7 @@ import type { PubSub } from '../../lib/infra/pubsub.js';
 import type { Logger } from '../../lib/kernel/logger.js';
 import type { Viewer } from '../../lib/kernel/tokens.js';
 import { TouchedEntities } from '../../lib/kernel/touched-entities.js';
+import type { MakeLoader } from '../../lib/service/batch-loaders.js';
 import type { MessagesDatabase } from './db/tables.js';
 import { createLoaders, type MessagesLoaders } from './loaders.js';
 import type { MessageFeed } from './realtime/message-feed.js';
@@ -11,6 +12,8 @@ import type { UsersDirectory } from './services/users-directory.js';
 
 /** Long-lived dependencies of the messages subgraph, shared by all requests of one process. */
 export interface MessagesServices {
+  /** Builds the per-request DataLoaders, measuring their batch sizes (lib/service/batch-loaders.ts). */
+  readonly makeLoader: MakeLoader;
   readonly logger: Logger;
   /** Batches concurrent sends into multi-row inserts. */
   readonly sender: MessageSender;
@@ -41,5 +44,11 @@ export interface Context {
 }
 
 export function createContext(services: MessagesServices, viewer: Viewer | null, db: Kysely<MessagesDatabase>): Context {
-  return { viewer, db, services, touched: new TouchedEntities(), loaders: createLoaders(db, viewer?.id ?? null) };
+  return {
+    viewer,
+    db,
+    services,
+    touched: new TouchedEntities(),
+    loaders: createLoaders(services.makeLoader, db, viewer?.id ?? null),
+  };
 }

@@ -1,7 +1,8 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import { groupRows, matchRows } from '../../lib/kernel/grouping.js';
 import { isUuid, lowerCased } from '../../lib/kernel/ids.js';
+import type { MakeLoader } from '../../lib/service/batch-loaders.js';
 import { countUnread, findConversationsOfMember, findMembers } from './db/conversation.repository.js';
 import { findMessagesForMember, pageMessages } from './db/message.repository.js';
 import type { ConversationRow, MessageRow, MessagesDatabase } from './db/tables.js';
@@ -20,10 +21,10 @@ export interface MessagesLoaders {
   messagesPage(first: number, beforeSeq: number | null): DataLoader<string, MessageRow[]>;
 }
 
-export function createLoaders(db: Kysely<MessagesDatabase>, viewerId: string | null): MessagesLoaders {
+export function createLoaders(makeLoader: MakeLoader, db: Kysely<MessagesDatabase>, viewerId: string | null): MessagesLoaders {
   /** Loads rows by id for the viewer; ids that are not UUIDs, or not the viewer's, are null. */
-  function viewerScoped<R extends { id: string }>(find: (userId: string, ids: string[]) => Promise<R[]>) {
-    return new DataLoader<string, R | null>(async (ids) => {
+  function viewerScoped<R extends { id: string }>(name: string, find: (userId: string, ids: string[]) => Promise<R[]>) {
+    return makeLoader<string, R | null>(name, async (ids) => {
       const valid = ids.filter(isUuid);
       const rows = viewerId === null || valid.length === 0 ? [] : await find(viewerId, valid);
       // UUIDs come in any case; the database gives them lower-cased.
@@ -36,12 +37,12 @@ export function createLoaders(db: Kysely<MessagesDatabase>, viewerId: string | n
     });
   }
 
-  const memberIds = new DataLoader<string, string[]>(async (conversationIds) => {
+  const memberIds = makeLoader<string, string[]>('memberIds', async (conversationIds) => {
     const rows = await findMembers(db, conversationIds);
     return groupRows(conversationIds, rows, (row) => row.conversation_id).map((members) => members.map((row) => row.user_id));
   });
 
-  const unreadCount = new DataLoader<string, number>(async (conversationIds) => {
+  const unreadCount = makeLoader<string, number>('unreadCount', async (conversationIds) => {
     const rows = viewerId === null ? [] : await countUnread(db, viewerId, conversationIds);
     return matchRows(
       conversationIds,
@@ -56,7 +57,7 @@ export function createLoaders(db: Kysely<MessagesDatabase>, viewerId: string | n
     const key = `${first}|${beforeSeq ?? ''}`;
     let loader = pages.get(key);
     if (loader === undefined) {
-      loader = new DataLoader<string, MessageRow[]>(async (conversationIds) => {
+      loader = makeLoader<string, MessageRow[]>('messagesPage', async (conversationIds) => {
         // One row more than asked tells the connection whether a next page exists.
         const rows = await pageMessages(db, { conversationIds, beforeSeq, limit: first + 1 });
         return groupRows(conversationIds, rows, (row) => row.conversation_id);
@@ -67,8 +68,8 @@ export function createLoaders(db: Kysely<MessagesDatabase>, viewerId: string | n
   }
 
   return {
-    conversationById: viewerScoped((userId, ids) => findConversationsOfMember(db, userId, ids)),
-    messageById: viewerScoped((userId, ids) => findMessagesForMember(db, userId, ids)),
+    conversationById: viewerScoped('conversationById', (userId, ids) => findConversationsOfMember(db, userId, ids)),
+    messageById: viewerScoped('messageById', (userId, ids) => findMessagesForMember(db, userId, ids)),
     memberIds,
     unreadCount,
     messagesPage,

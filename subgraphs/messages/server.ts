@@ -18,7 +18,8 @@ export function createMessagesSubgraph(deps: SubgraphDeps): Promise<Subgraph> {
       schemaFile: new URL('./schema.graphql', import.meta.url),
       migrations,
       resolvers,
-      createServices: (db, { logger, subgraphUrls, pubsub, config }) => ({
+      createServices: (db, { logger, subgraphUrls, pubsub, config, makeLoader }) => ({
+        makeLoader,
         logger,
         // Each committed batch is published once, each conversation in seq order (message-publisher.ts).
         sender: createMessageSender(db, {

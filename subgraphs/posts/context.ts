@@ -3,11 +3,14 @@ import type { KeyValueStore } from '../../lib/infra/key-value-store.js';
 import type { Logger } from '../../lib/kernel/logger.js';
 import type { Viewer } from '../../lib/kernel/tokens.js';
 import { TouchedEntities } from '../../lib/kernel/touched-entities.js';
+import type { MakeLoader } from '../../lib/service/batch-loaders.js';
 import type { PostsDatabase } from './db/tables.js';
 import { createLoaders, type PostsLoaders } from './loaders.js';
 
 /** Long-lived dependencies of the posts subgraph, shared by all requests of one process. */
 export interface PostsServices {
+  /** Builds the per-request DataLoaders, measuring their batch sizes (lib/service/batch-loaders.ts). */
+  readonly makeLoader: MakeLoader;
   /** The shared key-value store: computed aggregates (trending hashtags) across requests and instances. */
   readonly store: KeyValueStore;
   readonly logger: Logger;
@@ -32,5 +35,11 @@ export interface Context {
 }
 
 export function createContext(services: PostsServices, viewer: Viewer | null, db: Kysely<PostsDatabase>): Context {
-  return { viewer, db, services, touched: new TouchedEntities(), loaders: createLoaders(db, viewer?.id ?? null) };
+  return {
+    viewer,
+    db,
+    services,
+    touched: new TouchedEntities(),
+    loaders: createLoaders(services.makeLoader, db, viewer?.id ?? null),
+  };
 }

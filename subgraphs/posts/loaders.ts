@@ -1,7 +1,8 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import { groupRows, matchRows } from '../../lib/kernel/grouping.js';
 import { isUuid, lowerCased } from '../../lib/kernel/ids.js';
+import type { MakeLoader } from '../../lib/service/batch-loaders.js';
 import { findLikedAmong } from './db/like.repository.js';
 import { countPostsByAuthors, findPostsByIds, pagePostsByAuthors, type TimeIdCursor } from './db/post.repository.js';
 import type { PostRow, PostsDatabase } from './db/tables.js';
@@ -19,8 +20,8 @@ export interface PostsLoaders {
   postsPage(first: number, after: TimeIdCursor | null): DataLoader<string, PostRow[]>;
 }
 
-export function createLoaders(db: Kysely<PostsDatabase>, viewerId: string | null): PostsLoaders {
-  const postById = new DataLoader<string, PostRow | null>(async (ids) => {
+export function createLoaders(makeLoader: MakeLoader, db: Kysely<PostsDatabase>, viewerId: string | null): PostsLoaders {
+  const postById = makeLoader<string, PostRow | null>('postById', async (ids) => {
     const valid = ids.filter(isUuid);
     const rows = valid.length === 0 ? [] : await findPostsByIds(db, valid);
     // UUIDs come in any case; the database gives them lower-cased.
@@ -32,7 +33,7 @@ export function createLoaders(db: Kysely<PostsDatabase>, viewerId: string | null
     );
   });
 
-  const postsCount = new DataLoader<string, number>(async (authorIds) => {
+  const postsCount = makeLoader<string, number>('postsCount', async (authorIds) => {
     const valid = authorIds.filter(isUuid);
     const rows = valid.length === 0 ? [] : await countPostsByAuthors(db, valid);
     return matchRows(
@@ -46,7 +47,7 @@ export function createLoaders(db: Kysely<PostsDatabase>, viewerId: string | null
   const likedByViewer =
     viewerId === null
       ? null
-      : new DataLoader<string, boolean>(async (postIds) => {
+      : makeLoader<string, boolean>('likedByViewer', async (postIds) => {
           const valid = postIds.filter(isUuid);
           const liked = new Set(valid.length === 0 ? [] : await findLikedAmong(db, viewerId, valid));
           return postIds.map((id) => liked.has(id));
@@ -57,7 +58,7 @@ export function createLoaders(db: Kysely<PostsDatabase>, viewerId: string | null
     const key = `${first}|${after?.at.toISOString() ?? ''}|${after?.id ?? ''}`;
     let loader = pages.get(key);
     if (loader === undefined) {
-      loader = new DataLoader<string, PostRow[]>(async (authorIds) => {
+      loader = makeLoader<string, PostRow[]>('postsPage', async (authorIds) => {
         const valid = authorIds.filter(isUuid);
         // One row more than asked tells the connection whether a next page exists.
         const rows = valid.length === 0 ? [] : await pagePostsByAuthors(db, { authorIds: valid, after, limit: first + 1 });

@@ -13,7 +13,8 @@ export function createPostsSubgraph(deps: SubgraphDeps): Promise<Subgraph> {
       schemaFile: new URL('./schema.graphql', import.meta.url),
       migrations,
       resolvers,
-      createServices: (_db, { store, logger, config }) => ({
+      createServices: (_db, { store, logger, config, makeLoader }) => ({
+        makeLoader,
         store,
         logger,
         trendingTtlSeconds: config.cache.trendingTtlSeconds,

@@ -3,11 +3,14 @@ import type { KeyValueStore } from '../../lib/infra/key-value-store.js';
 import type { Logger } from '../../lib/kernel/logger.js';
 import type { TokenService, Viewer } from '../../lib/kernel/tokens.js';
 import { TouchedEntities } from '../../lib/kernel/touched-entities.js';
+import type { MakeLoader } from '../../lib/service/batch-loaders.js';
 import type { UsersDatabase } from './db/tables.js';
 import { createLoaders, type UsersLoaders } from './loaders.js';
 
 /** Long-lived dependencies of the users subgraph, shared by all requests of one process. */
 export interface UsersServices {
+  /** Builds the per-request DataLoaders, measuring their batch sizes (lib/service/batch-loaders.ts). */
+  readonly makeLoader: MakeLoader;
   readonly store: KeyValueStore;
   readonly tokens: TokenService;
   readonly logger: Logger;
@@ -35,6 +38,6 @@ export function createContext(services: UsersServices, viewer: Viewer | null, db
     db,
     services,
     touched: new TouchedEntities(),
-    loaders: createLoaders(db, services.store, viewer?.id ?? null, services.logger),
+    loaders: createLoaders(services.makeLoader, db, services.store, viewer?.id ?? null, services.logger),
   };
 }

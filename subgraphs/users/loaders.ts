@@ -1,10 +1,11 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { KeyValueStore } from '../../lib/infra/key-value-store.js';
 import { findOnlineUsers } from '../../lib/infra/presence.js';
 import { groupRows, matchRows } from '../../lib/kernel/grouping.js';
 import { isUuid, lowerCased } from '../../lib/kernel/ids.js';
 import type { Logger } from '../../lib/kernel/logger.js';
+import type { MakeLoader } from '../../lib/service/batch-loaders.js';
 import {
   countFollows,
   type FollowCounts,
@@ -34,12 +35,13 @@ export interface UsersLoaders {
 }
 
 export function createLoaders(
+  makeLoader: MakeLoader,
   db: Kysely<UsersDatabase>,
   store: KeyValueStore,
   viewerId: string | null,
   logger: Logger,
 ): UsersLoaders {
-  const userById: DataLoader<string, UserRow | null> = new DataLoader(async (ids) => {
+  const userById = makeLoader<string, UserRow | null>('userById', async (ids) => {
     const valid = ids.filter(isUuid);
     const rows = valid.length === 0 ? [] : await findUsersByIds(db, valid);
     // UUIDs come in any case; the database gives them lower-cased.
@@ -51,7 +53,7 @@ export function createLoaders(
     );
   });
 
-  const followCounts = new DataLoader<string, FollowCounts>(async (ids) => {
+  const followCounts = makeLoader<string, FollowCounts>('followCounts', async (ids) => {
     const valid = ids.filter(isUuid);
     const rows = valid.length === 0 ? [] : await countFollows(db, valid);
     return matchRows(
@@ -65,13 +67,13 @@ export function createLoaders(
   const followedByViewer =
     viewerId === null
       ? null
-      : new DataLoader<string, boolean>(async (ids) => {
+      : makeLoader<string, boolean>('followedByViewer', async (ids) => {
           const valid = ids.filter(isUuid);
           const followed = new Set(valid.length === 0 ? [] : await findFollowedAmong(db, viewerId, valid));
           return ids.map((id) => followed.has(id));
         });
 
-  const online = new DataLoader<string, boolean>(async (ids) => {
+  const online = makeLoader<string, boolean>('online', async (ids) => {
     const onlineIds = await findOnlineUsers(store, ids, logger);
     return ids.map((id) => onlineIds.has(id));
   });
@@ -81,7 +83,7 @@ export function createLoaders(
     const key = `${direction}|${first}|${after?.at.toISOString() ?? ''}|${after?.id ?? ''}`;
     let loader = edgePages.get(key);
     if (loader === undefined) {
-      loader = new DataLoader<string, FollowEdgeRow[]>(async (userIds) => {
+      loader = makeLoader<string, FollowEdgeRow[]>('followEdgePage', async (userIds) => {
         // One row more than asked tells the connection whether a next page exists.
         const valid = userIds.filter(isUuid);
         const rows = valid.length === 0 ? [] : await pageFollowEdges(db, { direction, userIds: valid, after, limit: first + 1 });

@@ -14,7 +14,8 @@ export function createUsersSubgraph(deps: SubgraphDeps): Promise<Subgraph> {
       schemaFile: new URL('./schema.graphql', import.meta.url),
       migrations,
       resolvers,
-      createServices: async (_db, { store, tokens, logger }) => ({
+      createServices: async (_db, { store, tokens, logger, makeLoader }) => ({
+        makeLoader,
         store,
         tokens,
         logger,

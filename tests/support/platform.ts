@@ -12,6 +12,7 @@ import { type Config, loadConfig } from '../../lib/kernel/config.js';
 import { createLogger, type Logger } from '../../lib/kernel/logger.js';
 import { type Platform, type SubgraphName, startPlatform } from '../../platform/platform.js';
 import { lateBound } from './late-bound.js';
+import type { LogLines } from './log-lines.js';
 import { fetchEmbeddedSnapshot } from './migrated-database.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -31,10 +32,11 @@ export interface TestPlatform extends Platform {
  * one (tests/support/migrated-database.ts): a fresh PostgreSQL database (DATABASE_URL mode) or an
  * in-memory PGlite (embedded mode). `stop()` drops it.
  * `throughProxy`: the gateway reaches these subgraphs through a TcpProxy each (fault tests).
+ * `logs`: every process writes its log lines there (as JSON) instead of stdout.
  */
 export async function startTestPlatform(
   env: Record<string, string> = {},
-  options: { shareDatabaseWith?: TestPlatform; throughProxy?: SubgraphName[] } = {},
+  options: { shareDatabaseWith?: TestPlatform; throughProxy?: SubgraphName[]; logs?: LogLines } = {},
 ): Promise<TestPlatform> {
   // A second instance of the platform (multi-instance tests) uses the first one's database and
   // leaves dropping it to the first.
@@ -71,7 +73,11 @@ export async function startTestPlatform(
     CACHE_NAMESPACE: basename(dataDirOf(options.shareDatabaseWith) ?? dataDir),
     ...env,
   });
-  const logger = createLogger({ level: config.log.level, pretty: false });
+  const logger = createLogger({
+    level: config.log.level,
+    pretty: false,
+    ...(options.logs === undefined ? {} : { stream: options.logs }),
+  });
   try {
     const inMemoryDatabase = config.database.url === undefined ? await embeddedStart() : false;
     const started = await startPlatform(config, logger, { inMemoryDatabase });

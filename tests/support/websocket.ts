@@ -45,8 +45,10 @@ export function connectToSubgraph(
   httpUrl: string,
   signingSecret: string,
   connectionParams: Record<string, unknown> = {},
+  /** Another WebSocket class (a test that pauses its reading). */
+  webSocketImpl: unknown = WebSocket,
 ): TestSocket {
-  return openSocket(httpUrl, { ...signedConnectionParams(signingSecret), ...connectionParams });
+  return openSocket(httpUrl, { ...signedConnectionParams(signingSecret), ...connectionParams }, webSocketImpl);
 }
 
 /**
@@ -180,4 +182,19 @@ export async function untilLive(
     if (Date.now() > deadline) throw new Error(`subscription never became live within ${timeoutMs} ms`);
     await poke();
   }
+}
+
+/**
+ * A WebSocket class for `connectSocket`/`connectToSubgraph` that keeps its instances, so that a
+ * test can stop reading a socket (`pause()`) and go on (`resume()`): a client that falls behind.
+ */
+export function pausableWebSocket(): { impl: unknown; created: WebSocket[] } {
+  const created: WebSocket[] = [];
+  class PausableWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      created.push(this);
+    }
+  }
+  return { impl: PausableWebSocket, created };
 }

@@ -98,3 +98,73 @@ describe('pulled', () => {
     expect(stops).toBe(1);
   });
 });
+
+describe('AsyncQueue.forward', () => {
+  function forwarding(limit = 3) {
+    const { q, ends } = queue(limit);
+    const seen: Array<number | string> = [];
+    let writable: Promise<void> | undefined;
+    let makeWritable: () => void = () => undefined;
+    const block = () => {
+      writable = new Promise<void>((resolve) => {
+        makeWritable = () => {
+          writable = undefined;
+          resolve();
+        };
+      });
+    };
+    const listener = {
+      push: (value: number) => seen.push(value),
+      end: (error?: Error) => seen.push(error === undefined ? 'end' : `end: ${error.message}`),
+    };
+    return { q, ends, seen, block, unblock: () => makeWritable(), start: () => q.forward(listener, () => writable) };
+  }
+
+  it('pushes what was buffered, then each value as it comes, then the end', () => {
+    const { q, seen, start } = forwarding();
+    q.push(1);
+    q.push(2);
+    start();
+    expect(seen).toEqual([1, 2]);
+    q.push(3);
+    expect(seen).toEqual([1, 2, 3]);
+    q.end();
+    expect(seen).toEqual([1, 2, 3, 'end']);
+  });
+
+  it('holds values while the consumer is not writable, then pushes them in order, and the end after them', async () => {
+    const { q, seen, start, block, unblock } = forwarding();
+    start();
+    block();
+    q.push(1);
+    q.push(2);
+    q.end(new Error('boom'));
+    expect(seen).toEqual([]);
+    unblock();
+    await Promise.resolve();
+    expect(seen).toEqual([1, 2, 'end: boom']);
+  });
+
+  it('ends with the overflow error when a consumer that is not writable falls past the limit', () => {
+    const { q, ends, seen, start, block } = forwarding(2);
+    start();
+    block();
+    q.push(1);
+    q.push(2);
+    q.push(3);
+    expect(seen).toEqual(['end: overflow']);
+    expect(ends).toEqual([1]);
+    q.push(4);
+    expect(seen).toEqual(['end: overflow']);
+  });
+
+  it('return() ends the forwarding once, without the buffered values', () => {
+    const { q, seen, start, block } = forwarding();
+    start();
+    block();
+    q.push(1);
+    void q.return();
+    void q.return();
+    expect(seen).toEqual(['end']);
+  });
+});

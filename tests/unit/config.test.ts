@@ -64,6 +64,23 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('warns about requests from 1 s and SQL statements from 100 ms unless SLOW_REQUEST_MS / SLOW_QUERY_MS say otherwise', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'chitlaq-config-'));
+    try {
+      expect(loadConfig({ DATA_DIR: dataDir }).log).toMatchObject({ slowRequestMs: 1000, slowQueryMs: 100 });
+      expect(loadConfig({ DATA_DIR: dataDir, SLOW_REQUEST_MS: '0', SLOW_QUERY_MS: '5' }).log).toMatchObject({
+        slowRequestMs: 0,
+        slowQueryMs: 5,
+      });
+      expect(problemsOf({ DATA_DIR: dataDir, SLOW_REQUEST_MS: '-1', SLOW_QUERY_MS: 'soon' })).toEqual([
+        expect.stringContaining('SLOW_REQUEST_MS'),
+        expect.stringContaining('SLOW_QUERY_MS'),
+      ]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('names every bad variable at once', () => {
     const problems = problemsOf({
       GATEWAY_PORT: 'abc',

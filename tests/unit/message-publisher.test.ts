@@ -34,6 +34,7 @@ function recordingPubSub(fail = false) {
       );
     },
     subscribe: () => () => undefined,
+    onCommandError: () => () => undefined,
     close: async () => undefined,
   };
   return { pubsub, published };

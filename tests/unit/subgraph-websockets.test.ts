@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForbiddenError } from '../../lib/kernel/errors.js';
 import { createLogger } from '../../lib/kernel/logger.js';
 import { createTokenService, type Viewer } from '../../lib/kernel/tokens.js';
 import { AsyncQueue } from '../../lib/realtime/async-queue.js';
+import { createRealtimeMetrics } from '../../lib/realtime/realtime-metrics.js';
 import { serveSubgraphWebSockets, type WebSocketEndpoint } from '../../lib/service/subgraph-websockets.js';
 import { connectToSubgraph, subscribe, type TestSocket } from '../support/websocket.js';
 
@@ -87,6 +89,7 @@ beforeAll(async () => {
     logger: createLogger({ level: 'silent', pretty: false }),
     createContext: (viewer): TestContext => ({ viewer, serial: ++serial }),
     viewerDependentFields: new Set(),
+    metrics: createRealtimeMetrics(new Registry()),
   });
 });
 afterAll(async () => {

@@ -8,6 +8,7 @@ export interface UsersDirectory {
   existingUserIds(ids: readonly string[], viewerToken: string): Promise<Set<string>>;
 }
 
+import { currentRequestId, REQUEST_ID_HEADER } from '../../../lib/kernel/request-id.js';
 import { SIGNATURE_HEADER, signContent } from '../../../lib/kernel/request-signature.js';
 
 const ENTITIES = 'query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id } } }';
@@ -20,12 +21,15 @@ export function createUsersDirectory(usersUrl: string, signingSecret: string): U
         query: ENTITIES,
         variables: { representations: ids.map((id) => ({ __typename: 'User', id })) },
       });
+      const requestId = currentRequestId();
       const response = await fetch(usersUrl, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           authorization: `Bearer ${viewerToken}`,
           [SIGNATURE_HEADER]: signContent(signingSecret, request),
+          // The request this lookup serves, so the users subgraph's lines carry its id too.
+          ...(requestId === undefined ? {} : { [REQUEST_ID_HEADER]: requestId }),
         },
         body: request,
       });
