@@ -16,6 +16,7 @@ import type { TokenService, Viewer } from '../lib/kernel/tokens.js';
 import { TouchedEntities } from '../lib/kernel/touched-entities.js';
 import { viewerDependentFields } from '../lib/kernel/viewer-dependence.js';
 import { createRealtimeMetrics } from '../lib/realtime/realtime-metrics.js';
+import { READ_FROM_PRIMARY_EXTENSION } from '../lib/service/read-routing.js';
 import { commonYogaOptions, createErrorMasker } from '../lib/service/yoga-options.js';
 import type { GatewayContext } from './context.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
@@ -193,7 +194,12 @@ export async function createGateway(
     if (users === undefined) throw new Error('the supergraph has no users subgraph');
     // SubgraphDataSource reads only the request and the context of what Apollo passes it.
     const response = await users.process({
-      request: { query: USER_ENTITIES_QUERY, variables: { r: ids.map((id) => ({ __typename: 'User', id })) } },
+      request: {
+        query: USER_ENTITIES_QUERY,
+        variables: { r: ids.map((id) => ({ __typename: 'User', id })) },
+        // An account registered a moment ago may not have reached a read replica yet.
+        extensions: { [READ_FROM_PRIMARY_EXTENSION]: true },
+      },
       context: {},
     } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
     if ((response.errors?.length ?? 0) > 0) throw new Error(`users subgraph: ${response.errors?.[0]?.message}`);

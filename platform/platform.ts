@@ -78,7 +78,10 @@ export async function startPlatform(
 ): Promise<Platform> {
   const step = options.onStep ?? (() => undefined);
   step(databaseStep(config, (options.inMemoryDatabase ?? false) !== false));
-  const database = await openDatabase({ ...config.database, inMemory: options.inMemoryDatabase ?? false }, logger);
+  // One process runs every subgraph here, so its connections carry the platform's name.
+  const database = await openDatabase({ ...config.database, inMemory: options.inMemoryDatabase ?? false }, logger, {
+    applicationName: 'chitlaq-platform',
+  });
   const store = openKeyValueStore(config.redis.url, logger);
   const pubsub = openPubSub(config.redis.url, logger);
   const tokens = createTokenService(config.auth);

@@ -22,7 +22,13 @@ const SCHEMAS = [
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'migrate' });
-  const database = await openDatabase(config.database, logger);
+  // Migrations run on the primary only (a replica replays them), and without the statement
+  // timeout that protects requests: building an index on a large table takes what it takes.
+  const database = await openDatabase(
+    { ...config.database, readUrl: undefined, pool: { ...config.database.pool, statementTimeoutMs: 0 } },
+    logger,
+    { applicationName: 'chitlaq-migrate' },
+  );
   try {
     for (const [schema, list] of SCHEMAS) {
       const applied = await migrateSchema(database.kysely, schema, list);

@@ -113,7 +113,12 @@ async function main(): Promise<void> {
 
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
-  const database = await openDatabase(config.database, logger);
+  // Bulk writes (and the migrations first): the primary only, without the requests' statement timeout.
+  const database = await openDatabase(
+    { ...config.database, readUrl: undefined, pool: { ...config.database.pool, statementTimeoutMs: 0 } },
+    logger,
+    { applicationName: 'chitlaq-seed' },
+  );
   const bars = createProgressBars();
   try {
     await migrateSchema(database.kysely, 'users', usersMigrations);

@@ -213,10 +213,10 @@ function operationTypeOf(
 }
 
 /**
- * `sql_statement_duration_seconds{outcome}` for the statements of one subgraph (those `owns`
+ * `sql_statement_duration_seconds{outcome, pool}` for the statements of one subgraph (those `owns`
  * recognises: the database is shared by every subgraph of an embedded platform), timed by
- * Kysely around the driver call. With a pg pool, also `db_pool_connections{state}` and
- * `db_pool_waiting_requests`. Returns the function that stops observing.
+ * Kysely around the driver call. With pg pools, also `db_pool_connections{pool, state}` and
+ * `db_pool_waiting_requests{pool}`, pool being `primary` or `replica`. Returns the function that stops observing.
  */
 export function observeDatabase(
   metrics: ServiceMetrics,
@@ -225,36 +225,40 @@ export function observeDatabase(
 ): () => void {
   const statementDuration = new Histogram({
     name: 'sql_statement_duration_seconds',
-    help: 'Time the database took to run one SQL statement of this service, in seconds.',
-    labelNames: ['outcome'],
+    help: 'Time the database took to run one SQL statement of this service, in seconds, by outcome and pool (primary, replica).',
+    labelNames: ['outcome', 'pool'],
     buckets: SQL_BUCKETS,
     registers: [metrics.registry],
   });
-  if (database.poolStats() !== undefined) {
+  if (database.poolStats().length > 0) {
     new Gauge({
       name: 'db_pool_connections',
-      help: 'Connections of the PostgreSQL pool this service uses, by state (total, idle).',
-      labelNames: ['state'],
+      help: 'Connections of each PostgreSQL pool this service uses (pool: primary, replica), by state (total, idle).',
+      labelNames: ['pool', 'state'],
       registers: [metrics.registry],
       collect() {
-        const stats = database.poolStats();
-        if (stats === undefined) return;
-        this.set({ state: 'total' }, stats.total);
-        this.set({ state: 'idle' }, stats.idle);
+        for (const stats of database.poolStats()) {
+          this.set({ pool: stats.pool, state: 'total' }, stats.total);
+          this.set({ pool: stats.pool, state: 'idle' }, stats.idle);
+        }
       },
     });
     new Gauge({
       name: 'db_pool_waiting_requests',
-      help: 'Statements waiting for a free connection of the PostgreSQL pool.',
+      help: 'Statements waiting for a free connection of each PostgreSQL pool (pool: primary, replica).',
+      labelNames: ['pool'],
       registers: [metrics.registry],
       collect() {
-        this.set(database.poolStats()?.waiting ?? 0);
+        for (const stats of database.poolStats()) this.set({ pool: stats.pool }, stats.waiting);
       },
     });
   }
   return database.onQuery((executed) => {
     if (!owns(executed.query)) return;
-    statementDuration.observe({ outcome: executed.failed ? 'error' : 'success' }, executed.durationMs / 1000);
+    statementDuration.observe(
+      { outcome: executed.failed ? 'error' : 'success', pool: executed.pool },
+      executed.durationMs / 1000,
+    );
   });
 }
 

@@ -82,6 +82,21 @@ export const DEFAULT_WEBSOCKET_LIMITS = Object.freeze({
 /** How long the gateway waits for a subgraph's whole answer (SUBGRAPH_TIMEOUT_MS). */
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5000;
 
+/**
+ * The pg pools of every process (the seed's values): up to 20 connections, 5 kept open, an idle
+ * one closed after 30 s, 2 s to connect, and every statement cancelled by the server after 30 s.
+ */
+export const DEFAULT_DATABASE_POOL = Object.freeze({
+  max: 20,
+  min: 5,
+  idleTimeoutMs: 30_000,
+  connectionTimeoutMs: 2000,
+  statementTimeoutMs: 30_000,
+});
+
+/** How long after a viewer's mutation (or sign-in) their queries still read from the primary. */
+export const DEFAULT_READ_YOUR_WRITES_MS = 5000;
+
 /** What is slow enough to log a warning (the seed's thresholds): a request of 1 s, an SQL statement of 100 ms. */
 export const DEFAULT_SLOW_THRESHOLDS = Object.freeze({ requestMs: 1000, queryMs: 100 });
 
@@ -122,7 +137,17 @@ const EnvSchema = z.object({
   WEBSOCKET_MAX_PER_VIEWER: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_WEBSOCKET_LIMITS.maxPerViewer),
   WEBSOCKET_MAX_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_WEBSOCKET_LIMITS.maxPerAddress),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  // Reads that need not see the viewer's own writes go there (lib/service/read-routing.ts).
+  DATABASE_READ_URL: optionalUrl(['postgres', 'postgresql']),
+  // The pool's maximum (the name is older than the other pool settings).
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(DEFAULT_DATABASE_POOL.max),
+  // Default: DEFAULT_DATABASE_POOL.min, or DATABASE_POOL_SIZE when that is smaller.
+  DATABASE_POOL_MIN: z.coerce.number().int().min(0).max(200).optional(),
+  DATABASE_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(DEFAULT_DATABASE_POOL.idleTimeoutMs),
+  DATABASE_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_DATABASE_POOL.connectionTimeoutMs),
+  // 0 turns the server-side limit off (PostgreSQL's own meaning of statement_timeout = 0).
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(DEFAULT_DATABASE_POOL.statementTimeoutMs),
+  DATABASE_READ_YOUR_WRITES_MS: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_READ_YOUR_WRITES_MS),
   DATA_DIR: z.string().trim().min(1).default('.data'),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -212,7 +237,17 @@ export interface Config {
   };
   /** Deadline of one subgraph fetch, from sending to the last byte of the answer. */
   readonly subgraphTimeoutMs: number;
-  readonly database: { readonly url: string | undefined; readonly poolSize: number; readonly dataDir: string };
+  readonly database: {
+    /** The primary: every write, migrations, and the reads that must see the viewer's own writes. */
+    readonly url: string | undefined;
+    /** A streaming replica for the other reads (DATABASE_READ_URL); undefined: the primary serves all. */
+    readonly readUrl: string | undefined;
+    /** Each pg pool of this process (the primary's, and the replica's when there is one). */
+    readonly pool: DatabasePoolConfig;
+    /** After a viewer's mutation or sign-in, their queries read from the primary this long. */
+    readonly readYourWritesMs: number;
+    readonly dataDir: string;
+  };
   readonly redis: { readonly url: string | undefined };
   /** How long computed aggregates are reused. */
   readonly cache: {
@@ -287,6 +322,18 @@ export interface Config {
   };
 }
 
+export interface DatabasePoolConfig {
+  /** Connections at most (DATABASE_POOL_SIZE). */
+  readonly max: number;
+  /** Connections opened at start and never closed for being idle. */
+  readonly min: number;
+  readonly idleTimeoutMs: number;
+  /** How long to wait for a new connection before the statement fails. */
+  readonly connectionTimeoutMs: number;
+  /** The server cancels a statement running longer (`statement_timeout`); 0: never. */
+  readonly statementTimeoutMs: number;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -324,6 +371,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.SUBGRAPH_SIGNING_SECRET !== undefined) subgraphSigning = { secret: e.SUBGRAPH_SIGNING_SECRET, source: 'env' };
   else if (e.NODE_ENV === 'production') problems.push('SUBGRAPH_SIGNING_SECRET: required in production');
   else subgraphSigning = { secret: readOrCreateDevSecret(e.DATA_DIR, 'dev-subgraph-signing-secret'), source: 'dev-file' };
+  if (e.DATABASE_POOL_MIN !== undefined && e.DATABASE_POOL_MIN > e.DATABASE_POOL_SIZE) {
+    problems.push(`DATABASE_POOL_MIN: must not exceed DATABASE_POOL_SIZE (${e.DATABASE_POOL_SIZE})`);
+  }
+  if (e.DATABASE_READ_URL !== undefined && e.DATABASE_URL === undefined) {
+    problems.push('DATABASE_READ_URL: needs DATABASE_URL (the embedded database has no replica)');
+  }
   if (problems.length > 0 || key === undefined || subgraphSigning === undefined) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -353,7 +406,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxPerViewer: e.WEBSOCKET_MAX_PER_VIEWER,
       maxPerAddress: e.WEBSOCKET_MAX_PER_ADDRESS,
     },
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: resolve(e.DATA_DIR) },
+    database: {
+      url: e.DATABASE_URL,
+      readUrl: e.DATABASE_READ_URL,
+      pool: {
+        max: e.DATABASE_POOL_SIZE,
+        min: e.DATABASE_POOL_MIN ?? Math.min(DEFAULT_DATABASE_POOL.min, e.DATABASE_POOL_SIZE),
+        idleTimeoutMs: e.DATABASE_IDLE_TIMEOUT_MS,
+        connectionTimeoutMs: e.DATABASE_CONNECTION_TIMEOUT_MS,
+        statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      },
+      readYourWritesMs: e.DATABASE_READ_YOUR_WRITES_MS,
+      dataDir: resolve(e.DATA_DIR),
+    },
     redis: { url: e.REDIS_URL },
     auth: { key, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ttlSeconds: e.JWT_TTL_SECONDS },
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',

@@ -104,6 +104,18 @@ export class SubgraphTimeoutError extends AppError {
   }
 }
 
+/**
+ * A subgraph's SQL statement ran past DATABASE_STATEMENT_TIMEOUT_MS and the server cancelled it:
+ * for the client the same as the gateway's deadline (SUBGRAPH_TIMEOUT, try again later).
+ */
+export class StatementTimeoutError extends AppError {
+  constructor(serviceName: string | undefined) {
+    const message =
+      serviceName === undefined ? 'The service did not answer in time.' : `The ${serviceName} service did not answer in time.`;
+    super('SUBGRAPH_TIMEOUT', message, serviceName === undefined ? {} : { serviceName });
+  }
+}
+
 /** Throws UNAUTHENTICATED unless a viewer is present; narrows the type for the caller. */
 export function requireViewer<V>(viewer: V | null | undefined): V {
   if (viewer === null || viewer === undefined) throw new UnauthenticatedError();

@@ -13,6 +13,11 @@ export interface Viewer {
   /** When the token expires (ms since the epoch): long-lived connections close then. */
   readonly expiresAt: number;
   /**
+   * When the token was issued (ms since the epoch; 0 without an `iat` claim): a viewer who has
+   * just signed in or registered reads from the primary (lib/service/read-routing.ts).
+   */
+  readonly issuedAt: number;
+  /**
    * The token's OAuth scopes (its `scope` claim), which `@requiresScopes` fields need. Empty for
    * our own tokens, which carry none, and when the claim is missing or malformed.
    */
@@ -77,7 +82,13 @@ export function createTokenService(auth: Config['auth']): TokenService {
       const { payload } = await jwtVerify(token, verifyingKey, { issuer, audience, algorithms, requiredClaims: ['sub', 'exp'] });
       // Every account id is a uuid: any other subject was not issued here, however it is signed.
       if (typeof payload.sub !== 'string' || !isUuid(payload.sub)) throw new UnauthenticatedError('Invalid token.');
-      return { id: payload.sub, token, expiresAt: (payload.exp as number) * 1000, scopes: scopesOf(payload.scope) };
+      return {
+        id: payload.sub,
+        token,
+        expiresAt: (payload.exp as number) * 1000,
+        issuedAt: typeof payload.iat === 'number' ? payload.iat * 1000 : 0,
+        scopes: scopesOf(payload.scope),
+      };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('Token expired: sign in again.');
       if (error instanceof UnauthenticatedError) throw error;

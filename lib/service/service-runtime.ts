@@ -39,7 +39,7 @@ export function runSubgraphProcess(options: {
       );
     }
     warnWithoutRedis(config, logger);
-    const database = await openDatabase(config.database, logger);
+    const database = await openDatabase(config.database, logger, { applicationName: `chitlaq-${options.name}` });
     const store = openKeyValueStore(config.redis.url, logger);
     const pubsub = openPubSub(config.redis.url, logger);
     const subgraph = await options.create({

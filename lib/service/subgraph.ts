@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
 import type { Kysely, Migration } from 'kysely';
 import type { Database } from '../infra/db/database.js';
 import { migrateSchema } from '../infra/db/migrate.js';
@@ -20,6 +20,7 @@ import { viewerDependentFields } from '../kernel/viewer-dependence.js';
 import { createRealtimeMetrics } from '../realtime/realtime-metrics.js';
 import { loaderFactory, type MakeLoader } from './batch-loaders.js';
 import { subgraphOperationLimits, useOperationLimits } from './operation-limits.js';
+import { asksForPrimary, createReadRouting, useOperationKinds } from './read-routing.js';
 import { SUBGRAPH_MAX_REQUEST_BODY_BYTES } from './request-limits.js';
 import { useSignedRequestsOnly } from './signed-requests.js';
 import { serveSubgraphWebSockets, type WebSocketEndpoint } from './subgraph-websockets.js';
@@ -71,9 +72,13 @@ export interface SubgraphDefinition<DB, S, C> {
   readonly schemaFile: URL;
   readonly migrations: Record<string, Migration>;
   readonly resolvers: unknown;
-  /** `makeLoader` builds the per-request DataLoaders (their batch sizes are measured); keep it in the services. */
+  /**
+   * `db` is the primary: long-lived services write (batchers, senders) or must see every write.
+   * `makeLoader` builds the per-request DataLoaders (their batch sizes are measured); keep it in the services.
+   */
   createServices(db: Kysely<DB>, deps: SubgraphDeps & { logger: Logger; makeLoader: MakeLoader }): S | Promise<S>;
-  createContext(services: S, viewer: Viewer | null): C;
+  /** `db` is the database of this one operation, primary or replica (lib/service/read-routing.ts). */
+  createContext(services: S, viewer: Viewer | null, db: Kysely<DB>): C;
 }
 
 /**
@@ -93,6 +98,15 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
 
   const queryStats = new QueryStats();
   const db = deps.database.kysely.withPlugin(queryStats) as unknown as Kysely<DB>;
+  const replica = deps.database.replica?.withPlugin(queryStats) as unknown as Kysely<DB> | undefined;
+  const routing = createReadRouting({
+    hasReplica: replica !== undefined,
+    store: deps.store,
+    windowMs: deps.config.database.readYourWritesMs,
+    namespace: deps.config.cache.namespace,
+    logger,
+  });
+  const operationKinds = useOperationKinds();
   const metrics = createServiceMetrics(definition.name);
   const realtimeMetrics = createRealtimeMetrics(metrics.registry);
   observeDatabase(metrics, deps.database, (query) => queryStats.owns(query));
@@ -107,6 +121,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
   const common = commonYogaOptions({
     logger,
     metrics,
+    serviceName: definition.name,
     slowRequestMs: deps.config.log.slowRequestMs,
     async isReady() {
       await Promise.all([deps.database.ping(), deps.store.ping()]);
@@ -124,6 +139,7 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
         production: deps.config.env === 'production',
       }),
       useTouchedEntitiesExtension(),
+      operationKinds.plugin,
     ],
     maxRequestBodySize: SUBGRAPH_MAX_REQUEST_BODY_BYTES,
     // The gateway sends one operation per request.
@@ -131,8 +147,11 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
     schema,
     graphiql: false,
     landingPage: false,
-    context: async ({ request }: { request: Request }) =>
-      definition.createContext(services, await deps.tokens.viewerFromHeader(request.headers.get('authorization'))),
+    context: async (initial: YogaInitialContext) => {
+      const viewer = await deps.tokens.viewerFromHeader(initial.request.headers.get('authorization'));
+      const pool = await routing.choose(operationKinds.kindOf(initial), viewer, asksForPrimary(initial.params));
+      return definition.createContext(services, viewer, pool === 'replica' && replica !== undefined ? replica : db);
+    },
   });
   return {
     yoga,
@@ -144,7 +163,8 @@ export async function createSubgraph<DB, S, C extends TouchingContext>(
         tokens: deps.tokens,
         signingSecret,
         logger,
-        createContext: (viewer) => definition.createContext(services, viewer),
+        // Subscriptions (what the gateway sends over WebSocket) read from the primary (read-routing.ts).
+        createContext: (viewer) => definition.createContext(services, viewer, db),
         viewerDependentFields: viewerDependentFields(sdl),
         metrics: realtimeMetrics,
       }),

@@ -1,7 +1,9 @@
 import { GraphQLError } from 'graphql';
 import { maskError, type Plugin, useReadinessCheck, type YogaServerOptions } from 'graphql-yoga';
+import { isStatementTimeout } from '../infra/db/errors.js';
 import { type ServiceMetrics, useMetrics } from '../infra/metrics.js';
 import { isDraining } from '../infra/shutdown.js';
+import { StatementTimeoutError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import { useNulFreeArguments } from './nul-free-arguments.js';
 import { useSlowRequestWarnings } from './slow-requests.js';
@@ -22,11 +24,13 @@ export function commonYogaOptions(options: {
   isReady: () => Promise<boolean>;
   /** Errors to pass to the client as they are (the gateway: errors a subgraph already masked). */
   isClientSafe?: (error: unknown) => boolean;
+  /** The subgraph this process serves, named in the errors of its statements that time out. */
+  serviceName?: string;
   /** Requests answered this late or later log a warning (SLOW_REQUEST_MS). */
   slowRequestMs: number;
 }): Pick<YogaServerOptions<object, object>, 'maskedErrors' | 'logging' | 'healthCheckEndpoint'> & { plugins: Plugin[] } {
   const { logger } = options;
-  const mask = createErrorMasker(logger, options.isClientSafe);
+  const mask = createErrorMasker(logger, options.isClientSafe, options.serviceName);
   return {
     maskedErrors: { maskError: (error, message) => mask(error, message) },
     logging: {
@@ -66,14 +70,20 @@ export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
  * The masking rule of every process, for HTTP (Yoga) and WebSockets alike: a GraphQLError
  * that is not wrapping something else (our AppErrors, parse and validation errors) reaches
  * the client as it is; anything else becomes "Unexpected error." with code
- * INTERNAL_SERVER_ERROR, and its cause is logged here.
+ * INTERNAL_SERVER_ERROR, and its cause is logged here. A statement the database cancelled for
+ * its statement_timeout is SUBGRAPH_TIMEOUT (StatementTimeoutError): the client may retry.
  */
 export function createErrorMasker(
   logger: Logger,
   isClientSafe?: (error: unknown) => boolean,
+  serviceName?: string,
 ): (error: unknown, message?: string) => Error {
   return (error, message = UNEXPECTED_ERROR_MESSAGE) => {
     if (isClientSafe?.(error) === true) return error as Error;
+    if (isStatementTimeout(unwrap(error))) {
+      logger.warn({ err: unwrap(error) }, 'a SQL statement ran past statement_timeout');
+      return located(error, new StatementTimeoutError(serviceName));
+    }
     const masked = maskError(error, message, false);
     // Yoga may hand back a copy of an error it lets through (variables that do not fit): only
     // the ones it replaced with the generic message are unexpected.
@@ -99,6 +109,18 @@ function withCode(error: Error): Error {
     path: error.path,
     originalError: error.originalError,
     extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+  });
+}
+
+/** `replacement` at the place in the result where `error` was raised (its path and nodes). */
+function located(error: unknown, replacement: GraphQLError): GraphQLError {
+  if (!(error instanceof GraphQLError)) return replacement;
+  return new GraphQLError(replacement.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: replacement.extensions,
   });
 }
 

@@ -12,7 +12,6 @@ import type { UsersDirectory } from './services/users-directory.js';
 
 /** Long-lived dependencies of the messages subgraph, shared by all requests of one process. */
 export interface MessagesServices {
-  readonly db: Kysely<MessagesDatabase>;
   /** Builds the per-request DataLoaders, measuring their batch sizes (lib/service/batch-loaders.ts). */
   readonly makeLoader: MakeLoader;
   readonly logger: Logger;
@@ -33,17 +32,23 @@ export interface MessagesServices {
  */
 export interface Context {
   readonly viewer: Viewer | null;
+  /**
+   * This operation's database: the replica for most queries; the primary for mutations,
+   * subscriptions and a viewer's queries right after their own writes (lib/service/read-routing.ts).
+   */
+  readonly db: Kysely<MessagesDatabase>;
   readonly loaders: MessagesLoaders;
   readonly services: MessagesServices;
   /** What this request's mutations changed, reported to the gateway's response cache. */
   readonly touched: TouchedEntities;
 }
 
-export function createContext(services: MessagesServices, viewer: Viewer | null): Context {
+export function createContext(services: MessagesServices, viewer: Viewer | null, db: Kysely<MessagesDatabase>): Context {
   return {
     viewer,
+    db,
     services,
     touched: new TouchedEntities(),
-    loaders: createLoaders(services.makeLoader, services.db, viewer?.id ?? null),
+    loaders: createLoaders(services.makeLoader, db, viewer?.id ?? null),
   };
 }

@@ -19,7 +19,6 @@ export function createMessagesSubgraph(deps: SubgraphDeps): Promise<Subgraph> {
       migrations,
       resolvers,
       createServices: (db, { logger, subgraphUrls, pubsub, config, makeLoader }) => ({
-        db,
         makeLoader,
         logger,
         // Each committed batch is published once, each conversation in seq order (message-publisher.ts).

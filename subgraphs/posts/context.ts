@@ -9,7 +9,6 @@ import { createLoaders, type PostsLoaders } from './loaders.js';
 
 /** Long-lived dependencies of the posts subgraph, shared by all requests of one process. */
 export interface PostsServices {
-  readonly db: Kysely<PostsDatabase>;
   /** Builds the per-request DataLoaders, measuring their batch sizes (lib/service/batch-loaders.ts). */
   readonly makeLoader: MakeLoader;
   /** The shared key-value store: computed aggregates (trending hashtags) across requests and instances. */
@@ -24,17 +23,23 @@ export interface PostsServices {
 /** The one per-request context every posts resolver receives. */
 export interface Context {
   readonly viewer: Viewer | null;
+  /**
+   * This operation's database: the replica for most queries; the primary for mutations,
+   * subscriptions and a viewer's queries right after their own writes (lib/service/read-routing.ts).
+   */
+  readonly db: Kysely<PostsDatabase>;
   readonly loaders: PostsLoaders;
   readonly services: PostsServices;
   /** What this request's mutations changed, reported to the gateway's response cache. */
   readonly touched: TouchedEntities;
 }
 
-export function createContext(services: PostsServices, viewer: Viewer | null): Context {
+export function createContext(services: PostsServices, viewer: Viewer | null, db: Kysely<PostsDatabase>): Context {
   return {
     viewer,
+    db,
     services,
     touched: new TouchedEntities(),
-    loaders: createLoaders(services.makeLoader, services.db, viewer?.id ?? null),
+    loaders: createLoaders(services.makeLoader, db, viewer?.id ?? null),
   };
 }

@@ -13,8 +13,7 @@ export function createPostsSubgraph(deps: SubgraphDeps): Promise<Subgraph> {
       schemaFile: new URL('./schema.graphql', import.meta.url),
       migrations,
       resolvers,
-      createServices: (db, { store, logger, config, makeLoader }) => ({
-        db,
+      createServices: (_db, { store, logger, config, makeLoader }) => ({
         makeLoader,
         store,
         logger,

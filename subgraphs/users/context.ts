@@ -9,7 +9,6 @@ import { createLoaders, type UsersLoaders } from './loaders.js';
 
 /** Long-lived dependencies of the users subgraph, shared by all requests of one process. */
 export interface UsersServices {
-  readonly db: Kysely<UsersDatabase>;
   /** Builds the per-request DataLoaders, measuring their batch sizes (lib/service/batch-loaders.ts). */
   readonly makeLoader: MakeLoader;
   readonly store: KeyValueStore;
@@ -22,17 +21,23 @@ export interface UsersServices {
 /** The one per-request context every users resolver receives. */
 export interface Context {
   readonly viewer: Viewer | null;
+  /**
+   * This operation's database: the replica for most queries; the primary for mutations,
+   * subscriptions and a viewer's queries right after their own writes (lib/service/read-routing.ts).
+   */
+  readonly db: Kysely<UsersDatabase>;
   readonly loaders: UsersLoaders;
   readonly services: UsersServices;
   /** What this request's mutations changed, reported to the gateway's response cache. */
   readonly touched: TouchedEntities;
 }
 
-export function createContext(services: UsersServices, viewer: Viewer | null): Context {
+export function createContext(services: UsersServices, viewer: Viewer | null, db: Kysely<UsersDatabase>): Context {
   return {
     viewer,
+    db,
     services,
     touched: new TouchedEntities(),
-    loaders: createLoaders(services.makeLoader, services.db, services.store, viewer?.id ?? null, services.logger),
+    loaders: createLoaders(services.makeLoader, db, services.store, viewer?.id ?? null, services.logger),
   };
 }

@@ -14,8 +14,7 @@ export function createUsersSubgraph(deps: SubgraphDeps): Promise<Subgraph> {
       schemaFile: new URL('./schema.graphql', import.meta.url),
       migrations,
       resolvers,
-      createServices: async (db, { store, tokens, logger, makeLoader }) => ({
-        db,
+      createServices: async (_db, { store, tokens, logger, makeLoader }) => ({
         makeLoader,
         store,
         tokens,

@@ -6,6 +6,7 @@ import { openDatabase, PGLITE_EXTENSIONS } from '../../lib/infra/db/database.js'
 import { migrateSchema } from '../../lib/infra/db/migrate.js';
 import { PGliteDialect } from '../../lib/infra/db/pglite-dialect.js';
 import { createScratchDatabase } from '../../lib/infra/db/scratch-database.js';
+import { DEFAULT_DATABASE_POOL } from '../../lib/kernel/config.js';
 import { createLogger } from '../../lib/kernel/logger.js';
 import { migrations as messagesMigrations } from '../../subgraphs/messages/db/migrations/index.js';
 import { migrations as postsMigrations } from '../../subgraphs/posts/db/migrations/index.js';
@@ -87,8 +88,9 @@ export async function createMigratedTemplate(serverUrl: string): Promise<{ name:
   const template = await createScratchDatabase(serverUrl);
   try {
     const database = await openDatabase(
-      { url: template.url, poolSize: 1, dataDir: '' },
+      { url: template.url, readUrl: undefined, pool: { ...DEFAULT_DATABASE_POOL, max: 1, min: 0 }, dataDir: '' },
       createLogger({ level: 'silent', pretty: false }),
+      { applicationName: 'chitlaq-test-setup' },
     );
     try {
       await migrateAll(database.kysely);

@@ -63,6 +63,9 @@ export async function startTestPlatform(
     RATE_LIMIT_PER_MINUTE: '100000',
     LOGIN_ATTEMPTS_PER_15_MIN: '100000',
     REGISTER_ATTEMPTS_PER_HOUR: '100000',
+    // Test files share the machine's PostgreSQL: warm connections would only hold its slots
+    // (tests/database-pool.test.ts checks the warm-up with a minimum of its own).
+    DATABASE_POOL_MIN: '0',
     ...(testDatabase === undefined ? {} : { DATABASE_URL: testDatabase.url }),
     ...(shared === undefined ? {} : { DATABASE_URL: shared }),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),

@@ -37,6 +37,33 @@ describe('loadConfig', () => {
     }
   });
 
+  it("pools PostgreSQL with the seed's settings unless told otherwise; DATABASE_POOL_SIZE is the maximum", () => {
+    const base = { DATA_DIR: tmpdir(), DATABASE_URL: 'postgres://db/app' };
+    expect(loadConfig(base).database.pool).toEqual({
+      max: 20,
+      min: 5,
+      idleTimeoutMs: 30_000,
+      connectionTimeoutMs: 2000,
+      statementTimeoutMs: 30_000,
+    });
+    expect(loadConfig(base).database.readYourWritesMs).toBe(5000);
+    // A pool smaller than the default minimum keeps all of its connections warm.
+    expect(loadConfig({ ...base, DATABASE_POOL_SIZE: '3' }).database.pool).toMatchObject({ max: 3, min: 3 });
+    expect(
+      loadConfig({ ...base, DATABASE_POOL_MIN: '0', DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_READ_URL: 'postgres://r/app' })
+        .database,
+    ).toMatchObject({ readUrl: 'postgres://r/app', pool: { min: 0, statementTimeoutMs: 0 } });
+  });
+
+  it('refuses a pool minimum above its maximum, and a read replica without DATABASE_URL', () => {
+    expect(
+      problemsOf({ DATA_DIR: tmpdir(), DATABASE_URL: 'postgres://db/app', DATABASE_POOL_SIZE: '4', DATABASE_POOL_MIN: '5' }),
+    ).toEqual(['DATABASE_POOL_MIN: must not exceed DATABASE_POOL_SIZE (4)']);
+    expect(problemsOf({ DATA_DIR: tmpdir(), DATABASE_READ_URL: 'postgres://r/app' })).toEqual([
+      'DATABASE_READ_URL: needs DATABASE_URL (the embedded database has no replica)',
+    ]);
+  });
+
   it('warns about requests from 1 s and SQL statements from 100 ms unless SLOW_REQUEST_MS / SLOW_QUERY_MS say otherwise', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'chitlaq-config-'));
     try {

@@ -51,7 +51,8 @@ const subscribe = (subscriptions: FederatedSubscriptions, query: string, scopes:
     document: parse(query),
     contextValue: {
       touched: new TouchedEntities(),
-      viewer: scopes === null ? null : { id: 'u1', token: 't', expiresAt: Date.now() + 60_000, scopes: new Set(scopes) },
+      viewer:
+        scopes === null ? null : { id: 'u1', token: 't', expiresAt: Date.now() + 60_000, issuedAt: 0, scopes: new Set(scopes) },
     },
   });
 

@@ -11,6 +11,16 @@ export function violatedUniqueConstraint(error: unknown): string | undefined {
   return typeof constraint === 'string' ? constraint : '';
 }
 
+/**
+ * True when PostgreSQL cancelled the statement for running past `statement_timeout` (SQLSTATE
+ * 57014 is also a cancel on request, pg_cancel_backend, which says so in its message).
+ */
+export function isStatementTimeout(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === '57014' && typeof message === 'string' && message.includes('statement timeout');
+}
+
 /** True when the error is a foreign-key violation (SQLSTATE 23503): the referenced row is gone. */
 export function isForeignKeyViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23503';

@@ -15,7 +15,7 @@ import { requireMembership } from '../services/membership.js';
 import { MAX_GROUP_MEMBERS, SendMessageInput, StartConversationInput } from '../validation.js';
 
 export const Mutation: MutationResolvers = {
-  async startConversation(_parent, args, { viewer, services, loaders, touched }) {
+  async startConversation(_parent, args, { viewer, db, services, loaders, touched }) {
     const me = requireViewer(viewer);
     const input = parseInput(StartConversationInput, args);
     const others = [...new Set(input.memberIds)].filter((id) => id !== me.id);
@@ -30,7 +30,7 @@ export const Mutation: MutationResolvers = {
     const isGroup = others.length > 1;
     // Every other member was just checked with the users subgraph: a missing account is the viewer's.
     const conversation = await asViewerWrite(
-      createConversation(services.db, {
+      createConversation(db, {
         title: input.title ?? null,
         isGroup,
         directKey: isGroup ? null : [me.id, ...others].sort().join(':'),
@@ -58,14 +58,13 @@ export const Mutation: MutationResolvers = {
     return message;
   },
 
-  async markRead(_parent, { conversationId, messageId }, { viewer, services, loaders, touched }) {
+  async markRead(_parent, { conversationId, messageId }, { viewer, db, loaders, touched }) {
     const me = requireViewer(viewer);
     if (!isUuid(conversationId)) throw new NotFoundError('No conversation with this id.');
-    const moved = isUuid(messageId) && (await advanceReadMarker(services.db, { conversationId, userId: me.id, messageId }));
+    const moved = isUuid(messageId) && (await advanceReadMarker(db, { conversationId, userId: me.id, messageId }));
     if (!moved) {
-      if (!(await conversationExists(services.db, conversationId))) throw new NotFoundError('No conversation with this id.');
-      if (!(await isMember(services.db, conversationId, me.id)))
-        throw new ForbiddenError('Only members can read this conversation.');
+      if (!(await conversationExists(db, conversationId))) throw new NotFoundError('No conversation with this id.');
+      if (!(await isMember(db, conversationId, me.id))) throw new ForbiddenError('Only members can read this conversation.');
       throw new BadUserInputError('This message is not in this conversation.', 'messageId');
     }
     loaders.unreadCount.clear(conversationId);
@@ -98,7 +97,7 @@ export const Mutation: MutationResolvers = {
       args.conversationId,
       'Only members can leave this conversation.',
     );
-    if (!(await removeGroupMember(context.services.db, conversationId, viewer.id))) {
+    if (!(await removeGroupMember(context.db, conversationId, viewer.id))) {
       throw new BadUserInputError('A 1:1 conversation cannot be left.', 'conversationId');
     }
     context.touched.add('Conversation', conversationId).add('ConversationConnection');

@@ -5,19 +5,18 @@ import { conversationExists, pageConversations } from '../db/conversation.reposi
 import type { QueryResolvers } from '../generated/resolvers-types.js';
 
 export const Query: QueryResolvers = {
-  async conversations(_parent, args, { viewer, loaders, services }) {
+  async conversations(_parent, args, { viewer, loaders, db }) {
     const { id } = requireViewer(viewer);
     const { first, after } = readPageArgs(args, parseTimeIdCursor);
-    const rows = await pageConversations(services.db, { userId: id, after, limit: first + 1 });
+    const rows = await pageConversations(db, { userId: id, after, limit: first + 1 });
     return primedConnection(rows, first, (row) => [row.updated_at.toISOString(), row.id], loaders.conversationById);
   },
 
-  async conversation(_parent, { id }, { viewer, loaders, services }) {
+  async conversation(_parent, { id }, { viewer, loaders, db }) {
     requireViewer(viewer);
     const conversation = await loaders.conversationById.load(id);
     if (conversation !== null) return conversation;
-    if (isUuid(id) && (await conversationExists(services.db, id)))
-      throw new ForbiddenError('Only members can see this conversation.');
+    if (isUuid(id) && (await conversationExists(db, id))) throw new ForbiddenError('Only members can see this conversation.');
     return null;
   },
 };

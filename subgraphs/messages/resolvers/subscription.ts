@@ -23,7 +23,7 @@ export const Subscription: SubscriptionResolvers = {
           : (await requireMembership(context, args.conversationId, 'Only members can follow this conversation.')).conversationId;
       const after = args.after === null || args.after === undefined ? null : await findAfter(context, args.after, conversationId);
       return openMessageStream({
-        db: context.services.db,
+        db: context.db,
         feed: context.services.feed,
         viewerId: viewer.id,
         conversationId,

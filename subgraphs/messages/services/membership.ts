@@ -20,6 +20,6 @@ export async function requireMembership(
   const id = conversationId.toLowerCase();
   const memberIds = await context.loaders.memberIds.load(id);
   if (memberIds.includes(viewer.id)) return { viewer, conversationId: id, memberIds };
-  if (memberIds.length > 0 || (await conversationExists(context.services.db, id))) throw new ForbiddenError(refusal);
+  if (memberIds.length > 0 || (await conversationExists(context.db, id))) throw new ForbiddenError(refusal);
   throw new NotFoundError('No conversation with this id.');
 }

@@ -12,10 +12,10 @@ import { CreatePostInput } from '../validation.js';
 const NO_SUCH_POST = 'No post with this id.';
 
 export const Mutation: MutationResolvers = {
-  async createPost(_parent, args, { viewer, services, loaders, touched }) {
+  async createPost(_parent, args, { viewer, db, loaders, touched }) {
     const { id } = requireViewer(viewer);
     const { content } = parseInput(CreatePostInput, args);
-    const post = await asViewerWrite(insertPost(services.db, { authorId: id, content, hashtags: extractHashtags(content) }));
+    const post = await asViewerWrite(insertPost(db, { authorId: id, content, hashtags: extractHashtags(content) }));
     loaders.postById.prime(post.id, post);
     loaders.postsCount.clear(id);
     // The author's postsCount, and every list of posts the new one may now belong in.
@@ -23,16 +23,16 @@ export const Mutation: MutationResolvers = {
     return post;
   },
 
-  async deletePost(_parent, { id }, { viewer, services, loaders, touched }) {
+  async deletePost(_parent, { id }, { viewer, db, loaders, touched }) {
     const viewerId = requireViewer(viewer).id;
     if (!isUuid(id)) throw new NotFoundError(NO_SUCH_POST);
-    if (await deletePostByAuthor(services.db, id, viewerId)) {
+    if (await deletePostByAuthor(db, id, viewerId)) {
       loaders.postById.clear(id);
       loaders.postsCount.clear(viewerId);
       touched.add('Post', id).add('User', viewerId).add('PostConnection');
       return id;
     }
-    if (await postExists(services.db, id)) throw new ForbiddenError('Only the author can delete a post.');
+    if (await postExists(db, id)) throw new ForbiddenError('Only the author can delete a post.');
     throw new NotFoundError(NO_SUCH_POST);
   },
 
@@ -40,9 +40,9 @@ export const Mutation: MutationResolvers = {
   unlikePost: (_parent, { id }, context) => changeLike(context, id, false),
 };
 
-async function changeLike({ viewer, services, loaders, touched }: Context, postId: string, liked: boolean) {
+async function changeLike({ viewer, db, loaders, touched }: Context, postId: string, liked: boolean) {
   const { id: userId } = requireViewer(viewer);
-  const post = isUuid(postId) ? await asViewerWrite(setLike(services.db, { postId, userId, liked })) : undefined;
+  const post = isUuid(postId) ? await asViewerWrite(setLike(db, { postId, userId, liked })) : undefined;
   if (post === undefined) throw new NotFoundError(NO_SUCH_POST);
   loaders.postById.clear(post.id).prime(post.id, post);
   loaders.likedByViewer?.clear(post.id).prime(post.id, liked);

@@ -11,30 +11,30 @@ import { postConnection } from './connection.js';
 export const Query: QueryResolvers = {
   post: (_parent, { id }, { loaders }) => loaders.postById.load(id),
 
-  async feed(_parent, args, { viewer, loaders, services }) {
+  async feed(_parent, args, { viewer, loaders, db }) {
     const { id } = requireViewer(viewer);
     const { first, after } = readPageArgs(args, parseTimeIdCursor);
-    const rows = await pageFeed(services.db, { viewerId: id, after, limit: first + 1 });
+    const rows = await pageFeed(db, { viewerId: id, after, limit: first + 1 });
     return postConnection(rows, first, loaders);
   },
 
-  async searchPosts(_parent, args, { loaders, services }) {
+  async searchPosts(_parent, args, { loaders, db }) {
     const { query } = parseInput(SearchPostsInput, args);
     const { first, after } = readPageArgs(args, parseSearchCursor);
-    const rows = await searchPosts(services.db, { query, after, limit: first + 1 });
+    const rows = await searchPosts(db, { query, after, limit: first + 1 });
     return primedConnection(rows, first, (row) => [row.rank, row.created_at.toISOString(), row.id], loaders.postById);
   },
 
-  async postsByHashtag(_parent, args, { loaders, services }) {
+  async postsByHashtag(_parent, args, { loaders, db }) {
     const { tag } = parseInput(HashtagInput, args);
     const { first, after } = readPageArgs(args, parseTimeIdCursor);
-    const rows = await pagePostsByHashtag(services.db, { tag: normalizeHashtag(tag), after, limit: first + 1 });
+    const rows = await pagePostsByHashtag(db, { tag: normalizeHashtag(tag), after, limit: first + 1 });
     return postConnection(rows, first, loaders);
   },
 
-  async trendingHashtags(_parent, args, { services }) {
+  async trendingHashtags(_parent, args, { services, db }) {
     const { limit } = parseInput(TrendingInput, { limit: args.limit ?? 10 });
-    return cachedTrendingHashtags(services, limit);
+    return cachedTrendingHashtags(services, db, limit);
   },
 };
 

@@ -1,5 +1,7 @@
+import type { Kysely } from 'kysely';
 import type { PostsServices } from '../context.js';
 import { trendingHashtags } from '../db/post.repository.js';
+import type { PostsDatabase } from '../db/tables.js';
 
 export interface HashtagTrend {
   readonly tag: string;
@@ -9,13 +11,17 @@ export interface HashtagTrend {
 /**
  * The most used hashtags of the last day, computed once per `trendingTtlSeconds` and shared
  * through the key-value store by every instance. A store failure is a miss: trending still
- * answers when Redis does not.
+ * answers when Redis does not. `db`: the operation's (a replica serves it well: it is a day's aggregate).
  */
-export async function cachedTrendingHashtags(services: PostsServices, limit: number): Promise<HashtagTrend[]> {
+export async function cachedTrendingHashtags(
+  services: PostsServices,
+  db: Kysely<PostsDatabase>,
+  limit: number,
+): Promise<HashtagTrend[]> {
   const key = `${services.cacheNamespace}:posts:trending:${limit}`;
   const cached = await readTrends(services, key);
   if (cached !== null) return cached;
-  const rows = await trendingHashtags(services.db, limit);
+  const rows = await trendingHashtags(db, limit);
   const trends = rows.map((row) => ({ tag: row.tag, postsCount: row.posts_count }));
   await services.store.set(key, JSON.stringify(trends), services.trendingTtlSeconds).catch((error: unknown) => {
     services.logger.warn({ err: error }, 'could not cache trending hashtags');

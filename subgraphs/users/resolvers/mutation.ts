@@ -27,12 +27,12 @@ const CONFLICT_FIELDS: Record<string, { field: string; message: string }> = {
 };
 
 export const Mutation: MutationResolvers = {
-  async register(_parent, { input }, { services, loaders, touched }) {
+  async register(_parent, { input }, { db, services, loaders, touched }) {
     const valid = parseInput(RegisterInput, input);
     const passwordHash = await hashPassword(valid.password);
     let user: UserRow;
     try {
-      user = await insertUser(services.db, {
+      user = await insertUser(db, {
         email: valid.email,
         username: valid.username,
         display_name: valid.displayName,
@@ -52,9 +52,9 @@ export const Mutation: MutationResolvers = {
     return { token: await services.tokens.sign(user.id), user: { ...user, signedInAs: true } };
   },
 
-  async login(_parent, args, { services, loaders }) {
+  async login(_parent, args, { db, services, loaders }) {
     const { email, password } = parseInput(LoginInput, args);
-    const credentials = await findCredentialsByEmail(services.db, email);
+    const credentials = await findCredentialsByEmail(db, email);
     // Verify against a decoy when the email is unknown, so both failures take the same time.
     const matches = await verifyPassword(credentials?.password_hash ?? services.decoyPasswordHash, password);
     if (credentials === undefined || !matches) throw new UnauthenticatedError(WRONG_CREDENTIALS);
@@ -63,10 +63,10 @@ export const Mutation: MutationResolvers = {
     return { token: await services.tokens.sign(user.id), user: { ...user, signedInAs: true } };
   },
 
-  async updateProfile(_parent, { input }, { viewer, services, loaders, touched }) {
+  async updateProfile(_parent, { input }, { viewer, db, loaders, touched }) {
     const { id } = requireViewer(viewer);
     const valid = parseInput(UpdateProfileInput, input);
-    const user = await updateUser(services.db, id, {
+    const user = await updateUser(db, id, {
       ...(valid.displayName === undefined ? {} : { display_name: valid.displayName }),
       ...(valid.university === undefined ? {} : { university: valid.university }),
       ...(valid.bio === undefined ? {} : { bio: valid.bio }),
@@ -84,7 +84,7 @@ export const Mutation: MutationResolvers = {
     const target = await loadTarget(userId, context);
     if (target.id === id) throw new BadUserInputError('You cannot follow yourself.', 'userId');
     // The target was just loaded: a missing account is the viewer's.
-    await asViewerWrite(insertFollow(context.services.db, id, target.id));
+    await asViewerWrite(insertFollow(context.db, id, target.id));
     clearFollowState(context, id, target.id);
     return target;
   },
@@ -92,7 +92,7 @@ export const Mutation: MutationResolvers = {
   async unfollow(_parent, { userId }, context) {
     const { id } = requireViewer(context.viewer);
     const target = await loadTarget(userId, context);
-    await deleteFollow(context.services.db, id, target.id);
+    await deleteFollow(context.db, id, target.id);
     clearFollowState(context, id, target.id);
     return target;
   },

@@ -13,20 +13,20 @@ const ONLINE_CANDIDATES = 5000;
 export const Query: QueryResolvers = {
   me: (_parent, _args, { viewer, loaders }) => (viewer === null ? null : loaders.userById.load(viewer.id)),
 
-  async user(_parent, { id, username }, { loaders, services }) {
+  async user(_parent, { id, username }, { loaders, db }) {
     const hasId = id !== null && id !== undefined;
     const hasUsername = username !== null && username !== undefined;
     if (hasId === hasUsername) throw new BadUserInputError('Give exactly one of "id" and "username".', hasId ? 'username' : 'id');
     if (hasId) return loaders.userById.load(id);
-    const row = await findUserByUsername(services.db, (username ?? '').trim());
+    const row = await findUserByUsername(db, (username ?? '').trim());
     if (row !== undefined) loaders.userById.prime(row.id, row);
     return row ?? null;
   },
 
-  async searchUsers(_parent, args, { loaders, services }) {
+  async searchUsers(_parent, args, { loaders, db }) {
     const { query, university } = parseInput(SearchUsersInput, args);
     const { first, after } = readPageArgs(args, ([username]) => (typeof username === 'string' ? username : null));
-    const rows = await searchUsersByPrefix(services.db, {
+    const rows = await searchUsersByPrefix(db, {
       prefix: escapeLike(query.toLowerCase()),
       university: university ?? null,
       afterUsername: after,
@@ -35,10 +35,10 @@ export const Query: QueryResolvers = {
     return primedConnection(rows, first, (row) => [row.username], loaders.userById);
   },
 
-  async onlineUsers(_parent, { first }, { viewer, loaders, services }) {
+  async onlineUsers(_parent, { first }, { viewer, loaders, db }) {
     const { id } = requireViewer(viewer);
     const limit = readFirst(first);
-    const followingIds = await findFollowingIds(services.db, id, ONLINE_CANDIDATES);
+    const followingIds = await findFollowingIds(db, id, ONLINE_CANDIDATES);
     const online = await loaders.online.loadMany(followingIds);
     const onlineIds = followingIds.filter((_, index) => online[index] === true).slice(0, limit);
     const users = await loaders.userById.loadMany(onlineIds);
