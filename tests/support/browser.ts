@@ -178,14 +178,27 @@ export class GraphiQLPage {
     await this.page.click('.graphiql-execute-button');
   }
 
-  /** Waits until the result pane shows `text`. */
+  /**
+   * Waits until the result pane shows `text`. GraphiQL takes the operation name from the
+   * editor a moment after a tab switch: a run clicked before that executes the previous tab's
+   * name, and Yoga's GraphiQL fetcher answers "Cannot infer operation" without reaching the
+   * server (seen on a loaded machine). Such a run is clicked again until GraphiQL has caught up.
+   */
   async waitForResult(text: string, timeoutMs = 30_000): Promise<void> {
-    await this.page.waitForFunction(
-      (expected) =>
-        document.querySelector('.graphiql-response .view-lines')?.textContent?.replaceAll('\u00a0', ' ').includes(expected),
-      { timeout: timeoutMs },
-      text,
-    );
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const shown = await this.page.waitForFunction(
+        (expected) => {
+          const pane = document.querySelector('.graphiql-response .view-lines')?.textContent?.replaceAll('\u00a0', ' ') ?? '';
+          return pane.includes(expected) ? 'expected' : pane.includes('Cannot infer operation') ? 'stale' : false;
+        },
+        { timeout: Math.max(1, deadline - Date.now()) },
+        text,
+      );
+      if ((await shown.jsonValue()) === 'expected') return;
+      if (Date.now() > deadline) throw new Error(`GraphiQL kept running a stale operation name instead of showing ${text}`);
+      await this.run();
+    }
   }
 
   /** What the result pane shows now. */
