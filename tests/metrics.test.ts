@@ -2,6 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadTrustedDocuments } from '../gateway/plugins/trusted-documents.js';
 import { errorCodes, graphql, registerUser, uniqueName } from './support/graphql.js';
+import { delta, originOf, sample, scrape } from './support/metrics.js';
 import { type TestPlatform, usePlatform, usingRealPostgres } from './support/platform.js';
 import { eventually } from './support/until.js';
 import { connectSocket, subscribe } from './support/websocket.js';
@@ -11,36 +12,7 @@ import { connectSocket, subscribe } from './support/websocket.js';
  * registry per service even though the test platform runs all four in this process.
  */
 
-type Service = 'gateway' | 'users' | 'posts' | 'messages';
-
 const platform = usePlatform();
-
-function originOf(target: TestPlatform, service: Service): string {
-  return service === 'gateway' ? target.gatewayOrigin : new URL(target.subgraphs[service].url).origin;
-}
-
-async function scrape(target: TestPlatform, service: Service): Promise<string> {
-  const response = await fetch(`${originOf(target, service)}/metrics`);
-  expect(response.status).toBe(200);
-  return response.text();
-}
-
-/** The sum of the samples of `name` whose labels include `labels` (0 when there is none). */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match === null || match[1] !== name) continue;
-    const own = new Map([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([key, value]) => own.get(key) === value)) total += Number(match[3]);
-  }
-  return total;
-}
-
-/** How much each selected sample grew between two scrapes. */
-function delta(before: string, after: string, name: string, labels: Record<string, string> = {}): number {
-  return sample(after, name, labels) - sample(before, name, labels);
-}
 
 const USER_BY_NAME = 'query ($username: String!) { user(username: $username) { id username } }';
 

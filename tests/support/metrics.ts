@@ -4,7 +4,8 @@ import type { TestPlatform } from './platform.js';
 /** A process of the platform, by its service name. */
 export type Service = 'gateway' | 'users' | 'posts' | 'messages';
 
-function originOf(target: TestPlatform, service: Service): string {
+/** The origin of one process of the platform (where its /metrics is). */
+export function originOf(target: TestPlatform, service: Service): string {
   return service === 'gateway' ? target.gatewayOrigin : new URL(target.subgraphs[service].url).origin;
 }
 
