@@ -4,8 +4,9 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { freePort } from '../../scripts/free-port.js';
 import { resolvePeerModule } from './peer-install.js';
-import { freePort, type ServiceProcess, startProcess } from './processes.js';
+import { type ServiceProcess, startProcess } from './processes.js';
 
 /**
  * The peers our gateway is compared with, each started as its own process on the same

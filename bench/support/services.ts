@@ -1,4 +1,5 @@
-import { freePort, type ServiceProcess, startProcess, waitUntilReady } from './processes.js';
+import { freePort } from '../../scripts/free-port.js';
+import { type ServiceProcess, startProcess, waitUntilReady } from './processes.js';
 
 /** The JWT secret every benchmark process shares, so the harness can sign viewers' tokens. */
 export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../scripts/free-port.js';
 
 /**
  * A redis-server of the test's own on a free loopback port, with no persistence, that the test
@@ -41,17 +41,4 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   };
   await start();
   return { url: `redis://127.0.0.1:${port}`, start, stop };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
