@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   const server = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
   const websockets = gateway.serveWebSockets(server.server);
   logger.info(`gateway ready at ${server.origin}/graphql`);
+  // Reads the supergraph again (a file watched anyway, or SUPERGRAPH_URL before its next poll).
+  process.on('SIGHUP', () => void gateway.reloadSupergraph());
   onShutdownSignal(
     logger,
     async () => {

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { KeyValueStore } from '../lib/infra/key-value-store.js';
@@ -14,15 +14,11 @@ import type { Config } from '../lib/kernel/config.js';
 import type { Logger } from '../lib/kernel/logger.js';
 import type { TokenService, Viewer } from '../lib/kernel/tokens.js';
 import { TouchedEntities } from '../lib/kernel/touched-entities.js';
-import { viewerDependentFields } from '../lib/kernel/viewer-dependence.js';
 import { createRealtimeMetrics } from '../lib/realtime/realtime-metrics.js';
 import { READ_FROM_PRIMARY_EXTENSION } from '../lib/service/read-routing.js';
 import { commonYogaOptions, createErrorMasker } from '../lib/service/yoga-options.js';
 import type { GatewayContext } from './context.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
-import { OperationExecutor } from './federation/operation-executor.js';
-import { QueryPlans } from './federation/query-plans.js';
-import { loadSupergraph } from './federation/supergraph.js';
 import { type DemoLogin, graphiqlOptions, subscriptionsProtocolOf } from './graphiql.js';
 import { useCompression } from './plugins/compression.js';
 import { useCsrfPrevention } from './plugins/csrf-prevention.js';
@@ -40,7 +36,11 @@ import { PresenceTracker } from './presence-tracker.js';
 import type { ResponseCacheStore } from './response-cache/cache-store.js';
 import { createResponseCacheCounters } from './response-cache/metrics.js';
 import { openResponseCacheStore } from './response-cache/open-store.js';
+import { DEFAULT_RESUME_POLICY } from './resuming-upstream.js';
+import { ServedSupergraph, type SupergraphGeneration } from './served-supergraph.js';
 import { SubgraphDataSource, type SubgraphRequestCounts } from './subgraph-data-source.js';
+import { createSupergraphMetrics } from './supergraph-metrics.js';
+import { readSupergraph, type SupergraphSource, type SupergraphWatch, watchSupergraph } from './supergraph-source.js';
 import { UpstreamSubscriptions } from './upstream-subscriptions.js';
 import { useFederatedSubscriptions } from './use-federated-subscriptions.js';
 import { existingIdsFrom, USER_ENTITIES_QUERY, ViewerAccounts } from './viewer-accounts.js';
@@ -64,8 +64,15 @@ export interface Gateway {
   readonly subgraphRequests: SubgraphRequestCounts;
   /** Its Prometheus registry (served at /metrics); register more with `registers: [metrics.registry]`. */
   readonly metrics: ServiceMetrics;
+  /** The supergraph served now, and the ones requests in flight still run on. */
+  readonly supergraph: ServedSupergraph;
   /** Serves graphql-ws on the HTTP server that serves `yoga` (subscriptions, presence). */
   serveWebSockets(server: Server): GatewayWebSockets;
+  /**
+   * Reads the supergraph source again and serves what it holds if it changed (SIGHUP); a
+   * supergraph that cannot be served is logged and the current one kept.
+   */
+  reloadSupergraph(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -77,6 +84,8 @@ export interface GatewaySettings {
   graphiql: boolean;
   /** See FederatedSubscriptions (SUBSCRIPTION_SHARED_EXECUTION). */
   sharedSubscriptionExecution: boolean;
+  /** How long a subscription resubscribes to a subgraph it lost (SUBSCRIPTION_RESUME_WINDOW_MS; 0: never). */
+  subscriptionResumeWindowMs: number;
   /** Edge protections (gateway/README.md). */
   operationLimits: Config['operationLimits'];
   introspection: boolean;
@@ -98,6 +107,8 @@ export interface GatewaySettings {
   subgraphTimeoutMs: number;
   /** Requests answered this late or later log a warning (SLOW_REQUEST_MS). */
   slowRequestMs: number;
+  /** Where the supergraph is read, and whether changes are served without a restart. */
+  supergraph: Config['supergraph'];
 }
 
 /**
@@ -108,6 +119,7 @@ export function gatewaySettingsFrom(config: Config): GatewaySettings {
   return {
     graphiql: config.graphiql,
     sharedSubscriptionExecution: config.realtime.sharedExecution,
+    subscriptionResumeWindowMs: config.realtime.resumeWindowMs,
     operationLimits: config.operationLimits,
     introspection: config.introspection,
     subgraphSigningSecret: config.subgraphSigning.secret,
@@ -119,7 +131,14 @@ export function gatewaySettingsFrom(config: Config): GatewaySettings {
     responseCache: { ...config.responseCache, redisUrl: config.redis.url, namespace: config.cache.namespace },
     subgraphTimeoutMs: config.subgraphTimeoutMs,
     slowRequestMs: config.log.slowRequestMs,
+    supergraph: config.supergraph,
   };
+}
+
+/** Where `settings` say the supergraph is: a URL polled, else a file (this repository's supergraph.graphql by default). */
+export function supergraphSourceOf(settings: Config['supergraph']): SupergraphSource {
+  if (settings.url !== undefined) return { url: settings.url, pollIntervalMs: settings.pollIntervalMs };
+  return { file: settings.file ?? fileURLToPath(SUPERGRAPH_FILE) };
 }
 
 /**
@@ -133,6 +152,7 @@ export async function createGateway(
     tokens: TokenService;
     store: KeyValueStore;
     logger: Logger;
+    /** Served as given, never reloaded; else read from `supergraph` (GatewaySettings). */
     supergraphSdl?: string;
     /** The gateway's metrics (lib/infra/metrics.ts); a new registry for service "gateway" when absent. */
     metrics?: ServiceMetrics;
@@ -147,36 +167,63 @@ export async function createGateway(
   const realtimeMetrics = createRealtimeMetrics(metrics.registry);
   const documentCounters = createDocumentCounters(metrics.registry);
   observeRedisErrors(metrics, { store: deps.store });
-  const supergraphSdl = deps.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8');
+  const supergraphMetrics = createSupergraphMetrics(metrics.registry);
+  const source = deps.supergraphSdl === undefined ? supergraphSourceOf(deps.supergraph) : undefined;
+  const supergraphSdl = deps.supergraphSdl ?? (await readSupergraph(source as SupergraphSource));
   const trustedDocuments = loadTrustedDocuments();
-  const supergraph = loadSupergraph(supergraphSdl);
-  const dataSources: Record<string, SubgraphDataSource> = {};
-  for (const { name, url } of supergraph.subgraphs) {
-    const target = deps.subgraphUrls[name] ?? url;
-    if (target === undefined || target === '') throw new Error(`No URL for subgraph "${name}"`);
-    dataSources[name] = new SubgraphDataSource(name, target, subgraphRequests, subgraphFetches, {
-      timeoutMs: deps.subgraphTimeoutMs,
-      logger,
-      signingSecret: deps.subgraphSigningSecret,
-    });
-  }
   const apolloLogger = {
     debug: (message: unknown) => logger.debug(String(message)),
     info: (message: unknown) => logger.info(String(message)),
     warn: (message: unknown) => logger.warn(String(message)),
     error: (message: unknown) => logger.error(String(message)),
   };
-  const plans = new QueryPlans(supergraph);
-  const executor = new OperationExecutor({ loaded: supergraph, plans, dataSources, logger: apolloLogger });
-  const upstream = new UpstreamSubscriptions(deps.subgraphUrls, logger, deps.subgraphSigningSecret);
+  const served = new ServedSupergraph({
+    sdl: supergraphSdl,
+    subgraphUrls: deps.subgraphUrls,
+    makeDataSource: (name, url) =>
+      new SubgraphDataSource(name, url, subgraphRequests, subgraphFetches, {
+        timeoutMs: deps.subgraphTimeoutMs,
+        logger,
+        signingSecret: deps.subgraphSigningSecret,
+      }),
+    apolloLogger,
+    logger,
+  });
+  supergraphMetrics.serving(served.current);
+  const upstream = new UpstreamSubscriptions(logger, deps.subgraphSigningSecret);
   const subscriptions = new FederatedSubscriptions({
-    supergraph,
-    plans,
-    dataSources,
+    served,
     upstream,
     logger,
     sharedExecution: deps.sharedSubscriptionExecution,
+    onResume: (subgraph, outcome) => supergraphMetrics.resume(subgraph, outcome),
+    resumePolicy: { ...DEFAULT_RESUME_POLICY, windowMs: deps.subscriptionResumeWindowMs },
   });
+  // After Yoga took the new schema (useFederationExecutor registers first, at plugin init).
+  const onReplaced = (next: SupergraphGeneration) => {
+    supergraphMetrics.serving(next);
+    const outcomes = subscriptions.reloaded(next);
+    supergraphMetrics.subscriptionsReloaded(outcomes);
+    logger.info({ generation: next.number, hash: next.hash, subscriptions: outcomes }, 'serving a new supergraph');
+  };
+  /** The last text refused: read again (a file event and a SIGHUP, each poll), it is not refused and logged again. */
+  let refusedSdl: string | undefined;
+  const applySupergraph = (sdl: string) => {
+    if (sdl === refusedSdl) return;
+    try {
+      if (served.replace(sdl)) supergraphMetrics.reload('applied');
+      refusedSdl = undefined;
+    } catch (error) {
+      refusedSdl = sdl;
+      supergraphMetrics.reload('failed');
+      logger.error(
+        { err: error, generation: served.current.number, hash: served.current.hash },
+        'the new supergraph cannot be served; serving the current one',
+      );
+    }
+  };
+  const supergraphWatch: SupergraphWatch | undefined =
+    source === undefined ? undefined : watchSupergraph(source, { watch: deps.supergraph.watch, logger, onText: applySupergraph });
   const responseCacheStore: ResponseCacheStore | undefined =
     deps.responseCache?.enabled === true
       ? openResponseCacheStore({ ...deps.responseCache, guardMs: INVALIDATION_GUARD_MS }, logger)
@@ -190,7 +237,7 @@ export async function createGateway(
     },
   });
   const accounts = new ViewerAccounts(async (ids) => {
-    const users = dataSources.users;
+    const users = served.current.dataSources.users;
     if (users === undefined) throw new Error('the supergraph has no users subgraph');
     // SubgraphDataSource reads only the request and the context of what Apollo passes it.
     const response = await users.process({
@@ -254,7 +301,7 @@ export async function createGateway(
       ...(rateLimiters === undefined
         ? []
         : [useRateLimit(rateLimiters, { trustProxy: deps.rateLimit.trustProxy, logger, metrics })]),
-      useFederationExecutor(executor, supergraph.apiGraphQLSchema),
+      useFederationExecutor(served),
       // After the executor it wraps (it answers a hit instead of calling it) and after the rate
       // limit (a refused request costs nothing).
       ...(responseCacheStore === undefined || deps.responseCache === undefined
@@ -263,7 +310,7 @@ export async function createGateway(
             store: responseCacheStore,
             logger,
             counters: createResponseCacheCounters(metrics.registry),
-            viewerDependentFields: viewerDependentFields(supergraphSdl),
+            supergraphOf: (schema) => served.ofSchema(schema),
             defaultTtlSeconds: deps.responseCache.defaultTtlSeconds,
             ttlSeconds: deps.responseCache.ttlSeconds,
           })),
@@ -279,11 +326,16 @@ export async function createGateway(
       viewer: initial.viewer !== undefined ? initial.viewer : await authenticate(initial.request?.headers.get('authorization')),
     }),
   });
+  served.onReplaced(onReplaced);
   let websockets: GatewayWebSockets | undefined;
   return {
     yoga,
     subgraphRequests,
     metrics,
+    supergraph: served,
+    reloadSupergraph: async () => {
+      await supergraphWatch?.check();
+    },
     serveWebSockets(server) {
       websockets = serveGatewayWebSockets(server, {
         yoga,
@@ -299,10 +351,11 @@ export async function createGateway(
       return websockets;
     },
     async stop() {
+      supergraphWatch?.close();
       await websockets?.close();
       await upstream.close();
       await presence.stop();
-      await Promise.all(Object.values(dataSources).map((source) => source.close()));
+      await served.close();
       await rateLimiters?.close();
       await responseCacheStore?.close();
     },

@@ -55,10 +55,11 @@ export type OperationListener = PushListener<FormattedExecutionResult>;
  * which graphql-ws's client would reject. Such a payload is parsed once and the same object is
  * handed to each operation, so the gateway can also resolve it once (federated-subscriptions.ts).
  *
- * No retries: when the socket drops, its operations fail with UpstreamLost, and the public
- * server closes the affected clients with a code that makes graphql-ws clients reconnect; they
- * resubscribe with `after`, and catch-up makes that lossless. Silently resubscribing here
- * would instead skip whatever was sent while the socket was down.
+ * No retries here: when the socket drops, its operations fail with UpstreamLost. Each
+ * subscription resubscribes from its own last event where its field can resume
+ * (resuming-upstream.ts); the others end, and the public server closes their clients with a code
+ * that makes graphql-ws clients reconnect and resume with `after`. Resubscribing here without a
+ * position would skip whatever was sent while the socket was down.
  */
 export class UpstreamConnection {
   readonly #url: string;

@@ -15,39 +15,43 @@ const IDLE_CLOSE_MS = 30_000;
 const KEEPALIVE_MS = 10_000;
 
 /**
- * The gateway's graphql-ws connections to subgraphs: one socket per subgraph, shared by every
+ * The gateway's graphql-ws connections to subgraphs: one socket per subgraph URL, shared by every
  * subscription of every client (operations multiplexed by id), opened on first use
  * (upstream-connection.ts). The viewer travels with each operation (`extensions.authorization`),
  * not with the socket. Operations fail with UpstreamRefusal (the subgraph's `error` message) or
- * UpstreamLost (the socket dropped; no retries, see UpstreamConnection).
+ * UpstreamLost (the socket dropped: resuming-upstream.ts subscribes again from the last event).
  */
 export class UpstreamSubscriptions {
+  /** By the subgraph's HTTP URL: a reload that moves a subgraph opens a new socket, and the old one serves who still uses it. */
   readonly #connections = new Map<string, UpstreamConnection>();
-  readonly #urls: Readonly<Record<string, string | undefined>>;
   readonly #logger: Logger;
   readonly #signingSecret: string | undefined;
+  #closing = false;
 
-  constructor(subgraphUrls: Readonly<Record<string, string | undefined>>, logger: Logger, signingSecret?: string) {
-    this.#urls = subgraphUrls;
+  constructor(logger: Logger, signingSecret?: string) {
     this.#logger = logger;
     this.#signingSecret = signingSecret;
   }
 
+  /** True once close() was called: lost operations are not resubscribed (resuming-upstream.ts). */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
   /** Pushes the operation's events to `listener` (UpstreamConnection.listen); returns what stops it. */
-  listen(subgraph: string, operation: UpstreamOperation, listener: OperationListener): () => void {
-    return this.#connection(subgraph).listen(subscribePayload(operation), listener);
+  listen(subgraph: string, url: string, operation: UpstreamOperation, listener: OperationListener): () => void {
+    return this.#connection(subgraph, url).listen(subscribePayload(operation), listener);
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     for (const connection of this.#connections.values()) connection.close();
     this.#connections.clear();
   }
 
-  #connection(subgraph: string): UpstreamConnection {
-    let connection = this.#connections.get(subgraph);
+  #connection(subgraph: string, url: string): UpstreamConnection {
+    let connection = this.#connections.get(url);
     if (connection === undefined) {
-      const url = this.#urls[subgraph];
-      if (url === undefined) throw new Error(`No URL for subgraph "${subgraph}"`);
       connection = new UpstreamConnection({
         url: url.replace(/^http/, 'ws'),
         idleCloseMs: IDLE_CLOSE_MS,
@@ -57,7 +61,7 @@ export class UpstreamSubscriptions {
           if (code !== 1000) this.#logger.warn({ subgraph, code, reason }, 'subgraph WebSocket closed');
         },
       });
-      this.#connections.set(subgraph, connection);
+      this.#connections.set(url, connection);
     }
     return connection;
   }

@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   const { startPlatform } = await import('../platform/platform.js');
   const platform = await startPlatform(config, logger, { onStep: step });
   onShutdownSignal(logger, () => platform.stop(), { drainMs: config.shutdownDrainMs });
+  // Operators reload the supergraph without a restart (the file is also watched).
+  process.on('SIGHUP', () => void platform.gateway.reloadSupergraph());
   step(`gateway answering at ${platform.gatewayUrl}`);
   const demo = config.database.url === undefined ? await demoLogin(platform.database.kysely, config.database.dataDir) : null;
   // GraphiQL's Login tab then signs in as the demo account.

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../subgraphs/messages/realtime/message-events.js';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
+import { sample, scrape } from './support/metrics.js';
 import { startTestPlatform, usePlatform, usingRealPostgres } from './support/platform.js';
 import { connectSocket, type Subscription, subscribe, untilLive } from './support/websocket.js';
 
@@ -407,8 +408,9 @@ describe('typing through the gateway', () => {
 });
 
 describe('restarts', () => {
-  it('closes a client with 1012 when the subgraph under its subscription goes away', async () => {
-    const own = await startTestPlatform();
+  it('closes a client with 1012 when the subgraph under its subscription stays away past the resume window', async () => {
+    // The gateway resubscribes from the last event for SUBSCRIPTION_RESUME_WINDOW_MS (tests/subscription-resume.test.ts), then gives up.
+    const own = await startTestPlatform({ SUBSCRIPTION_RESUME_WINDOW_MS: '300' });
     try {
       const [ada, bob] = await Promise.all([registerUser(own.gatewayUrl), registerUser(own.gatewayUrl)]);
       const chat = await startConversation(own.gatewayUrl, ada, [bob]);
@@ -420,6 +422,11 @@ describe('restarts', () => {
       await own.subgraphs.messages.webSockets.close();
       // graphql-ws clients reconnect on 1012 and resubscribe with `after` (tested above).
       expect((await socket.closed).code).toBe(1012);
+      const metrics = await scrape(own, 'gateway');
+      expect(sample(metrics, 'gateway_subscription_resumes_total', { subgraph: 'messages', outcome: 'gave_up' })).toBe(1);
+      expect(
+        sample(metrics, 'gateway_subscription_resumes_total', { subgraph: 'messages', outcome: 'resubscribed' }),
+      ).toBeGreaterThan(0);
     } finally {
       await own.stop();
     }

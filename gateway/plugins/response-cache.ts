@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { getDocumentString } from '@envelop/core';
 import stableStringify from 'fast-json-stable-stringify';
-import { type ExecutionResult, getOperationAST, print } from 'graphql';
+import { type ExecutionResult, type GraphQLSchema, getOperationAST, print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../lib/kernel/logger.js';
@@ -21,8 +21,12 @@ export interface ResponseCacheOptions {
   store: ResponseCacheStore;
   logger: Logger;
   counters: ResponseCacheCounters;
-  /** `Type.field` of every field tagged viewer-dependent in the supergraph. */
-  viewerDependentFields: ReadonlySet<string>;
+  /**
+   * The supergraph a public schema belongs to: its viewer-dependent fields (`Type.field`), and
+   * its hash, part of every key, so a reloaded supergraph never answers from the previous one's
+   * responses.
+   */
+  supergraphOf: (schema: GraphQLSchema) => { readonly hash: string; readonly viewerDependent: ReadonlySet<string> };
   /** TTL of a response that names no type or field below. */
   defaultTtlSeconds: number;
   /** Seconds per type name (`Post`) or field (`Query.trendingHashtags`); the smallest one a response contains wins; 0 = never cached. */
@@ -43,7 +47,10 @@ export interface ResponseCacheOptions {
  * store is a miss (guarded-cache.ts).
  */
 export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayContext>[] {
-  const policyOf = createCachePolicy({ viewerDependentFields: options.viewerDependentFields, ttlSeconds: options.ttlSeconds });
+  const policyOf = createCachePolicy({
+    viewerDependentFields: (schema) => options.supergraphOf(schema).viewerDependent,
+    ttlSeconds: options.ttlSeconds,
+  });
   // A key stands for one document, operation, variables and viewer, so its types never change:
   // this is a memo, bounded far above the number of requests in flight.
   const typesByKey = new LRUCache<string, readonly string[]>({ max: 50_000 });
@@ -61,6 +68,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
       if (!policy.cacheable) return;
       const context = args.contextValue;
       const key = responseCacheKey({
+        supergraph: options.supergraphOf(args.schema).hash,
         documentString: getDocumentString(args.document, print),
         operationName: args.operationName,
         variableValues: args.variableValues,
@@ -118,6 +126,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
  * WebCrypto's, whose promise and buffer copies were a tenth of the gateway's CPU on cache hits.
  */
 function responseCacheKey(params: {
+  supergraph: string;
   documentString: string;
   operationName: string | null | undefined;
   variableValues: Readonly<Record<string, unknown>> | null | undefined;
@@ -126,6 +135,7 @@ function responseCacheKey(params: {
   return createHash('sha256')
     .update(
       [
+        params.supergraph,
         params.documentString,
         params.operationName ?? '',
         stableStringify(params.variableValues ?? {}),

@@ -30,22 +30,29 @@ export interface CachePolicy {
 const NOT_CACHEABLE: CachePolicy = Object.freeze({ cacheable: false, perViewer: false, types: [], ttlSeconds: undefined });
 
 /**
- * Decides the policy of each (document, operation) once, from the fields it selects: parsed
- * documents are reused by Yoga's parse cache, so this is a WeakMap hit on the hot path.
+ * Decides the policy of each (document, operation) once per schema, from the fields it selects:
+ * parsed documents are reused by Yoga's parse cache, so this is a WeakMap hit on the hot path. A
+ * reloaded supergraph is a new schema, with its own viewer-dependent fields.
  */
 export function createCachePolicy(options: {
-  viewerDependentFields: ReadonlySet<string>;
+  /** `Type.field` of every field tagged viewer-dependent in the supergraph that `schema` is the public schema of. */
+  viewerDependentFields: (schema: GraphQLSchema) => ReadonlySet<string>;
   /** Seconds per type name or `Type.field`; 0 means never cached. */
   ttlSeconds: Readonly<Record<string, number>>;
 }): (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined) => CachePolicy {
   const neverCached = new Set(Object.entries(options.ttlSeconds).flatMap(([name, ttl]) => (ttl === 0 ? [name] : [])));
-  const decided = new WeakMap<DocumentNode, Map<string, CachePolicy>>();
+  const decided = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, CachePolicy>>>();
 
   return (schema, document, operationName) => {
-    let byOperation = decided.get(document);
+    let bySchema = decided.get(schema);
+    if (bySchema === undefined) {
+      bySchema = new WeakMap();
+      decided.set(schema, bySchema);
+    }
+    let byOperation = bySchema.get(document);
     if (byOperation === undefined) {
       byOperation = new Map();
-      decided.set(document, byOperation);
+      bySchema.set(document, byOperation);
     }
     const name = operationName ?? '';
     let policy = byOperation.get(name);
@@ -70,9 +77,10 @@ export function createCachePolicy(options: {
       const ttl = options.ttlSeconds[name];
       if (ttl !== undefined) ttlSeconds = Math.min(ttl, ttlSeconds ?? ttl);
     }
+    const viewerDependent = options.viewerDependentFields(schema);
     return {
       cacheable: true,
-      perViewer: [...coordinates].some((coordinate) => options.viewerDependentFields.has(coordinate)),
+      perViewer: [...coordinates].some((coordinate) => viewerDependent.has(coordinate)),
       types: [...returnTypes],
       ttlSeconds,
     };

@@ -79,6 +79,9 @@ export const DEFAULT_WEBSOCKET_LIMITS = Object.freeze({
   maxPerAddress: 1000,
 });
 
+/** How often the gateway asks SUPERGRAPH_URL for a new supergraph. */
+export const DEFAULT_SUPERGRAPH_POLL_INTERVAL_MS = 10_000;
+
 /** How long the gateway waits for a subgraph's whole answer (SUBGRAPH_TIMEOUT_MS). */
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5000;
 
@@ -125,10 +128,17 @@ const EnvSchema = z.object({
   POSTS_URL: optionalUrl(['http', 'https']),
   MESSAGES_URL: optionalUrl(['http', 'https']),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_SUBGRAPH_TIMEOUT_MS),
+  // The supergraph the gateway serves (gateway/supergraph-source.ts): a file watched for changes, or a URL polled.
+  SUPERGRAPH_FILE: z.string().trim().min(1).optional(),
+  SUPERGRAPH_URL: optionalUrl(['http', 'https']),
+  SUPERGRAPH_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_SUPERGRAPH_POLL_INTERVAL_MS),
+  SUPERGRAPH_WATCH: bool.default(true),
   TRENDING_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   // How long a `typing: true` holds without a new setTyping before subscribers get `typing: false`.
   TYPING_TTL_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
   SUBSCRIPTION_SHARED_EXECUTION: bool.default(true),
+  // How long the gateway keeps resubscribing to a subgraph it lost before telling clients to reconnect (0: never resubscribes).
+  SUBSCRIPTION_RESUME_WINDOW_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   // How long a process keeps serving with /readyz at 503 after SIGTERM (lib/infra/shutdown.ts).
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).optional(),
   // The gateway's WebSocket clients (gateway/websocket-server.ts): heartbeat and caps.
@@ -237,6 +247,16 @@ export interface Config {
   };
   /** Deadline of one subgraph fetch, from sending to the last byte of the answer. */
   readonly subgraphTimeoutMs: number;
+  /** Where the gateway reads its supergraph, and whether it reloads it when it changes. */
+  readonly supergraph: {
+    /** A supergraph file (SUPERGRAPH_FILE); undefined: the composed supergraph.graphql of this repository. */
+    readonly file: string | undefined;
+    /** Polled instead of the file when set (SUPERGRAPH_URL), e.g. a schema registry's supergraph endpoint. */
+    readonly url: string | undefined;
+    readonly pollIntervalMs: number;
+    /** Reload on change (file events, or each poll of the URL); SIGHUP reloads either way. */
+    readonly watch: boolean;
+  };
   readonly database: {
     /** The primary: every write, migrations, and the reads that must see the viewer's own writes. */
     readonly url: string | undefined;
@@ -260,6 +280,8 @@ export interface Config {
     readonly typingTtlMs: number;
     /** Subscribers receiving the same event with a viewer-independent selection share its execution. */
     readonly sharedExecution: boolean;
+    /** The gateway resubscribes to a lost subgraph from each subscription's last event for this long (gateway/resuming-upstream.ts). */
+    readonly resumeWindowMs: number;
   };
   /** After SIGTERM, /readyz answers 503 this long before the servers close (production: 5 s; else 0). */
   readonly shutdownDrainMs: number;
@@ -397,8 +419,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ports: { gateway: e.GATEWAY_PORT, users: e.USERS_PORT, posts: e.POSTS_PORT, messages: e.MESSAGES_PORT },
     subgraphUrls: { users: e.USERS_URL, posts: e.POSTS_URL, messages: e.MESSAGES_URL },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    supergraph: {
+      file: e.SUPERGRAPH_FILE === undefined ? undefined : resolve(e.SUPERGRAPH_FILE),
+      url: e.SUPERGRAPH_URL,
+      pollIntervalMs: e.SUPERGRAPH_POLL_INTERVAL_MS,
+      watch: e.SUPERGRAPH_WATCH,
+    },
     cache: { trendingTtlSeconds: e.TRENDING_TTL_SECONDS, namespace: e.CACHE_NAMESPACE },
-    realtime: { typingTtlMs: e.TYPING_TTL_MS, sharedExecution: e.SUBSCRIPTION_SHARED_EXECUTION },
+    realtime: {
+      typingTtlMs: e.TYPING_TTL_MS,
+      sharedExecution: e.SUBSCRIPTION_SHARED_EXECUTION,
+      resumeWindowMs: e.SUBSCRIPTION_RESUME_WINDOW_MS,
+    },
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS ?? (e.NODE_ENV === 'production' ? 5000 : 0),
     webSockets: {
       pingIntervalMs: e.WEBSOCKET_PING_INTERVAL_MS,

@@ -1,8 +1,8 @@
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { FederatedSubscriptions } from '../../gateway/federated-subscriptions.js';
-import { QueryPlans } from '../../gateway/federation/query-plans.js';
-import { loadSupergraph } from '../../gateway/federation/supergraph.js';
+import { ServedSupergraph } from '../../gateway/served-supergraph.js';
+import type { SubgraphDataSource } from '../../gateway/subgraph-data-source.js';
 import type { UpstreamSubscriptions } from '../../gateway/upstream-subscriptions.js';
 import { createLogger } from '../../lib/kernel/logger.js';
 import { TouchedEntities } from '../../lib/kernel/touched-entities.js';
@@ -12,8 +12,9 @@ import { composeSupergraph } from '../support/federation/compose.js';
  * A subscription to a guarded field is refused before the gateway subscribes upstream: the
  * upstream here records every call, and a refused one makes none.
  */
-const supergraph = loadSupergraph(
-  composeSupergraph([
+const logger = createLogger({ level: 'silent', pretty: false });
+const served = new ServedSupergraph({
+  sdl: composeSupergraph([
     {
       name: 'alerts',
       url: 'http://alerts.test/graphql',
@@ -22,7 +23,12 @@ const supergraph = loadSupergraph(
         type Subscription { alerts: String @authenticated audits: String @requiresScopes(scopes: [["audit:read"]]) news: String }`,
     },
   ]),
-);
+  subgraphUrls: {},
+  makeDataSource: () => ({ process: () => Promise.reject(new Error('not called')) }) as unknown as SubgraphDataSource,
+  apolloLogger: logger,
+  logger,
+});
+const supergraph = served.current.loaded;
 
 function subscriptionsWithUpstream(calls: string[]): FederatedSubscriptions {
   const upstream = {
@@ -36,11 +42,9 @@ function subscriptionsWithUpstream(calls: string[]): FederatedSubscriptions {
     },
   } as unknown as UpstreamSubscriptions;
   return new FederatedSubscriptions({
-    supergraph,
-    plans: new QueryPlans(supergraph),
-    dataSources: {},
+    served,
     upstream,
-    logger: createLogger({ level: 'silent', pretty: false }),
+    logger,
     sharedExecution: false,
   });
 }
