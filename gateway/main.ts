@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     logger,
     ...gatewaySettingsFrom(config),
   });
-  const server = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
+  const server = await startHttpServer(gateway.handler, { port: config.ports.gateway, host: config.host });
   const websockets = gateway.serveWebSockets(server.server);
   logger.info(`gateway ready at ${server.origin}/graphql`);
   // Reads the supergraph again (a file watched anyway, or SUPERGRAPH_URL before its next poll).

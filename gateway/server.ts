@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
@@ -28,12 +28,14 @@ import { serveGraphiQL } from './plugins/graphiql-page.js';
 import { useIntrospection } from './plugins/introspection.js';
 import { useOperationLimits } from './plugins/operation-limits.js';
 import { usePersistedQueries } from './plugins/persisted-queries.js';
-import { createRateLimiters, useRateLimit } from './plugins/rate-limit.js';
+import { createLimitCheck, createRateLimiters, useRateLimit } from './plugins/rate-limit.js';
 import { requestLimitOptions } from './plugins/request-limits.js';
-import { INVALIDATION_GUARD_MS, useResponseCache } from './plugins/response-cache.js';
+import { createResponseCache, INVALIDATION_GUARD_MS, useResponseCache } from './plugins/response-cache.js';
 import { loadTrustedDocuments, useTrustedDocuments } from './plugins/trusted-documents.js';
 import { PresenceTracker } from './presence-tracker.js';
 import type { ResponseCacheStore } from './response-cache/cache-store.js';
+import { EarlyHits } from './response-cache/early-hits.js';
+import type { ResponseCache } from './response-cache/guarded-cache.js';
 import { createResponseCacheCounters } from './response-cache/metrics.js';
 import { openResponseCacheStore } from './response-cache/open-store.js';
 import { DEFAULT_RESUME_POLICY } from './resuming-upstream.js';
@@ -60,6 +62,8 @@ export const SUPERGRAPH_FILE = new URL('../supergraph.graphql', import.meta.url)
 
 export interface Gateway {
   readonly yoga: YogaServerInstance<object, GatewayContext>;
+  /** What the HTTP server runs: response-cache hits answered early (response-cache/early-hits.ts), the rest by `yoga`. */
+  readonly handler: RequestListener;
   /** Requests sent to each subgraph so far. */
   readonly subgraphRequests: SubgraphRequestCounts;
   /** Its Prometheus registry (served at /metrics); register more with `registers: [metrics.registry]`. */
@@ -276,6 +280,27 @@ export async function createGateway(
         }),
       )
     : undefined;
+  const responseCache =
+    responseCacheStore === undefined
+      ? undefined
+      : createResponseCache(responseCacheStore, { logger, counters: createResponseCacheCounters(metrics.registry) });
+  const earlyHits =
+    responseCache === undefined || deps.responseCache?.earlyHits !== true
+      ? undefined
+      : new EarlyHits({
+          cache: responseCache,
+          currentSupergraph: () => served.current.hash,
+          authenticate: (header) => authenticate(header),
+          limit:
+            rateLimiters === undefined
+              ? undefined
+              : {
+                  check: createLimitCheck(rateLimiters, { logger, metrics }),
+                  limiters: rateLimiters,
+                  trustProxy: deps.rateLimit.trustProxy,
+                },
+          metrics,
+        });
   const yoga = createYoga<object, GatewayContext>({
     ...common,
     ...requestLimitOptions(),
@@ -304,12 +329,11 @@ export async function createGateway(
       useFederationExecutor(served),
       // After the executor it wraps (it answers a hit instead of calling it) and after the rate
       // limit (a refused request costs nothing).
-      ...(responseCacheStore === undefined || deps.responseCache === undefined
+      ...(responseCache === undefined || deps.responseCache === undefined
         ? []
         : useResponseCache({
-            store: responseCacheStore,
-            logger,
-            counters: createResponseCacheCounters(metrics.registry),
+            cache: responseCache as ResponseCache,
+            ...(earlyHits === undefined ? {} : { earlyHits }),
             supergraphOf: (schema) => served.ofSchema(schema),
             defaultTtlSeconds: deps.responseCache.defaultTtlSeconds,
             ttlSeconds: deps.responseCache.ttlSeconds,
@@ -330,6 +354,7 @@ export async function createGateway(
   let websockets: GatewayWebSockets | undefined;
   return {
     yoga,
+    handler: earlyHits === undefined ? yoga : earlyHits.handler(yoga),
     subgraphRequests,
     metrics,
     supergraph: served,

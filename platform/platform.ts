@@ -128,7 +128,7 @@ export async function startPlatform(
       demoLogin: () => demoLogin,
       ...gatewaySettingsFrom(config),
     });
-    const gatewayServer = await startHttpServer(gateway.yoga, { port: config.ports.gateway, host: config.host });
+    const gatewayServer = await startHttpServer(gateway.handler, { port: config.ports.gateway, host: config.host });
     servers.unshift(gatewayServer);
     gatewaySockets = gateway.serveWebSockets(gatewayServer.server);
     return {

@@ -18,7 +18,7 @@ beforeAll(async () => {
     logger: createLogger({ level: 'silent', pretty: false }),
     ...gatewaySettingsFrom(platform.config),
   });
-  orphan = await startHttpServer(gateway.yoga, { port: 0, host: '127.0.0.1' });
+  orphan = await startHttpServer(gateway.handler, { port: 0, host: '127.0.0.1' });
   stopOrphan = async () => {
     await orphan.close(0);
     await gateway.stop();

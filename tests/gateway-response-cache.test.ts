@@ -328,7 +328,7 @@ describe('a response cache whose Redis hangs', () => {
       store: platform.store,
       logger: createLogger({ level: 'silent', pretty: false }),
     });
-    const server = await startHttpServer(gateway.yoga, { port: 0, host: '127.0.0.1' });
+    const server = await startHttpServer(gateway.handler, { port: 0, host: '127.0.0.1' });
     const hungUrl = `${server.origin}/graphql`;
     try {
       const author = await registerUser(hungUrl);

@@ -180,7 +180,7 @@ describe('message soak', () => {
         logger,
         ...gatewaySettingsFrom(platform.config),
       });
-      const server = await startHttpServer(gateway.yoga, { port, host: '127.0.0.1' });
+      const server = await startHttpServer(gateway.handler, { port, host: '127.0.0.1' });
       const sockets = gateway.serveWebSockets(server.server);
       return {
         port: Number(new URL(server.origin).port),

@@ -5,7 +5,8 @@ import type { Plugin } from 'graphql-yoga';
 /** Bodies smaller than this go out as they are: compressing them costs more than it saves. */
 export const COMPRESSION_THRESHOLD_BYTES = 1024;
 
-const compressors = {
+/** The encodings the gateway answers with, and how it compresses a body for each. */
+export const compressors = {
   br: (body: Buffer) =>
     promisify(brotliCompress)(body, {
       // Quality 4 is close to gzip's speed with better ratios; the default (11) is for static files.
@@ -13,7 +14,7 @@ const compressors = {
     }),
   gzip: (body: Buffer) => promisify(gzip)(body),
 } as const;
-type Encoding = keyof typeof compressors;
+export type Encoding = keyof typeof compressors;
 
 /**
  * gzip or brotli for responses over 1 KiB, by the client's Accept-Encoding. Only whole bodies

@@ -185,6 +185,40 @@ function argumentValue(node: ValueNode, variables: Readonly<Record<string, unkno
  */
 export type RateLimitName = 'RATE_LIMIT_PER_MINUTE' | 'LOGIN_ATTEMPTS_PER_15_MIN' | 'REGISTER_ATTEMPTS_PER_HOUR';
 
+/** Takes `points` from `limiter` for `key`: the seconds to wait when refused, undefined when allowed. */
+export type LimitCheck = (limiter: PointConsumer, key: string, points: number) => Promise<number | undefined>;
+
+/**
+ * The check every limit goes through: bounded in time, and a Redis that is down or slow lets
+ * the request through (logged at most every 10 s, counted in `redis_command_errors_total`).
+ */
+export function createLimitCheck(
+  limiters: RateLimiters,
+  options: { logger: Logger; metrics?: ServiceMetrics | undefined },
+): LimitCheck {
+  let lastFailureLog = 0;
+  return async (limiter, key, points) => {
+    try {
+      const consumed = limiters.firstConnection.then(() => limiter.consume(key, points));
+      await lagTolerantTimeout(consumed, REDIS_COMMAND_TIMEOUT_MS, 'Rate limiter');
+      return undefined;
+    } catch (error) {
+      if (error instanceof RateLimiterRes) return Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+      options.metrics?.redisCommandErrors.inc({ client: 'rate_limit', command: 'consume' });
+      if (Date.now() - lastFailureLog > FAILURE_LOG_INTERVAL_MS) {
+        lastFailureLog = Date.now();
+        options.logger.warn({ err: error }, 'rate limiter unavailable: requests are not being limited');
+      }
+      return undefined;
+    }
+  };
+}
+
+/** Whose RATE_LIMIT_PER_MINUTE an operation counts against: its viewer, or its client IP when anonymous. */
+export function operationLimitKey(viewer: { readonly id: string } | null, ip: string): string {
+  return viewer === null ? `ip:${ip}` : `viewer:${viewer.id}`;
+}
+
 /** The envelop plugin; put it before the executor plugins so a refusal stops execution. */
 export function useRateLimit(
   limiters: RateLimiters,
@@ -195,26 +229,9 @@ export function useRateLimit(
     metrics?: ServiceMetrics;
   },
 ): Plugin<GatewayContext> {
-  let lastFailureLog = 0;
   const commandFailed = (command: 'consume' | 'delete') =>
     options.metrics?.redisCommandErrors.inc({ client: 'rate_limit', command });
-  /** Seconds until `points` more are allowed for `key`, or undefined when they are now. */
-  const consume = async (limiter: PointConsumer, key: string, points: number): Promise<number | undefined> => {
-    try {
-      const consumed = limiters.firstConnection.then(() => limiter.consume(key, points));
-      await lagTolerantTimeout(consumed, REDIS_COMMAND_TIMEOUT_MS, 'Rate limiter');
-      return undefined;
-    } catch (error) {
-      if (error instanceof RateLimiterRes) return Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-      // Redis down or slow: let it through, and say so (not on every request).
-      commandFailed('consume');
-      if (Date.now() - lastFailureLog > FAILURE_LOG_INTERVAL_MS) {
-        lastFailureLog = Date.now();
-        options.logger.warn({ err: error }, 'rate limiter unavailable: requests are not being limited');
-      }
-      return undefined;
-    }
-  };
+  const consume = createLimitCheck(limiters, options);
 
   /** Counts the operation; a refusal as the result to send, or `onDone` to run on the result. */
   const check = async (
@@ -236,8 +253,7 @@ export function useRateLimit(
       },
     });
 
-    const operationKey = context.viewer === null ? `ip:${ip}` : `viewer:${context.viewer.id}`;
-    const wait = await consume(limiters.operations, operationKey, 1);
+    const wait = await consume(limiters.operations, operationLimitKey(context.viewer, ip), 1);
     if (wait !== undefined) return refuse('RATE_LIMIT_PER_MINUTE', 'Too many requests.', wait);
 
     const attempts = authAttempts(args.document, args.operationName, args.variableValues);

@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { getDocumentString } from '@envelop/core';
-import stableStringify from 'fast-json-stable-stringify';
 import { type ExecutionResult, type GraphQLSchema, getOperationAST, print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../lib/kernel/logger.js';
 import type { GatewayContext } from '../context.js';
+import { responseCacheKey } from '../response-cache/cache-key.js';
 import { createCachePolicy } from '../response-cache/cache-policy.js';
 import type { ResponseCacheStore } from '../response-cache/cache-store.js';
-import { createGuardedCache, type ResponseCacheCounters } from '../response-cache/guarded-cache.js';
+import type { EarlyHits } from '../response-cache/early-hits.js';
+import { createGuardedCache, type ResponseCache, type ResponseCacheCounters } from '../response-cache/guarded-cache.js';
 import { entitiesInResult } from '../response-cache/result-entities.js';
 
 /**
@@ -18,9 +18,8 @@ import { entitiesInResult } from '../response-cache/result-entities.js';
 export const INVALIDATION_GUARD_MS = 120_000;
 
 export interface ResponseCacheOptions {
-  store: ResponseCacheStore;
-  logger: Logger;
-  counters: ResponseCacheCounters;
+  /** The guarded cache over the store (createResponseCache). */
+  cache: ResponseCache;
   /**
    * The supergraph a public schema belongs to: its viewer-dependent fields (`Type.field`), and
    * its hash, part of every key, so a reloaded supergraph never answers from the previous one's
@@ -31,6 +30,16 @@ export interface ResponseCacheOptions {
   defaultTtlSeconds: number;
   /** Seconds per type name (`Post`) or field (`Query.trendingHashtags`); the smallest one a response contains wins; 0 = never cached. */
   ttlSeconds: Readonly<Record<string, number>>;
+  /** Told of each cacheable document an HTTP request ran, so its next hits can be answered before Yoga (early-hits.ts). */
+  earlyHits?: EarlyHits;
+}
+
+/** The gateway's response cache over `store`: what the plugin and the early hits (early-hits.ts) share. */
+export function createResponseCache(
+  store: ResponseCacheStore,
+  options: { logger: Logger; counters: ResponseCacheCounters },
+): ResponseCache {
+  return createGuardedCache(store, { ...options, guardMs: INVALIDATION_GUARD_MS });
 }
 
 /**
@@ -51,15 +60,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
     viewerDependentFields: (schema) => options.supergraphOf(schema).viewerDependent,
     ttlSeconds: options.ttlSeconds,
   });
-  // A key stands for one document, operation, variables and viewer, so its types never change:
-  // this is a memo, bounded far above the number of requests in flight.
-  const typesByKey = new LRUCache<string, readonly string[]>({ max: 50_000 });
-  const cache = createGuardedCache(options.store, {
-    logger: options.logger,
-    counters: options.counters,
-    guardMs: INVALIDATION_GUARD_MS,
-    typesOf: (key) => typesByKey.get(key) ?? [],
-  });
+  const { cache } = options;
   const outcomes = new WeakMap<Request, 'HIT' | 'MISS'>();
 
   const cacheQueries: Plugin<GatewayContext> = {
@@ -67,14 +68,26 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
       const policy = policyOf(args.schema, args.document, args.operationName);
       if (!policy.cacheable) return;
       const context = args.contextValue;
+      const supergraph = options.supergraphOf(args.schema).hash;
+      const documentString = getDocumentString(args.document, print);
+      const req = (context as { req?: IncomingMessage }).req;
+      if (options.earlyHits !== undefined && req !== undefined) {
+        options.earlyHits.admit(req, {
+          operationName: args.operationName ?? undefined,
+          documentString,
+          variableDefinitions: getOperationAST(args.document, args.operationName)?.variableDefinitions ?? [],
+          schema: args.schema,
+          supergraph,
+          perViewer: policy.perViewer,
+        });
+      }
       const key = responseCacheKey({
-        supergraph: options.supergraphOf(args.schema).hash,
-        documentString: getDocumentString(args.document, print),
+        supergraph,
+        documentString,
         operationName: args.operationName,
         variableValues: args.variableValues,
         sessionId: policy.perViewer ? `viewer:${context.viewer?.id ?? 'anonymous'}` : undefined,
       });
-      typesByKey.set(key, policy.types);
       const request = (context as { request?: Request }).request;
       const cached = await cache.get(key);
       if (request !== undefined) outcomes.set(request, cached === null ? 'MISS' : 'HIT');
@@ -95,7 +108,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
           }
           const ttlMs = (ttlSeconds ?? options.defaultTtlSeconds) * 1000;
           // Stored while the answer goes out: a client never waits for the cache's write.
-          void cache.set(key, result as ExecutionResult, entities, ttlMs);
+          void cache.set(key, result as ExecutionResult, entities, ttlMs, policy.types);
         },
       };
     },
@@ -118,29 +131,4 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
   };
 
   return [invalidateTouched, cacheQueries];
-}
-
-/**
- * The key of a response: what @envelop/response-cache's default hashed (document, operation,
- * variables with sorted keys, session), with node:crypto's synchronous sha256 instead of
- * WebCrypto's, whose promise and buffer copies were a tenth of the gateway's CPU on cache hits.
- */
-function responseCacheKey(params: {
-  supergraph: string;
-  documentString: string;
-  operationName: string | null | undefined;
-  variableValues: Readonly<Record<string, unknown>> | null | undefined;
-  sessionId: string | undefined;
-}): string {
-  return createHash('sha256')
-    .update(
-      [
-        params.supergraph,
-        params.documentString,
-        params.operationName ?? '',
-        stableStringify(params.variableValues ?? {}),
-        params.sessionId ?? '',
-      ].join('|'),
-    )
-    .digest('hex');
 }

@@ -7,6 +7,8 @@ import type { ResultEntity } from './result-entities.js';
 /** Lookups by outcome since start; the gateway's metrics export them. */
 export interface ResponseCacheCounters {
   hit(): void;
+  /** A hit answered before Yoga (early-hits.ts); counted as a hit too. */
+  earlyHit?(): void;
   miss(): void;
   /** A store error, answered as a miss. */
   error(operation: 'lookup' | 'store' | 'invalidate'): void;
@@ -16,8 +18,24 @@ export interface ResponseCacheCounters {
 export interface ResponseCache {
   /** The cached response, or null on a miss (a failing store is a miss). */
   get(key: string): Promise<ExecutionResult | null>;
-  /** Stores the result of a miss of `key`, indexed by the entities it holds, for `ttlMs`. */
-  set(key: string, result: ExecutionResult, entities: Iterable<ResultEntity>, ttlMs: number): Promise<void>;
+  /**
+   * The cached response as stored (its JSON), or null, uncounted and unremembered: a request
+   * not answered with it takes the full path, whose `get` counts and guards it.
+   */
+  peek(key: string): Promise<string | null>;
+  /** Counts a hit answered with what `peek` found. */
+  countEarlyHit(): void;
+  /**
+   * Stores the result of a miss of `key`, indexed by the entities it holds and by `types` (the
+   * types its operation can return, cache-policy.ts), for `ttlMs`.
+   */
+  set(
+    key: string,
+    result: ExecutionResult,
+    entities: Iterable<ResultEntity>,
+    ttlMs: number,
+    types?: readonly string[],
+  ): Promise<void>;
   invalidate(entities: Iterable<TouchedEntity>): Promise<void>;
 }
 
@@ -37,11 +55,9 @@ export function createGuardedCache(
     counters: ResponseCacheCounters;
     /** A result computed longer than this after its lookup is not stored (the store's guard window). */
     guardMs: number;
-    /** Type names to index a response under besides the entities found in it (cache-policy.ts `types`). */
-    typesOf(key: string): readonly string[];
   },
 ): ResponseCache {
-  const pending = new Map<string, { epoch: number; at: number; types: readonly string[] }>();
+  const pending = new Map<string, { epoch: number; at: number }>();
   const failed = throttledWarning(options.logger);
 
   return {
@@ -56,10 +72,7 @@ export function createGuardedCache(
         // Concurrent misses of one key: the earliest epoch is the safe one to check against.
         const earlier = pending.get(key);
         pending.delete(key);
-        pending.set(
-          key,
-          earlier !== undefined && earlier.epoch < epoch ? earlier : { epoch, at: Date.now(), types: options.typesOf(key) },
-        );
+        pending.set(key, earlier !== undefined && earlier.epoch < epoch ? earlier : { epoch, at: Date.now() });
         if (pending.size > MAX_PENDING) pending.delete(pending.keys().next().value as string);
         return null;
       } catch (error) {
@@ -70,12 +83,25 @@ export function createGuardedCache(
       }
     },
 
-    async set(key, result, entities, ttl) {
+    async peek(key) {
+      try {
+        return (await store.lookup(key)).json;
+      } catch {
+        return null;
+      }
+    },
+
+    countEarlyHit() {
+      options.counters.hit();
+      options.counters.earlyHit?.();
+    },
+
+    async set(key, result, entities, ttl, types = []) {
       const lookup = pending.get(key);
       pending.delete(key);
       if (lookup === undefined || Date.now() - lookup.at > options.guardMs || !(ttl > 0)) return;
       try {
-        await store.store(key, JSON.stringify(result), entityKeys(entities, lookup.types), ttl, lookup.epoch);
+        await store.store(key, JSON.stringify(result), entityKeys(entities, types), ttl, lookup.epoch);
       } catch (error) {
         options.counters.error('store');
         failed(error, 'store');

@@ -2,8 +2,9 @@ import { Counter, type Registry } from 'prom-client';
 import type { ResponseCacheCounters } from './guarded-cache.js';
 
 /**
- * `gateway_response_cache_lookups_total{outcome="hit"|"miss"}` (a failed lookup is a miss) and
- * `gateway_response_cache_errors_total{operation}`; the hit rate is hits over lookups.
+ * `gateway_response_cache_lookups_total{outcome="hit"|"miss"}` (a failed lookup is a miss),
+ * `gateway_response_cache_errors_total{operation}` and `gateway_response_cache_early_hits_total`
+ * (the hits answered before Yoga, early-hits.ts); the hit rate is hits over lookups.
  */
 export function createResponseCacheCounters(registry: Registry): ResponseCacheCounters {
   const lookups = new Counter({
@@ -18,8 +19,14 @@ export function createResponseCacheCounters(registry: Registry): ResponseCacheCo
     labelNames: ['operation'],
     registers: [registry],
   });
+  const early = new Counter({
+    name: 'gateway_response_cache_early_hits_total',
+    help: 'Response cache hits answered before the request was parsed (a part of the hits).',
+    registers: [registry],
+  });
   return {
     hit: () => lookups.inc({ outcome: 'hit' }),
+    earlyHit: () => early.inc(),
     miss: () => lookups.inc({ outcome: 'miss' }),
     error: (operation) => errors.inc({ operation }),
   };

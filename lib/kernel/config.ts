@@ -204,6 +204,8 @@ const EnvSchema = z.object({
   PERSISTED_OPERATIONS_ONLY: bool.default(false),
   // The gateway's response cache (gateway/plugins/response-cache.ts).
   RESPONSE_CACHE_ENABLED: bool.default(true),
+  // Hits answered before Yoga parses the request (gateway/response-cache/early-hits.ts); off only to compare.
+  RESPONSE_CACHE_EARLY_HITS: bool.default(true),
   RESPONSE_CACHE_DEFAULT_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   RESPONSE_CACHE_TTL: ttlList.optional(),
   RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
@@ -334,6 +336,8 @@ export interface Config {
   /** The gateway's response cache (gateway/plugins/response-cache.ts), in Redis when REDIS_URL is set. */
   readonly responseCache: {
     readonly enabled: boolean;
+    /** Hits of known documents answered before parsing (RESPONSE_CACHE_EARLY_HITS). */
+    readonly earlyHits: boolean;
     readonly defaultTtlSeconds: number;
     /** Seconds per type or `Type.field` (DEFAULT_RESPONSE_CACHE_TTL with RESPONSE_CACHE_TTL over it). */
     readonly ttlSeconds: Readonly<Record<string, number>>;
@@ -472,6 +476,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     persistedOperationsOnly: e.PERSISTED_OPERATIONS_ONLY,
     responseCache: {
       enabled: e.RESPONSE_CACHE_ENABLED,
+      earlyHits: e.RESPONSE_CACHE_EARLY_HITS,
       defaultTtlSeconds: e.RESPONSE_CACHE_DEFAULT_TTL_SECONDS,
       ttlSeconds: { ...DEFAULT_RESPONSE_CACHE_TTL, HashtagTrend: e.TRENDING_TTL_SECONDS, ...e.RESPONSE_CACHE_TTL },
       maxEntries: e.RESPONSE_CACHE_MAX_ENTRIES,

@@ -189,7 +189,7 @@ beforeAll(async () => {
     logger: createLogger({ level: platform.config.log.level, pretty: false }),
     ...gatewaySettingsFrom({ ...platform.config, responseCache: { ...platform.config.responseCache, enabled: false } }),
   });
-  const server = await startHttpServer(uncached.yoga, { port: 0, host: '127.0.0.1' });
+  const server = await startHttpServer(uncached.handler, { port: 0, host: '127.0.0.1' });
   uncachedStop = async () => {
     await server.close(0);
     await uncached.stop();

@@ -178,7 +178,7 @@ async function withProxies(
     logger,
     ...gatewaySettingsFrom(config),
   });
-  const server = await startHttpServer(gateway.yoga, { port: 0, host: config.host });
+  const server = await startHttpServer(gateway.handler, { port: 0, host: config.host });
   const sockets = gateway.serveWebSockets(server.server);
   return {
     proxies,

@@ -116,7 +116,6 @@ describe('a cache whose Redis does not answer', () => {
     const cache = createGuardedCache(store, {
       logger,
       guardMs: 60_000,
-      typesOf: () => [],
       counters: { hit: () => counted.hit++, miss: () => counted.miss++, error: () => counted.error++ },
     });
     try {

@@ -129,7 +129,7 @@ export async function startOurGateway(supergraphSdl: string, options: OurGateway
       subgraphSigningSecret: options.signingSecret,
     });
     started.push(() => gateway.stop());
-    const server = await startHttpServer(gateway.yoga, { port: 0, host: '127.0.0.1' });
+    const server = await startHttpServer(gateway.handler, { port: 0, host: '127.0.0.1' });
     started.push(() => server.close(0));
     return {
       label: options.responseCache ? 'ours (response cache on)' : 'ours (response cache off)',

@@ -1,0 +1,244 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { type GraphQLSchema, getVariableValues, type VariableDefinitionNode } from 'graphql';
+import { LRUCache } from 'lru-cache';
+import type { ServiceMetrics } from '../../lib/infra/metrics.js';
+import type { Viewer } from '../../lib/kernel/tokens.js';
+import { MAX_REQUEST_BODY_BYTES } from '../../lib/service/request-limits.js';
+import { COMPRESSION_THRESHOLD_BYTES, compressors, type Encoding, preferredEncoding } from '../plugins/compression.js';
+import { clientIp, type LimitCheck, operationLimitKey, type RateLimiters } from '../plugins/rate-limit.js';
+import { responseCacheKey } from './cache-key.js';
+import type { ResponseCache } from './guarded-cache.js';
+
+/**
+ * A document the full path ran and found cacheable: what answering it early needs to compute its
+ * response key exactly as plugins/response-cache.ts does, from the request alone.
+ */
+export interface AdmittedDocument {
+  readonly operationName: string | undefined;
+  /** The text the response key is computed over (getDocumentString). */
+  readonly documentString: string;
+  /** Its operation's variables, coerced against `schema` as execution coerces them. */
+  readonly variableDefinitions: readonly VariableDefinitionNode[];
+  readonly schema: GraphQLSchema;
+  /** The hash of the supergraph it was validated on. */
+  readonly supergraph: string;
+  readonly perViewer: boolean;
+}
+
+/** What names a document in a request: its text, or the hash of an automatic persisted query. */
+type RequestIdentity = string;
+
+/** Documents remembered: far more than the operations an app sends. */
+const DOCUMENTS_KEPT = 5000;
+/** Compressed bodies kept, by response key and encoding: the hot responses. */
+const COMPRESSED_KEPT = 2000;
+
+/**
+ * Response-cache hits answered before Yoga: no request object, no parse, validation, context,
+ * planning or serialization. Only a request the full path would answer from the cache with the
+ * same bytes is answered here:
+ *
+ * - a single JSON POST to /graphql (CSRF prevention lets every such request through) whose
+ *   document the full path already ran and found cacheable on the supergraph served now
+ *   (`admit`, called by the response-cache plugin; so every check that depends on the document
+ *   alone, validation, operation limits, trusted documents, introspection, has passed);
+ * - its variables coerced as execution coerces them, its viewer authenticated as the full path
+ *   does (a bad token takes the full path, which refuses it), and the key computed by the same
+ *   function (cache-key.ts);
+ * - a hit in the store, and a rate limit that lets it through: one point, counted as the full
+ *   path counts it.
+ *
+ * Anything else (a miss, a batch, GET, an Accept header it does not serve, a refusal of any
+ * kind) goes to Yoga with its body, which reads it as if nothing had happened. A hit counts as a
+ * response-cache hit and as a successful query; compressed bodies are kept per key and
+ * encoding, so a hot response is compressed once.
+ */
+export class EarlyHits {
+  readonly #cache: ResponseCache;
+  readonly #currentSupergraph: () => string;
+  readonly #authenticate: (header: string | undefined) => Promise<Viewer | null>;
+  readonly #limit: { readonly check: LimitCheck; readonly limiters: RateLimiters; readonly trustProxy: boolean } | undefined;
+  readonly #metrics: ServiceMetrics;
+  readonly #documents = new LRUCache<string, AdmittedDocument>({ max: DOCUMENTS_KEPT });
+  readonly #compressed = new LRUCache<string, { json: string; body: Buffer }>({ max: COMPRESSED_KEPT });
+  /** Each POST's document identity, read off its body here, for `admit`. */
+  readonly #identities = new WeakMap<IncomingMessage, RequestIdentity>();
+
+  constructor(deps: {
+    cache: ResponseCache;
+    /** The hash of the supergraph served now: documents admitted on another one are not answered here. */
+    currentSupergraph: () => string;
+    /** The full path's authentication: throws for a bad token or an account that is gone. */
+    authenticate: (header: string | undefined) => Promise<Viewer | null>;
+    limit: { check: LimitCheck; limiters: RateLimiters; trustProxy: boolean } | undefined;
+    metrics: ServiceMetrics;
+  }) {
+    this.#cache = deps.cache;
+    this.#currentSupergraph = deps.currentSupergraph;
+    this.#authenticate = deps.authenticate;
+    this.#limit = deps.limit;
+    this.#metrics = deps.metrics;
+  }
+
+  /** The full path found `document` cacheable for the request `req`: the same request may be answered early from now on. */
+  admit(req: IncomingMessage | undefined, document: AdmittedDocument): void {
+    const identity = req === undefined ? undefined : this.#identities.get(req);
+    if (identity === undefined) return;
+    this.#documents.set(documentKey(document.supergraph, identity, document.operationName), document);
+  }
+
+  /** Yoga's handler with hits answered in front of it. */
+  handler(next: RequestListener): RequestListener {
+    return (req, res) => {
+      if (!this.#mayAnswer(req)) {
+        next(req, res);
+        return;
+      }
+      this.#answer(req, res).then(
+        (answered) => {
+          if (!answered) next(req, res);
+        },
+        () => next(req, res),
+      );
+    };
+  }
+
+  /** Worth reading the body for: a JSON POST to /graphql of a known, bounded length. */
+  #mayAnswer(req: IncomingMessage): boolean {
+    // Read even while nothing was admitted: `admit` learns what a request named from here.
+    if (req.method !== 'POST') return false;
+    const url = req.url ?? '';
+    if (url !== '/graphql' && !url.startsWith('/graphql?')) return false;
+    const length = Number(req.headers['content-length']);
+    if (!(length > 0 && length <= MAX_REQUEST_BODY_BYTES)) return false;
+    return (req.headers['content-type'] ?? '').startsWith('application/json');
+  }
+
+  /** Answers a hit and says so; otherwise leaves the request (its body kept for Yoga) to the full path. */
+  async #answer(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const started = performance.now();
+    const raw = await readBody(req);
+    // Yoga reads a request whose stream was consumed from `body` (@whatwg-node/server).
+    (req as IncomingMessage & { body?: Buffer }).body = raw;
+    const request = parseRequest(raw);
+    if (request === undefined) return false;
+    this.#identities.set(req, request.identity);
+    const document = this.#documents.get(documentKey(this.#currentSupergraph(), request.identity, request.operationName));
+    if (document === undefined) return false;
+    const mediaType = negotiatedMediaType(req.headers.accept);
+    if (mediaType === undefined) return false;
+    const { coerced, errors } = getVariableValues(document.schema, document.variableDefinitions, request.variables ?? {});
+    if (errors !== undefined) return false;
+    const viewer = await this.#authenticate(req.headers.authorization);
+    const key = responseCacheKey({
+      supergraph: document.supergraph,
+      documentString: document.documentString,
+      operationName: document.operationName,
+      variableValues: coerced,
+      sessionId: document.perViewer ? `viewer:${viewer?.id ?? 'anonymous'}` : undefined,
+    });
+    const json = await this.#cache.peek(key);
+    if (json === null) return false;
+    if (this.#limit !== undefined) {
+      const ip = clientIp({ req }, this.#limit.trustProxy);
+      const wait = await this.#limit.check(this.#limit.limiters.operations, operationLimitKey(viewer, ip), 1);
+      // The full path refuses it, with the 429 and everything else a refusal carries.
+      if (wait !== undefined) return false;
+    }
+    const encoding = json.length >= COMPRESSION_THRESHOLD_BYTES ? preferredEncoding(acceptEncoding(req)) : undefined;
+    const body = encoding === undefined ? Buffer.from(json) : await this.#compressedBody(key, encoding, json);
+    res.statusCode = 200;
+    res.setHeader('content-type', `${mediaType}; charset=utf-8`);
+    res.setHeader('vary', 'accept-encoding');
+    res.setHeader('x-cache', 'HIT');
+    if (encoding !== undefined) res.setHeader('content-encoding', encoding);
+    res.setHeader('content-length', body.length);
+    res.end(body);
+    this.#cache.countEarlyHit();
+    this.#metrics.operations.inc({ operation_type: 'query', outcome: 'success' });
+    this.#metrics.operationDuration.observe(
+      { operation_type: 'query', outcome: 'success' },
+      (performance.now() - started) / 1000,
+    );
+    return true;
+  }
+
+  async #compressedBody(key: string, encoding: Encoding, json: string): Promise<Buffer> {
+    const cacheKey = `${encoding}\u0000${key}`;
+    const kept = this.#compressed.get(cacheKey);
+    // The same key may hold a newer response (invalidated, then computed again).
+    if (kept !== undefined && kept.json === json) return kept.body;
+    const body = await compressors[encoding](Buffer.from(json));
+    this.#compressed.set(cacheKey, { json, body });
+    return body;
+  }
+}
+
+function documentKey(supergraph: string, identity: RequestIdentity, operationName: string | undefined): string {
+  return `${supergraph}\u0000${operationName ?? ''}\u0000${identity}`;
+}
+
+function acceptEncoding(req: IncomingMessage): string | null {
+  const header = req.headers['accept-encoding'];
+  return header === undefined ? null : Array.isArray(header) ? header.join(',') : header;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.on('error', reject);
+    req.on('close', () => reject(new Error('request closed before its body ended')));
+  });
+}
+
+/** One operation of a GraphQL-over-HTTP POST, by what names its document; undefined for anything else (a batch, bad JSON). */
+function parseRequest(
+  raw: Buffer,
+): { identity: RequestIdentity; operationName: string | undefined; variables: Record<string, unknown> | undefined } | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const { query, operationName, variables, extensions } = body as Record<string, unknown>;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables)))
+    return undefined;
+  const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+  let identity: RequestIdentity;
+  if (typeof query === 'string') identity = `query:${query}`;
+  else if (query === undefined && typeof hash === 'string') identity = `apq:${hash}`;
+  else return undefined;
+  return {
+    identity,
+    operationName: operationName ?? undefined,
+    variables: (variables ?? undefined) as Record<string, unknown> | undefined,
+  };
+}
+
+const SERVED_MEDIA_TYPES = new Set(['application/graphql-response+json', 'application/json', '*/*']);
+
+/**
+ * The media type Yoga answers a query with for this Accept header (its result processor: the
+ * first acceptable entry wins, `application/json` for `*` and no header), or undefined when
+ * the header asks for anything else (multipart, SSE, another charset): Yoga decides those.
+ */
+export function negotiatedMediaType(
+  accept: string | undefined,
+): 'application/graphql-response+json' | 'application/json' | undefined {
+  const entries = (accept === undefined || accept === '' ? '*/*' : accept).replace(/\s/g, '').toLowerCase().split(',');
+  let chosen: 'application/graphql-response+json' | 'application/json' | undefined;
+  for (const entry of entries.reverse()) {
+    const [mediaType = '', ...params] = entry.split(';');
+    const charset = params.find((param) => param.startsWith('charset='));
+    if (charset !== undefined && charset !== 'charset=utf-8') return undefined;
+    if (!SERVED_MEDIA_TYPES.has(mediaType)) return undefined;
+    if (mediaType === 'application/graphql-response+json' || mediaType === '*/*') chosen = 'application/graphql-response+json';
+    if (mediaType === 'application/json' || mediaType === '*/*') chosen = 'application/json';
+  }
+  return chosen;
+}
