@@ -37,6 +37,8 @@ describe('early response-cache hits', () => {
     const author = await registerUser(platform.gatewayUrl);
     // Over the compression threshold, so the encodings matter.
     const created = await createPost(platform.gatewayUrl, author, `early ${'x'.repeat(1500)}`);
+    // Made first: a post invalidates its author's cached answers (postsCount).
+    const other = await createPost(platform.gatewayUrl, author, 'cross-origin');
     const body = { query: POST_QUERY, variables: { id: created.id }, operationName: 'Post' };
     const before = await earlyHits();
 
@@ -48,6 +50,17 @@ describe('early response-cache hits', () => {
     for (const name of ['content-type', 'vary']) expect(hit.headers.get(name), name).toBe(miss.headers.get(name));
     expect(await earlyHits()).toBe(before + 1);
 
+    // A browser's cross-origin request: the CORS headers Yoga sends, on the early hit too.
+    const browser = { origin: 'https://app.chitlaq.example', 'access-control-request-headers': 'content-type' };
+    const otherBody = { ...body, variables: { id: other.id } };
+    const fullPath = await post(otherBody, browser);
+    const early = await post(otherBody, browser);
+    expect([fullPath.headers.get('x-cache'), early.headers.get('x-cache')]).toEqual(['MISS', 'HIT']);
+    const headersOf = (response: { headers: Headers }) =>
+      [...response.headers].filter(([name]) => !['date', 'x-request-id', 'content-length', 'x-cache'].includes(name));
+    expect(headersOf(early)).toEqual(headersOf(fullPath));
+    expect(early.headers.get('access-control-allow-origin')).toBe('https://app.chitlaq.example');
+
     const graphqlResponse = { accept: 'application/graphql-response+json' };
     const typed = await post(body, graphqlResponse);
     expect(typed.headers.get('content-type')).toBe('application/graphql-response+json; charset=utf-8');
@@ -58,7 +71,7 @@ describe('early response-cache hits', () => {
     const br = await post(body, { 'accept-encoding': 'gzip, br' });
     expect(br.headers.get('content-encoding')).toBe('br');
     expect(br.bytes.toString()).toBe(miss.bytes.toString());
-    expect(await earlyHits()).toBe(before + 4);
+    expect(await earlyHits()).toBe(before + 5);
   });
 
   it('answer an automatic persisted query sent by hash, and a document named differently only after its own first run', async () => {

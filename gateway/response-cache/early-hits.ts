@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { type GraphQLSchema, getVariableValues, type VariableDefinitionNode } from 'graphql';
+import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import { LRUCache } from 'lru-cache';
 import type { ServiceMetrics } from '../../lib/infra/metrics.js';
 import type { Viewer } from '../../lib/kernel/tokens.js';
@@ -149,7 +150,10 @@ export class EarlyHits {
     const body = encoding === undefined ? Buffer.from(json) : await this.#compressedBody(key, encoding, json);
     res.statusCode = 200;
     res.setHeader('content-type', `${mediaType}; charset=utf-8`);
-    res.setHeader('vary', 'accept-encoding');
+    // Yoga's default CORS headers (every origin allowed); compression then appends its Vary.
+    const cors = getCORSHeadersByRequestAndOptions({ headers: { get: (name: string) => headerOf(req, name) } } as Request, {});
+    for (const [name, value] of Object.entries(cors ?? {})) res.setHeader(name, value);
+    res.setHeader('vary', cors?.Vary === undefined ? 'accept-encoding' : `${cors.Vary}, accept-encoding`);
     res.setHeader('x-cache', 'HIT');
     if (encoding !== undefined) res.setHeader('content-encoding', encoding);
     res.setHeader('content-length', body.length);
@@ -178,9 +182,13 @@ function documentKey(supergraph: string, identity: RequestIdentity, operationNam
   return `${supergraph}\u0000${operationName ?? ''}\u0000${identity}`;
 }
 
-function acceptEncoding(req: IncomingMessage): string | null {
-  const header = req.headers['accept-encoding'];
+function headerOf(req: IncomingMessage, name: string): string | null {
+  const header = req.headers[name.toLowerCase()];
   return header === undefined ? null : Array.isArray(header) ? header.join(',') : header;
+}
+
+function acceptEncoding(req: IncomingMessage): string | null {
+  return headerOf(req, 'accept-encoding');
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
