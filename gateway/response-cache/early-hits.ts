@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { type GraphQLSchema, getVariableValues, type VariableDefinitionNode } from 'graphql';
 import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
+import { type GraphQLSchema, getVariableValues, type VariableDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { ServiceMetrics } from '../../lib/infra/metrics.js';
 import type { Viewer } from '../../lib/kernel/tokens.js';
