@@ -271,10 +271,10 @@ export class FederatedSubscriptions {
       return 'kept';
     }
     const current = subscription.plan;
+    // A subgraph that moved to another URL counts as the same: the open operation stays on the
+    // old socket, and a resubscription after its loss goes to the new URL.
     const sameUpstream =
-      plan.primary.serviceName === current.primary.serviceName &&
-      plan.upstream.query === current.upstream.query &&
-      plan.generation.subgraphUrls[plan.primary.serviceName] === current.generation.subgraphUrls[current.primary.serviceName];
+      plan.primary.serviceName === current.primary.serviceName && plan.upstream.query === current.upstream.query;
     if (!sameUpstream) return 'kept';
     subscription.plan = plan;
     return 'replanned';
