@@ -10,6 +10,7 @@ import {
   type ValueNode,
   visit,
 } from 'graphql';
+import { hasTag } from '../lib/kernel/schema-tags.js';
 
 /**
  * The tag a subgraph puts on the argument of a subscription field that resumes its stream:
@@ -32,18 +33,7 @@ export function resumableFieldsOf(sdl: string): ReadonlyMap<string, string> {
     const type = definition as ObjectTypeDefinitionNode | ObjectTypeExtensionNode;
     if (type.name.value !== 'Subscription') continue;
     for (const field of type.fields ?? []) {
-      const argument = field.arguments?.find((candidate) =>
-        candidate.directives?.some(
-          (directive) =>
-            directive.name.value === 'tag' &&
-            directive.arguments?.some(
-              (tagArgument) =>
-                tagArgument.name.value === 'name' &&
-                tagArgument.value.kind === Kind.STRING &&
-                tagArgument.value.value === RESUME_AFTER_TAG,
-            ),
-        ),
-      );
+      const argument = field.arguments?.find((candidate) => hasTag(candidate, RESUME_AFTER_TAG));
       if (argument !== undefined) fields.set(field.name.value, argument.name.value);
     }
   }

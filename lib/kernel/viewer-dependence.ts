@@ -10,6 +10,7 @@ import {
   visit,
   visitWithTypeInfo,
 } from 'graphql';
+import { hasTag } from './schema-tags.js';
 
 /**
  * The tag subgraphs put on fields whose value depends on who asks (`User.email`,
@@ -32,16 +33,7 @@ export function viewerDependentFields(sdl: string): Set<string> {
       continue;
     }
     for (const field of definition.fields ?? []) {
-      const tagged = field.directives?.some(
-        (directive) =>
-          directive.name.value === 'tag' &&
-          directive.arguments?.some(
-            (argument) =>
-              argument.name.value === 'name' &&
-              argument.value.kind === Kind.STRING &&
-              argument.value.value === VIEWER_DEPENDENT_TAG,
-          ),
-      );
+      const tagged = hasTag(field, VIEWER_DEPENDENT_TAG);
       if (tagged) fields.add(`${definition.name.value}.${field.name.value}`);
     }
   }
