@@ -264,7 +264,7 @@ export async function runClusterCheck(cluster: Cluster, options: { log?: (line: 
   for (const account of recipients) {
     for (let index = 0; index < SUBSCRIBERS_PER_RECIPIENT; index += 1) subscribe(account, `check-${subscribers.length}`);
   }
-  await withTimeout(Promise.all(subscribers.map((subscriber) => subscriber.connected)), 15_000, 'subscribers connecting');
+  await withTimeout(Promise.all(subscribers.map((subscriber) => subscriber.connected)), 30_000, 'subscribers connecting');
   // The sticky keys decide where each lands: add some until every gateway has subscribers.
   for (let extra = 0; cluster.gateways.some((gateway) => countOn(subscribers, gateway.name) === 0); extra += 1) {
     if (extra >= 40) throw new Error('every subscriber landed on one gateway: nginx spread no WebSocket');
