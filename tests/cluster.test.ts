@@ -26,7 +26,8 @@ const missing = missingTool();
 
 /**
  * Building, two PostgreSQL servers and eight Node processes on this 2-core machine: about 35 s
- * idle; busy with other work, starting took 60 s.
+ * when it is otherwise quiet; 90 s with other work keeping it at load 13, 134 s beside other
+ * test files on top of that.
  */
 const TEST_TIMEOUT_MS = 240_000;
 
