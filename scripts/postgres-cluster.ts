@@ -56,7 +56,11 @@ export async function startStreamingReplica(primary: LocalPostgres): Promise<Loc
   const dataDir = join(home, 'data');
   try {
     // -R writes standby.signal and primary_conninfo: the copy starts as a replica of `primary`.
+    // -c fast: the backup's checkpoint at once; the default spreads it, which after a bulk write
+    // (CREATE DATABASE) takes minutes.
     await asPostgres('pg_basebackup', [
+      '-c',
+      'fast',
       '-h',
       '127.0.0.1',
       '-p',

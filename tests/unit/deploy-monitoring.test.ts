@@ -87,13 +87,13 @@ const expressions = [
 ];
 
 describe('deploy/ monitoring files', () => {
-  it('scrape the gateway and the three subgraphs on /metrics, with the alert rules loaded', () => {
+  it('scrape every instance of deploy/docker-compose.yml on /metrics, with the alert rules loaded', () => {
     expect(scrape.rule_files).toEqual(['alerts.yml']);
     expect(scrape.scrape_configs.map((job) => [job.job_name, job.metrics_path, job.static_configs[0]?.targets])).toEqual([
-      ['chitlaq-gateway', '/metrics', ['gateway:4000']],
-      ['chitlaq-users', '/metrics', ['users:4001']],
-      ['chitlaq-posts', '/metrics', ['posts:4002']],
-      ['chitlaq-messages', '/metrics', ['messages:4003']],
+      ['chitlaq-gateway', '/metrics', ['gateway-1:4000', 'gateway-2:4000']],
+      ['chitlaq-users', '/metrics', ['users-1:4001', 'users-2:4001']],
+      ['chitlaq-posts', '/metrics', ['posts-1:4002', 'posts-2:4002']],
+      ['chitlaq-messages', '/metrics', ['messages-1:4003', 'messages-2:4003']],
     ]);
   });
 
