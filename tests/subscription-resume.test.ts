@@ -108,7 +108,7 @@ describe('a lost subgraph connection under live subscriptions', () => {
       }) - resumedBefore;
     expect(resumed).toBeGreaterThanOrEqual(3);
     await Promise.all(sockets.map((socket) => socket.dispose()));
-  });
+  }, 90_000);
 
   it('ends a subscription with nothing to resume from as before: its client is told to reconnect (1012)', async () => {
     const proxy = platform.proxies.messages;
