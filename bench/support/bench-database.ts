@@ -16,7 +16,7 @@ import { migrations as usersMigrations } from '../../subgraphs/users/db/migratio
  */
 
 /** Bump when the seed's shape changes, so databases seeded by an older harness are reseeded. */
-const SEED_VERSION = 2;
+const SEED_VERSION = 3;
 
 export interface BenchDatabase {
   readonly url: string;
