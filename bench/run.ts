@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createTokenService } from '../lib/kernel/tokens.js';
-import { defaultLikes, type SeedCounts } from '../scripts/seed/index.js';
+import type { SeedCounts } from '../scripts/seed/index.js';
 import { createRandom, createZipfSampler, type Random, type ZipfSampler } from '../scripts/seed/random.js';
 import { prepareBenchDatabase } from './support/bench-database.js';
 import { type FanoutResult, runFanout } from './support/fanout.js';
@@ -34,6 +34,8 @@ import { ensurePeersInstalled } from './support/peer-install.js';
 import { assertPeersAgree, type Peer, startApolloServerPeer, startHiveGatewayPeer, writeSupergraph } from './support/peers.js';
 import { cpuSecondsOfTree } from './support/process-cpu.js';
 import { type BenchReport, type Figure, figure, type LatencySeries, printSummary, writeReport } from './support/report.js';
+import { sampleSearchTerms } from './support/search-terms.js';
+import { BENCH_SEED, BENCH_SEED_COUNTS } from './support/seed-counts.js';
 import { BENCH_JWT_SECRET, type RunningPlatform, startPlatformProcesses } from './support/services.js';
 import { type HistogramSnapshot, quantileBetween, snapshotSqlHistogram } from './support/sql-metrics.js';
 import { median, percentile } from './support/stats.js';
@@ -62,11 +64,9 @@ interface Profile {
   readonly fanoutSeconds: number;
 }
 
-const FULL_COUNTS = { users: 20_000, posts: 500_000, follows: 200_000, conversations: 2_000, messages: 200_000 };
-const QUICK_COUNTS = { users: 2_000, posts: 50_000, follows: 20_000, conversations: 200, messages: 20_000 };
 const PROFILES: Record<'full' | 'quick', Profile> = {
   full: {
-    counts: { ...FULL_COUNTS, likes: defaultLikes(FULL_COUNTS) },
+    counts: BENCH_SEED_COUNTS.full,
     connections: 500,
     seconds: 20,
     warmupSeconds: 3,
@@ -75,7 +75,7 @@ const PROFILES: Record<'full' | 'quick', Profile> = {
     fanoutSeconds: 10,
   },
   quick: {
-    counts: { ...QUICK_COUNTS, likes: defaultLikes(QUICK_COUNTS) },
+    counts: BENCH_SEED_COUNTS.quick,
     connections: 50,
     seconds: 4,
     warmupSeconds: 1,
@@ -94,7 +94,7 @@ const PROFILE: Profile = {
   rounds: Number(args.rounds ?? base.rounds),
   subscribers: Number(args.subscribers ?? base.subscribers),
 };
-const SEED = 42;
+const SEED = BENCH_SEED;
 /** HTTP p95 goal of the seed (API response time) and its other goals. */
 const TARGET = {
   httpP95: '< 150',
@@ -136,10 +136,7 @@ async function loadWorkload(url: string, subscribers: number): Promise<Workload>
     const postIds = await pluck<string>(sql`select id as v from posts.posts order by likes_count desc, id limit 2000`);
     const tags = await pluck<string>(sql`
       select tag as v from posts.post_hashtags group by tag order by count(*) desc limit 150`);
-    const texts = await pluck<string>(sql`select content as v from posts.posts tablesample system (1) limit 400`);
-    const searchTerms = [
-      ...new Set(texts.flatMap((text) => text.split(/[\s.,!?;:()"'«»—-]+/u)).filter((word) => /^\p{L}{5,}$/u.test(word))),
-    ].slice(0, 300);
+    const searchTerms = await sampleSearchTerms(db);
     const { rows: senders } = await sql<{ conversationId: string; userId: string }>`
       select m.conversation_id as "conversationId", m.user_id as "userId"
         from messages.members m join messages.conversations c on c.id = m.conversation_id

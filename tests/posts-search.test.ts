@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPost } from './support/actions.js';
 import { errorCodes, graphql, registerUser, type TestUser } from './support/graphql.js';
@@ -181,5 +182,19 @@ describe('searchPosts ranks the newest matches a window at a time (SEARCH_WINDOW
     expect(page3).toMatchObject({ ids: [p0], hasNextPage: false });
     // Now the newest window is {newcomer, p6, p5}.
     expect((await searchAt(gatewayUrl, tag, 3)).ids).toEqual([newcomer.id, p6, p5]);
+  });
+  it('pages a window that spans more posts than a bounded walk reads (the rest from the GIN index)', async () => {
+    const tag = word();
+    const oldest = await createPost(gatewayUrl, writer, repeated(tag, 1));
+    // 400 posts without the word between the window's oldest member and the others: more than
+    // the 300 rows (100 per member) the next page's walk may read before the GIN index takes over.
+    await sql`
+      insert into posts.posts (author_id, content)
+      select ${writer.id}::uuid, 'filler ' || n from generate_series(1, 400) as n`.execute(windowed.database.kysely);
+    const middle = await createPost(gatewayUrl, writer, repeated(tag, 2));
+    const newest = await createPost(gatewayUrl, writer, repeated(tag, 3));
+    const expected = [newest.id, middle.id, oldest.id];
+    expect(await allPages(gatewayUrl, tag, 1)).toEqual(expected);
+    expect(await allPages(gatewayUrl, `${tag} filler`, 1)).toEqual(expected);
   });
 });

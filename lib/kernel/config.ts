@@ -101,7 +101,7 @@ export const DEFAULT_READ_YOUR_WRITES_MS = 5000;
 export const DEFAULT_SLOW_THRESHOLDS = Object.freeze({ requestMs: 1000, queryMs: 100 });
 
 /** searchPosts ranks this many of a query's newest matches together (subgraphs/posts/services/search-posts.ts). */
-export const DEFAULT_SEARCH_WINDOW_SIZE = 500;
+export const DEFAULT_SEARCH_WINDOW_SIZE = 200;
 
 /** Automatic persisted queries: documents kept a day, anonymous GETs cacheable for 30 s. */
 export const DEFAULT_PERSISTED_QUERIES = Object.freeze({ ttlSeconds: 24 * 3600, maxAgeSeconds: 30 });
