@@ -7,8 +7,9 @@
  *   2. starts users, posts, messages and two gateways as separate processes (one with the
  *      response cache, one with RESPONSE_CACHE_ENABLED=false), and runs the scenarios with a
  *      closed-loop undici load generator in this process: feed, public reads cached vs uncached
- *      (alternating), search, a cross-subgraph entity query, sendMessage, the feed scenario mix
- *      (hit rate), and subscriptions (bench/support/fanout.ts);
+ *      (alternating), search (and EXPLAIN of its statements, bench/search-plan.ts), a
+ *      cross-subgraph entity query, sendMessage, the feed scenario mix (hit rate), and
+ *      subscriptions (bench/support/fanout.ts);
  *   3. runs the cross-subgraph query through our gateway (no cache) and two peers on the same
  *      subgraph processes, Apollo Server + @apollo/gateway and Hive Gateway, alternating rounds
  *      (the bench/peers package; the first run installs it, `npm ci --prefix bench/peers`);
@@ -25,6 +26,7 @@ import pg from 'pg';
 import { createTokenService } from '../lib/kernel/tokens.js';
 import type { SeedCounts } from '../scripts/seed/index.js';
 import { createRandom, createZipfSampler, type Random, type ZipfSampler } from '../scripts/seed/random.js';
+import { describePlans, explainSearch, pickPlanTerms, searchPlanFigures, type TermPlan } from './search-plan.js';
 import { prepareBenchDatabase } from './support/bench-database.js';
 import { type FanoutResult, runFanout } from './support/fanout.js';
 import { type BenchGroup, createGroups } from './support/groups.js';
@@ -425,6 +427,7 @@ async function main(): Promise<void> {
   ];
   let comparison: Record<string, unknown> = {};
   let fanout: FanoutResult | undefined;
+  let searchPlans: TermPlan[] = [];
   try {
     log('starting users, posts, messages and the gateway (response cache on) ...');
     platform = await startPlatformProcesses({
@@ -451,6 +454,7 @@ async function main(): Promise<void> {
     const repeated = await alternate('repeated public query', cacheOnAndOff, make.repeatedPublicRead, sqlOrigins);
     for (const runs of Object.values(repeated.rounds)) scenarios.push(...runs);
     scenarios.push(await measure('search', 'gateway', cachedUrl, make.search, sqlOrigins));
+    searchPlans = await explainSearch(database.url, await pickPlanTerms(database.url));
     scenarios.push(await measure('sendMessage', 'gateway', cachedUrl, make.sendMessage, sqlOrigins));
     const mix = await measure('feed scenario mix', 'gateway', cachedUrl, make.mix, sqlOrigins);
     scenarios.push(mix);
@@ -552,7 +556,8 @@ async function main(): Promise<void> {
       figure('repeated public query, cache off: p95 (median)', repeatedOff.p95, 'ms', TARGET.httpP95),
       figure('repeated public query: cached ÷ uncached throughput', repeatedOn.rps / repeatedOff.rps, '×', TARGET.cacheSpeedup),
     );
-    figures.push(...http('search (signed in)', byName('search')));
+    figures.push(...http('search (signed in)', byName('search')), ...searchPlanFigures(searchPlans));
+    notes.push(...describePlans(searchPlans).map((line) => `Search plan (EXPLAIN ANALYZE, warm): ${line}`));
     figures.push(...http('sendMessage', byName('sendMessage')));
     figures.push(
       ...http('feed scenario mix', mix),
@@ -658,6 +663,7 @@ async function main(): Promise<void> {
               fanout.capacity === null ? null : { ...fanout.capacity, latencies: latencySummary(fanout.capacity.latencies) },
           },
     charts,
+    searchPlans,
   };
   const paths = writeReport(new URL('./results/', import.meta.url).pathname, report);
   printSummary(report);

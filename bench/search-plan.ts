@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DEFAULT_SEARCH_WINDOW_SIZE } from '../lib/kernel/config.js';
+import { type Figure, figure } from './support/report.js';
 
 /** One EXPLAINed statement, boiled down to what says whether it is bounded. */
 export interface StatementPlan {
@@ -197,6 +198,11 @@ function summarise(explained: unknown): StatementPlan {
     planningMs: root['Planning Time'],
     executionMs: root['Execution Time'],
   };
+}
+
+/** The figures of the bench report: each page's execution time against the seed's 50 ms per statement (p95). */
+export function searchPlanFigures(plans: readonly TermPlan[]): Figure[] {
+  return plans.map((plan) => figure(`search plan, ${plan.kind} "${plan.term}": execution`, plan.executionMs, 'ms', '< 50'));
 }
 
 /** One line per term for a printed report. */

@@ -92,6 +92,8 @@ async function migrateForRoot(url: string, root: string): Promise<void> {
       const migrator = new Migrator({ db, migrationTableSchema: schema, provider: { getMigrations: async () => ours } });
       const { error } = await migrator.migrateTo(last);
       if (error !== undefined) throw new Error(`migrating ${schema} down to ${last} for ${root} failed: ${String(error)}`);
+      // Statistics for what the downs rebuilt (a column the planner would otherwise know nothing about).
+      await sql`analyze`.execute(db);
       log(`${root}: ${schema} migrated down to ${last} (undid ${executed.join(', ')})`);
     }
   } finally {

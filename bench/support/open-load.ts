@@ -25,6 +25,8 @@ export interface OpenLoadOptions {
   /** Requests in flight at most (the users of the load model); an arrival beyond it is dropped. */
   readonly maxInFlight: number;
   readonly next: (n: number) => LoadRequest;
+  /** An answer later than this (ms) is a failure (default 30 s), so a run over capacity ends. */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -34,7 +36,14 @@ export interface OpenLoadOptions {
  */
 export async function runOpenLoad(options: OpenLoadOptions): Promise<OpenLoadResult> {
   const url = new URL(options.url);
-  const pool = new Pool(url.origin, { connections: options.maxInFlight, pipelining: 1, keepAliveTimeout: 30_000 });
+  const timeout = options.timeoutMs ?? 30_000;
+  const pool = new Pool(url.origin, {
+    connections: options.maxInFlight,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+  });
   const latencies: number[] = [];
   const errorSamples = new Set<string>();
   const inFlight = new Set<Promise<void>>();
