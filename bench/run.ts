@@ -7,8 +7,9 @@
  *   2. starts users, posts, messages and two gateways as separate processes (one with the
  *      response cache, one with RESPONSE_CACHE_ENABLED=false), and runs the scenarios with a
  *      closed-loop undici load generator in this process: feed, public reads cached vs uncached
- *      (alternating), search, a cross-subgraph entity query, sendMessage, the feed scenario mix
- *      (hit rate), and subscriptions (bench/support/fanout.ts);
+ *      (alternating), search (and EXPLAIN of its statements, bench/search-plan.ts), a
+ *      cross-subgraph entity query, sendMessage, the feed scenario mix (hit rate), and
+ *      subscriptions (bench/support/fanout.ts);
  *   3. runs the cross-subgraph query through our gateway (no cache) and two peers on the same
  *      subgraph processes, Apollo Server + @apollo/gateway and Hive Gateway, alternating rounds
  *      (the bench/peers package; the first run installs it, `npm ci --prefix bench/peers`);
@@ -23,8 +24,9 @@ import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createTokenService } from '../lib/kernel/tokens.js';
-import { defaultLikes, type SeedCounts } from '../scripts/seed/index.js';
+import type { SeedCounts } from '../scripts/seed/index.js';
 import { createRandom, createZipfSampler, type Random, type ZipfSampler } from '../scripts/seed/random.js';
+import { describePlans, explainSearch, pickPlanTerms, searchPlanFigures, type TermPlan } from './search-plan.js';
 import { prepareBenchDatabase } from './support/bench-database.js';
 import { type FanoutResult, runFanout } from './support/fanout.js';
 import { type BenchGroup, createGroups } from './support/groups.js';
@@ -34,6 +36,8 @@ import { ensurePeersInstalled } from './support/peer-install.js';
 import { assertPeersAgree, type Peer, startApolloServerPeer, startHiveGatewayPeer, writeSupergraph } from './support/peers.js';
 import { cpuSecondsOfTree } from './support/process-cpu.js';
 import { type BenchReport, type Figure, figure, type LatencySeries, printSummary, writeReport } from './support/report.js';
+import { sampleSearchTerms } from './support/search-terms.js';
+import { BENCH_SEED, BENCH_SEED_COUNTS } from './support/seed-counts.js';
 import { BENCH_JWT_SECRET, type RunningPlatform, startPlatformProcesses } from './support/services.js';
 import { type HistogramSnapshot, quantileBetween, snapshotSqlHistogram } from './support/sql-metrics.js';
 import { median, percentile } from './support/stats.js';
@@ -62,11 +66,9 @@ interface Profile {
   readonly fanoutSeconds: number;
 }
 
-const FULL_COUNTS = { users: 20_000, posts: 500_000, follows: 200_000, conversations: 2_000, messages: 200_000 };
-const QUICK_COUNTS = { users: 2_000, posts: 50_000, follows: 20_000, conversations: 200, messages: 20_000 };
 const PROFILES: Record<'full' | 'quick', Profile> = {
   full: {
-    counts: { ...FULL_COUNTS, likes: defaultLikes(FULL_COUNTS) },
+    counts: BENCH_SEED_COUNTS.full,
     connections: 500,
     seconds: 20,
     warmupSeconds: 3,
@@ -75,7 +77,7 @@ const PROFILES: Record<'full' | 'quick', Profile> = {
     fanoutSeconds: 10,
   },
   quick: {
-    counts: { ...QUICK_COUNTS, likes: defaultLikes(QUICK_COUNTS) },
+    counts: BENCH_SEED_COUNTS.quick,
     connections: 50,
     seconds: 4,
     warmupSeconds: 1,
@@ -94,7 +96,7 @@ const PROFILE: Profile = {
   rounds: Number(args.rounds ?? base.rounds),
   subscribers: Number(args.subscribers ?? base.subscribers),
 };
-const SEED = 42;
+const SEED = BENCH_SEED;
 /** HTTP p95 goal of the seed (API response time) and its other goals. */
 const TARGET = {
   httpP95: '< 150',
@@ -136,10 +138,7 @@ async function loadWorkload(url: string, subscribers: number): Promise<Workload>
     const postIds = await pluck<string>(sql`select id as v from posts.posts order by likes_count desc, id limit 2000`);
     const tags = await pluck<string>(sql`
       select tag as v from posts.post_hashtags group by tag order by count(*) desc limit 150`);
-    const texts = await pluck<string>(sql`select content as v from posts.posts tablesample system (1) limit 400`);
-    const searchTerms = [
-      ...new Set(texts.flatMap((text) => text.split(/[\s.,!?;:()"'«»—-]+/u)).filter((word) => /^\p{L}{5,}$/u.test(word))),
-    ].slice(0, 300);
+    const searchTerms = await sampleSearchTerms(db);
     const { rows: senders } = await sql<{ conversationId: string; userId: string }>`
       select m.conversation_id as "conversationId", m.user_id as "userId"
         from messages.members m join messages.conversations c on c.id = m.conversation_id
@@ -428,6 +427,7 @@ async function main(): Promise<void> {
   ];
   let comparison: Record<string, unknown> = {};
   let fanout: FanoutResult | undefined;
+  let searchPlans: TermPlan[] = [];
   try {
     log('starting users, posts, messages and the gateway (response cache on) ...');
     platform = await startPlatformProcesses({
@@ -454,6 +454,7 @@ async function main(): Promise<void> {
     const repeated = await alternate('repeated public query', cacheOnAndOff, make.repeatedPublicRead, sqlOrigins);
     for (const runs of Object.values(repeated.rounds)) scenarios.push(...runs);
     scenarios.push(await measure('search', 'gateway', cachedUrl, make.search, sqlOrigins));
+    searchPlans = await explainSearch(database.url, await pickPlanTerms(database.url));
     scenarios.push(await measure('sendMessage', 'gateway', cachedUrl, make.sendMessage, sqlOrigins));
     const mix = await measure('feed scenario mix', 'gateway', cachedUrl, make.mix, sqlOrigins);
     scenarios.push(mix);
@@ -555,7 +556,8 @@ async function main(): Promise<void> {
       figure('repeated public query, cache off: p95 (median)', repeatedOff.p95, 'ms', TARGET.httpP95),
       figure('repeated public query: cached ÷ uncached throughput', repeatedOn.rps / repeatedOff.rps, '×', TARGET.cacheSpeedup),
     );
-    figures.push(...http('search (signed in)', byName('search')));
+    figures.push(...http('search (signed in)', byName('search')), ...searchPlanFigures(searchPlans));
+    notes.push(...describePlans(searchPlans).map((line) => `Search plan (EXPLAIN ANALYZE, warm): ${line}`));
     figures.push(...http('sendMessage', byName('sendMessage')));
     figures.push(
       ...http('feed scenario mix', mix),
@@ -661,6 +663,7 @@ async function main(): Promise<void> {
               fanout.capacity === null ? null : { ...fanout.capacity, latencies: latencySummary(fanout.capacity.latencies) },
           },
     charts,
+    searchPlans,
   };
   const paths = writeReport(new URL('./results/', import.meta.url).pathname, report);
   printSummary(report);

@@ -103,6 +103,9 @@ export const DEFAULT_READ_YOUR_WRITES_MS = 5000;
 /** What is slow enough to log a warning (the seed's thresholds): a request of 1 s, an SQL statement of 100 ms. */
 export const DEFAULT_SLOW_THRESHOLDS = Object.freeze({ requestMs: 1000, queryMs: 100 });
 
+/** searchPosts ranks this many of a query's newest matches together (subgraphs/posts/services/search-posts.ts). */
+export const DEFAULT_SEARCH_WINDOW_SIZE = 200;
+
 /** Automatic persisted queries: documents kept a day, anonymous GETs cacheable for 30 s. */
 export const DEFAULT_PERSISTED_QUERIES = Object.freeze({ ttlSeconds: 24 * 3600, maxAgeSeconds: 30 });
 
@@ -134,6 +137,8 @@ const EnvSchema = z.object({
   SUPERGRAPH_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_SUPERGRAPH_POLL_INTERVAL_MS),
   SUPERGRAPH_WATCH: bool.default(true),
   TRENDING_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  // Matches searchPosts ranks together; a page reads one window (two where it crosses into the next).
+  SEARCH_WINDOW_SIZE: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_SEARCH_WINDOW_SIZE),
   // How long a `typing: true` holds without a new setTyping before subscribers get `typing: false`.
   TYPING_TTL_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
   SUBSCRIPTION_SHARED_EXECUTION: bool.default(true),
@@ -277,6 +282,8 @@ export interface Config {
     /** Prefix of the Redis keys of cached data (CACHE_NAMESPACE). */
     readonly namespace: string;
   };
+  /** Full-text search (searchPosts): how many of a query's newest matches are ranked together. */
+  readonly search: { readonly windowSize: number };
   /** Real-time delivery (subscriptions). */
   readonly realtime: {
     readonly typingTtlMs: number;
@@ -430,6 +437,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       watch: e.SUPERGRAPH_WATCH,
     },
     cache: { trendingTtlSeconds: e.TRENDING_TTL_SECONDS, namespace: e.CACHE_NAMESPACE },
+    search: { windowSize: e.SEARCH_WINDOW_SIZE },
     realtime: {
       typingTtlMs: e.TYPING_TTL_MS,
       sharedExecution: e.SUBSCRIPTION_SHARED_EXECUTION,

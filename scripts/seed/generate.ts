@@ -134,18 +134,25 @@ export interface SeedPosts {
   readonly createdAt: Float64Array;
 }
 
-/** Authors Zipf-skewed (popular students post more); times over the last 30 days, never before the author signed up. */
+/**
+ * Authors Zipf-skewed (popular students post more); times over the last 30 days, never before
+ * the author signed up. Oldest first, so posts are inserted in time order, as a live network
+ * appends them (what the table's physical order, and so its index scans, look like in production).
+ */
 export function planPosts(random: Random, users: SeedUsers, count: number, now: number): SeedPosts {
   const posts: SeedPosts = { count, id: [], author: new Uint32Array(count), createdAt: new Float64Array(count) };
   if (count === 0) return posts;
   const authors = createPopularity(users.popularity, SKEW.author);
-  for (let i = 0; i < count; i += 1) {
+  const drawn = Array.from({ length: count }, () => {
     const author = authors.sample(random);
     const window = random.chance(RECENT_POST_SHARE) ? DAY : POSTS_WINDOW_MS;
+    return { author, createdAt: timeBetween(random, Math.max(now - window, users.createdAt[author] as number), now) };
+  }).sort((a, b) => a.createdAt - b.createdAt);
+  drawn.forEach((post, i) => {
     posts.id.push(randomUUID());
-    posts.author[i] = author;
-    posts.createdAt[i] = timeBetween(random, Math.max(now - window, users.createdAt[author] as number), now);
-  }
+    posts.author[i] = post.author;
+    posts.createdAt[i] = post.createdAt;
+  });
   return posts;
 }
 

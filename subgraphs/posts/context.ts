@@ -18,6 +18,8 @@ export interface PostsServices {
   readonly trendingTtlSeconds: number;
   /** Prefix of the cache keys (CACHE_NAMESPACE). */
   readonly cacheNamespace: string;
+  /** How many of a query's newest matches searchPosts ranks together (SEARCH_WINDOW_SIZE). */
+  readonly searchWindowSize: number;
 }
 
 /** The one per-request context every posts resolver receives. */

@@ -18,6 +18,7 @@ export function createPostsSubgraph(deps: SubgraphDeps): Promise<Subgraph> {
         store,
         logger,
         trendingTtlSeconds: config.cache.trendingTtlSeconds,
+        searchWindowSize: config.search.windowSize,
         cacheNamespace: config.cache.namespace,
       }),
       createContext,

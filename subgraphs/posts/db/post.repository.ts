@@ -133,31 +133,140 @@ export async function pagePostsByHashtag(
   return rows;
 }
 
-export type RankedPostRow = PostRow & { rank: number };
-export type SearchCursor = { rank: number; at: Date; id: string };
+/**
+ * A window of search matches: the ones between `top` and `bottom` in newest-first
+ * (created_at, id) order, both included; `bottom` null: every match from `top` down (the last
+ * window). Search ranks one window at a time (services/search-posts.ts).
+ */
+export interface SearchWindow {
+  readonly top: TimeIdCursor;
+  readonly bottom: TimeIdCursor | null;
+}
+
+/** Which window a statement ranks: a new one of the `size` newest matches older than `below`, or one a cursor names. */
+export type WindowSpec =
+  | { readonly open: { readonly below: TimeIdCursor | null; readonly size: number } }
+  | { readonly within: SearchWindow };
+
+/** A place in a window's ranked order: after the post with this rank, time and id. */
+export type RankPosition = { rank: number; at: Date; id: string };
+export type RankedPostRow = PostRow & { rank: number; window: SearchWindow };
+
+export interface RankedWindow {
+  /** The best `limit` members after the position, best first, each with the window. */
+  readonly rows: RankedPostRow[];
+  /** The window's bounds; null when it has no members (no match older than `below`). */
+  readonly window: SearchWindow | null;
+  /** Members the statement found (before the position). */
+  readonly members: number;
+  /** Whether the window's bottom post was among them (a walk that got this far saw the whole window). */
+  readonly reachedBottom: boolean;
+}
+
+type WindowStatementRow = Partial<PostRow> & {
+  members: number;
+  reached_bottom: boolean;
+  top_at: Date | null;
+  top_id: string | null;
+  oldest_at: Date | null;
+  oldest_id: string | null;
+  rank: number | null;
+};
 
 /**
- * Full-text search: websearch syntax ("phrases", OR, -exclusion) over the stored, unaccented
- * 'simple' tsvector (GIN index), ordered by ts_rank, then newest. The rank is part of the
- * keyset, so a cursor is stable while new posts arrive.
+ * Ranks one window of `query`'s matches (websearch syntax over post_search's unaccented 'simple'
+ * tsvector) by ts_rank, then newest, and returns the best `limit` after `position`, joined to
+ * their posts only then (`limit` primary-key reads). An open window is the `size` newest
+ * matches: for a common word, walking post_search_created_idx newest first (the index matches
+ * the ORDER BY) stops after `size` matches; for a rare one the GIN index finds them all. The
+ * planner picks from the word's frequency. `walkLimit` forces the walk and ends it after that
+ * many rows whatever it found (services/search-posts.ts: for queries whose frequency the
+ * planner cannot estimate). A window a cursor names is its matches between its bounds.
  */
-export async function searchPosts(
+export async function rankSearchWindow(
   db: Db,
-  options: { query: string; after: SearchCursor | null; limit: number },
-): Promise<RankedPostRow[]> {
-  const after =
-    options.after === null
-      ? sql``
-      : sql`and (ts_rank(p.search, q.query), p.created_at, p.id) < (${options.after.rank}::real, ${options.after.at}::timestamptz, ${options.after.id}::uuid)`;
-  const { rows } = await sql<RankedPostRow>`
-    select ${P_COLUMNS}, ts_rank(p.search, q.query) as rank
-      from posts.posts p,
-           websearch_to_tsquery('simple', posts.unaccent_text(${options.query})) as q (query)
-     where p.search @@ q.query ${after}
-     order by rank desc, p.created_at desc, p.id desc
-     limit ${options.limit}`.execute(db);
-  return rows;
+  options: { query: string; spec: WindowSpec; position: RankPosition | null; limit: number; walkLimit: number | null },
+): Promise<RankedWindow> {
+  const { spec } = options;
+  const range =
+    'open' in spec
+      ? spec.open.below === null
+        ? sql``
+        : sql`and (s.created_at, s.post_id) < (${spec.open.below.at}::timestamptz, ${spec.open.below.id}::uuid)`
+      : sql`and (s.created_at, s.post_id) <= (${spec.within.top.at}::timestamptz, ${spec.within.top.id}::uuid) ${
+          spec.within.bottom === null
+            ? sql``
+            : sql`and (s.created_at, s.post_id) >= (${spec.within.bottom.at}::timestamptz, ${spec.within.bottom.id}::uuid)`
+        }`;
+  // The rows tested: all of post_search in the range, or only the `walkLimit` newest of them.
+  const source =
+    options.walkLimit === null
+      ? sql`posts.post_search s`
+      : sql`(select s.post_id, s.created_at, s.search from posts.post_search s where true ${range}
+              order by s.created_at desc, s.post_id desc limit ${options.walkLimit}) s`;
+  const newest = 'open' in spec ? sql`order by s.created_at desc, s.post_id desc limit ${spec.open.size}` : sql``;
+  const bottomId = 'within' in spec ? (spec.within.bottom?.id ?? null) : null;
+  const position = options.position;
+  const { rows } = await sql<WindowStatementRow>`
+    with members as (
+      select m.post_id, m.created_at, ts_rank(m.search, m.query) as rank
+        from (
+          select s.post_id, s.created_at, s.search, q.query
+            from ${source}, websearch_to_tsquery('simple', posts.unaccent_text(${options.query})) as q (query)
+           where s.search @@ q.query ${options.walkLimit === null ? range : sql``}
+           ${newest}
+        ) m
+    ),
+    stats as (
+      select count(*)::int as members,
+             coalesce(bool_or(post_id = ${bottomId}::uuid), false) as reached_bottom,
+             (array_agg(created_at order by created_at desc, post_id desc))[1] as top_at,
+             (array_agg(post_id order by created_at desc, post_id desc))[1] as top_id,
+             (array_agg(created_at order by created_at, post_id))[1] as oldest_at,
+             (array_agg(post_id order by created_at, post_id))[1] as oldest_id
+        from members
+    ),
+    best as (
+      select r.* from members r
+      ${position === null ? sql`` : sql`where (r.rank, r.created_at, r.post_id) < (${position.rank}::real, ${position.at}::timestamptz, ${position.id}::uuid)`}
+       order by r.rank desc, r.created_at desc, r.post_id desc
+       limit ${options.limit}
+    )
+    select stats.*, ${P_COLUMNS}, best.rank
+      from stats
+      left join best on true
+      left join posts.posts p on p.id = best.post_id
+     order by best.rank desc, best.created_at desc, best.post_id desc`.execute(db);
+  const [stats] = rows;
+  if (stats === undefined) throw new Error('the search statement returned no summary row');
+  const window = windowOf(spec, stats);
+  return {
+    rows: window === null ? [] : rows.filter(isPostRow).map((row) => ({ ...postRowOf(row), rank: row.rank, window })),
+    window,
+    members: stats.members,
+    reachedBottom: stats.reached_bottom,
+  };
 }
+
+/** A cursor's window as it was; an open window from its members: full, it ends at its oldest; not full, it is the last. */
+function windowOf(spec: WindowSpec, stats: WindowStatementRow): SearchWindow | null {
+  if ('within' in spec) return spec.within;
+  if (stats.top_at === null || stats.top_id === null || stats.oldest_at === null || stats.oldest_id === null) return null;
+  const full = stats.members === spec.open.size;
+  return { top: { at: stats.top_at, id: stats.top_id }, bottom: full ? { at: stats.oldest_at, id: stats.oldest_id } : null };
+}
+
+const isPostRow = (row: WindowStatementRow): row is WindowStatementRow & PostRow & { rank: number } =>
+  row.id !== null && row.id !== undefined && row.rank !== null;
+
+const postRowOf = (row: PostRow): PostRow => ({
+  id: row.id,
+  author_id: row.author_id,
+  content: row.content,
+  hashtags: row.hashtags,
+  likes_count: row.likes_count,
+  created_at: row.created_at,
+});
 
 /** Tags by number of posts in the last 24 hours, ties by tag; one statement over post_hashtags_created_idx. */
 export async function trendingHashtags(db: Db, limit: number): Promise<{ tag: string; posts_count: number }[]> {

@@ -110,7 +110,7 @@ export type Query = {
   post: Maybe<Post>;
   /** Posts with a hashtag (with or without the '#', any case), newest first. */
   postsByHashtag: PostConnection;
-  /** Full-text search over post contents (accents ignored; supports "quoted phrases", OR and -exclusion): best match first, then newest. */
+  /** Full-text search over post contents (accents ignored; supports "quoted phrases", OR and -exclusion): best match first, then newest, among the 200 newest matches; then the next 200 older matches, ranked the same way, and so on. */
   searchPosts: PostConnection;
   /** The most used hashtags of the last 24 hours, most posts first, ties by tag. `limit` is 1-50. */
   trendingHashtags: Array<HashtagTrend>;
