@@ -260,7 +260,9 @@ export async function createGateway(
   const authenticate = async (header: string | null | undefined) =>
     accounts.requireExisting(await deps.tokens.viewerFromHeader(header));
   const rateLimiters =
-    deps.rateLimit === undefined ? undefined : createRateLimiters(deps.rateLimit.limits, deps.rateLimit.redisUrl, logger);
+    deps.rateLimit === undefined
+      ? undefined
+      : createRateLimiters(deps.rateLimit.limits, deps.rateLimit.redisUrl, logger, deps.responseCache.namespace);
 
   const common = commonYogaOptions({
     logger,

@@ -58,7 +58,16 @@ const REDIS_COMMAND_TIMEOUT_MS = 300;
 /** At most one "limiter unavailable" log line per this interval. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 
-export function createRateLimiters(limits: Config['rateLimit'], redisUrl: string | undefined, logger: Logger): RateLimiters {
+/**
+ * `namespace` prefixes the Redis keys (CACHE_NAMESPACE): the gateways of one deployment share
+ * each budget, deployments (or test runs) sharing one Redis do not.
+ */
+export function createRateLimiters(
+  limits: Config['rateLimit'],
+  redisUrl: string | undefined,
+  logger: Logger,
+  namespace = 'chitlaq',
+): RateLimiters {
   const windows = [
     { name: 'operations', points: limits.perMinute, duration: 60 },
     { name: 'logins', points: limits.loginAttemptsPer15Min, duration: 15 * 60 },
@@ -66,7 +75,7 @@ export function createRateLimiters(limits: Config['rateLimit'], redisUrl: string
   ] as const;
   if (redisUrl === undefined) {
     const [operations, logins, registrations] = windows.map(
-      ({ name, points, duration }) => new RateLimiterMemory({ keyPrefix: `rl:${name}`, points, duration }),
+      ({ name, points, duration }) => new RateLimiterMemory({ keyPrefix: `${namespace}:rl:${name}`, points, duration }),
     ) as [RateLimiterMemory, RateLimiterMemory, RateLimiterMemory];
     return { operations, logins, registrations, firstConnection: Promise.resolve(), close: async () => undefined };
   }
@@ -92,7 +101,13 @@ export function createRateLimiters(limits: Config['rateLimit'], redisUrl: string
   });
   const [operations, logins, registrations] = windows.map(
     ({ name, points, duration }) =>
-      new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points, duration, rejectIfRedisNotReady: true }),
+      new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: `${namespace}:rl:${name}`,
+        points,
+        duration,
+        rejectIfRedisNotReady: true,
+      }),
   ) as [RateLimiterRedis, RateLimiterRedis, RateLimiterRedis];
   return {
     operations: new LeasedRateLimiter(operations, LeasedRateLimiter.leaseSizeFor(limits.perMinute)),
