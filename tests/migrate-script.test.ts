@@ -32,6 +32,7 @@ describe.skipIf(!usingRealPostgres)('npm run migrate', () => {
         'messages.messages',
         'posts.likes',
         'posts.post_hashtags',
+        'posts.post_search',
         'posts.posts',
         'users.follows',
         'users.users',
