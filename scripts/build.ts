@@ -1,6 +1,6 @@
 /**
  * `npm run build [-- --out-dir DIR]`: the production build into dist/ (or DIR), started with
- * `npm run start:prod:gateway` … or `node dist/gateway/main.js` (scripts/build-output.ts).
+ * `node dist/gateway/main.js` and the like (docs/deployment.md; scripts/build-output.ts).
  */
 
 import { join } from 'node:path';

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -121,5 +123,32 @@ describe('deploy/Dockerfile', () => {
   it('starts the gateway from dist/ on plain node, without tsx', () => {
     expect(runtime).toContain('CMD ["node", "--max-semi-space-size=64", "--enable-source-maps", "dist/gateway/main.js"]');
     expect(runtime).not.toContain('tsx');
+  });
+});
+
+describe('deploy/new-env.sh', () => {
+  it('writes every secret the compose file requires, random, and never replaces an existing file', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'chitlaq-env-'));
+    try {
+      copyFileSync(join(REPOSITORY_ROOT, 'deploy/new-env.sh'), join(directory, 'new-env.sh'));
+      const run = () => spawnSync('bash', [join(directory, 'new-env.sh')], { encoding: 'utf8' });
+      expect(run().status).toBe(0);
+      const written = readFileSync(join(directory, '.env'), 'utf8');
+      const values = Object.fromEntries(
+        written
+          .trim()
+          .split('\n')
+          .map((line) => line.split(/=(.*)/s).slice(0, 2)),
+      );
+      // `${NAME:?…}`: what compose refuses to start without.
+      const required = new Set([...read('deploy/docker-compose.yml').matchAll(/\$\{(\w+):\?/g)].map((match) => match[1]));
+      expect(new Set(Object.keys(values))).toEqual(required);
+      for (const value of Object.values(values)) expect(String(value).length).toBeGreaterThanOrEqual(32);
+      const again = run();
+      expect(again.status).toBe(1);
+      expect(readFileSync(join(directory, '.env'), 'utf8')).toBe(written);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

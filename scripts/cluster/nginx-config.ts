@@ -45,21 +45,21 @@ export const COMPOSE_NGINX_SETTINGS: NginxSettings = {
   messages: ['messages-1:4003', 'messages-2:4003'],
 };
 
-const PLACEHOLDER = /\{\{(\w+)\}\}/g;
+const TEMPLATE_FIELD = /\{\{(\w+)\}\}/g;
 
-/** The template with `settings` filled in; throws on a placeholder it has no value for, or an empty list. */
+/** The template with each `{{field}}` taken from `settings`; throws on a field `settings` lacks, or an empty list. */
 export function renderNginxConfig(settings: NginxSettings, template = readFileSync(NGINX_TEMPLATE_FILE, 'utf8')): string {
   const values = settings as unknown as Record<string, string | readonly string[] | undefined>;
   const lines: string[] = [];
   for (const line of template.split('\n')) {
     if (line.startsWith('#!')) continue;
-    const names = [...line.matchAll(PLACEHOLDER)].map((match) => match[1] as string);
+    const names = [...line.matchAll(TEMPLATE_FIELD)].map((match) => match[1] as string);
     const list = names.find((name) => Array.isArray(values[name]));
     const items = list === undefined ? [undefined] : (values[list] as readonly string[]);
     if (items.length === 0) throw new Error(`nginx config: no instances for {{${list}}}`);
     for (const item of items) {
       lines.push(
-        line.replace(PLACEHOLDER, (_, name: string) => {
+        line.replace(TEMPLATE_FIELD, (_, name: string) => {
           if (name === list) return item as string;
           const value = values[name];
           if (typeof value !== 'string') throw new Error(`nginx config: no value for {{${name}}}`);
