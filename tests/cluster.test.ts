@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ClusterReport } from '../scripts/cluster/check.js';
 import { NGINX_INSTALL_HINT, nginxBinary } from '../scripts/cluster/nginx.js';
+import { acceptsConnections } from '../scripts/free-port.js';
 import { postgresBinDir } from '../scripts/postgres-cluster.js';
 
 /**
@@ -105,19 +105,8 @@ describe.runIf(realServices && missing === undefined)('npm run cluster -- --chec
         );
       const ports = [...printedPorts('GraphQL \\(nginx\\)'), ...printedPorts('gateways')];
       expect(ports).toHaveLength(3);
-      for (const port of ports) expect(await accepts(port)).toBe(false);
+      for (const port of ports) expect(await acceptsConnections(port)).toBe(false);
     },
     TEST_TIMEOUT_MS,
   );
 });
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}

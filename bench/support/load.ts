@@ -32,6 +32,49 @@ export interface LoadOptions {
   readonly next: (n: number) => LoadRequest;
 }
 
+/** Errors of a run: how many, and a few distinct descriptions to print. */
+export class ErrorTally {
+  count = 0;
+  readonly #samples = new Set<string>();
+
+  note(description: string): void {
+    this.count += 1;
+    if (this.#samples.size < 5) this.#samples.add(description.slice(0, 300));
+  }
+
+  get samples(): string[] {
+    return [...this.#samples];
+  }
+}
+
+/**
+ * POSTs `request` to `path` and reads the whole body, as a client would; a status other than 200,
+ * GraphQL `errors` or a socket failure goes to `errors`. Returns the X-Cache header, if any.
+ */
+export async function postOperation(
+  pool: Pool,
+  path: string,
+  request: LoadRequest,
+  errors: ErrorTally,
+): Promise<string | undefined> {
+  try {
+    const response = await pool.request({
+      path,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...request.headers },
+      body: request.body,
+    });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) errors.note(`HTTP ${response.statusCode}: ${text}`);
+    else if (text.includes('"errors"')) errors.note(text);
+    const cache = response.headers['x-cache'];
+    return typeof cache === 'string' ? cache : undefined;
+  } catch (error) {
+    errors.note(error instanceof Error ? error.message : String(error));
+    return undefined;
+  }
+}
+
 /**
  * Runs a closed-loop HTTP load with undici (keep-alive, one pool of `connections` sockets) and
  * records each request's latency, its status and GraphQL errors, and its X-Cache header.
@@ -41,39 +84,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const url = new URL(options.url);
   const pool = new Pool(url.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const latencies: number[] = [];
-  const errorSamples = new Set<string>();
-  let errors = 0;
+  const errors = new ErrorTally();
   let hits = 0;
   let misses = 0;
   let n = 0;
   const started = performance.now();
   const deadline = started + options.seconds * 1000;
-  const noteError = (description: string) => {
-    errors += 1;
-    if (errorSamples.size < 5) errorSamples.add(description.slice(0, 300));
-  };
   const worker = async () => {
     while (performance.now() < deadline) {
       const request = options.next(n++);
       const sentAt = performance.now();
-      try {
-        const response = await pool.request({
-          path: url.pathname,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json', ...request.headers },
-          body: request.body,
-        });
-        const text = await response.body.text();
-        latencies.push(performance.now() - sentAt);
-        const cache = response.headers['x-cache'];
-        if (cache === 'HIT') hits += 1;
-        else if (cache === 'MISS') misses += 1;
-        if (response.statusCode !== 200) noteError(`HTTP ${response.statusCode}: ${text}`);
-        else if (text.includes('"errors"')) noteError(text);
-      } catch (error) {
-        latencies.push(performance.now() - sentAt);
-        noteError(error instanceof Error ? error.message : String(error));
-      }
+      const cache = await postOperation(pool, url.pathname, request, errors);
+      latencies.push(performance.now() - sentAt);
+      if (cache === 'HIT') hits += 1;
+      else if (cache === 'MISS') misses += 1;
     }
   };
   await Promise.all(Array.from({ length: options.connections }, worker));
@@ -84,10 +108,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     seconds,
     requestsPerSecond: latencies.length / seconds,
     latencies,
-    errors,
-    errorRate: latencies.length === 0 ? 0 : errors / latencies.length,
+    errors: errors.count,
+    errorRate: latencies.length === 0 ? 0 : errors.count / latencies.length,
     cache: { hits, misses },
-    errorSamples: [...errorSamples],
+    errorSamples: errors.samples,
   };
 }
 

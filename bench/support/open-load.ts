@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import type { LoadRequest } from './load.js';
+import { ErrorTally, type LoadRequest, postOperation } from './load.js';
 
 /** What one open-model run measured. Latencies in milliseconds, from each request's scheduled time. */
 export interface OpenLoadResult {
@@ -45,29 +45,11 @@ export async function runOpenLoad(options: OpenLoadOptions): Promise<OpenLoadRes
     bodyTimeout: timeout,
   });
   const latencies: number[] = [];
-  const errorSamples = new Set<string>();
+  const errors = new ErrorTally();
   const inFlight = new Set<Promise<void>>();
-  let errors = 0;
   let dropped = 0;
-  const noteError = (description: string) => {
-    errors += 1;
-    if (errorSamples.size < 5) errorSamples.add(description.slice(0, 300));
-  };
   const send = async (n: number, dueAt: number) => {
-    const request = options.next(n);
-    try {
-      const response = await pool.request({
-        path: url.pathname,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...request.headers },
-        body: request.body,
-      });
-      const text = await response.body.text();
-      if (response.statusCode !== 200) noteError(`HTTP ${response.statusCode}: ${text}`);
-      else if (text.includes('"errors"')) noteError(text);
-    } catch (error) {
-      noteError(error instanceof Error ? error.message : String(error));
-    }
+    await postOperation(pool, url.pathname, options.next(n), errors);
     latencies.push(performance.now() - dueAt);
   };
   const started = performance.now();
@@ -86,16 +68,16 @@ export async function runOpenLoad(options: OpenLoadOptions): Promise<OpenLoadRes
   await Promise.all(inFlight);
   const seconds = (performance.now() - started) / 1000;
   await pool.close();
-  const failed = errors + dropped;
+  const failed = errors.count + dropped;
   return {
     rate: options.rate,
     seconds,
     requests: latencies.length,
     requestsPerSecond: latencies.length / seconds,
     latencies,
-    errors,
+    errors: errors.count,
     errorRate: latencies.length + dropped === 0 ? 0 : failed / (latencies.length + dropped),
     dropped,
-    errorSamples: [...errorSamples],
+    errorSamples: errors.samples,
   };
 }

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { acceptsConnections } from '../free-port.js';
 import { type NginxUpstreams, renderNginxConfig } from './nginx-config.js';
 
 /**
@@ -103,20 +103,9 @@ async function untilListening(port: number, exited: Promise<void>, output: () =>
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (gone) throw new Error(`nginx exited at start:\n${output().trim()}`);
-    if (await accepts(port)) return;
+    if (await acceptsConnections(port)) return;
     if (Date.now() > deadline) throw new Error(`nginx did not listen on ${port} within 10 s:\n${output().trim()}`);
     // nginx announces nothing when it listens: asking again is all a client can do.
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
