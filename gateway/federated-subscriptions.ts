@@ -137,11 +137,6 @@ export class FederatedSubscriptions {
     this.#resumePolicy = deps.resumePolicy;
   }
 
-  /** Subscriptions being served now. */
-  get size(): number {
-    return this.#live.size;
-  }
-
   /** The `subscribe` of graphql-js, for a validated subscription operation of the public schema. */
   subscribe(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> | ExecutionResult {
     const generation = this.#served.ofSchema(args.schema);

@@ -49,6 +49,10 @@ describe('early response-cache hits', () => {
     expect(hit.bytes.toString()).toBe(miss.bytes.toString());
     for (const name of ['content-type', 'vary']) expect(hit.headers.get(name), name).toBe(miss.headers.get(name));
     expect(await earlyHits()).toBe(before + 1);
+    // A public answer is still no answer for a bad token.
+    const badToken = await post(body, { authorization: 'Bearer not-a-token' });
+    expect(badToken.status).toBe(401);
+    expect(await earlyHits()).toBe(before + 1);
 
     // A browser's cross-origin request: the CORS headers Yoga sends, on the early hit too.
     const browser = { origin: 'https://app.chitlaq.example', 'access-control-request-headers': 'content-type' };

@@ -130,16 +130,20 @@ export class EarlyHits {
     if (mediaType === undefined) return false;
     const { coerced, errors } = getVariableValues(document.schema, document.variableDefinitions, request.variables ?? {});
     if (errors !== undefined) return false;
-    const viewer = await this.#authenticate(req.headers.authorization);
+    // A per-viewer key needs the viewer first; a public one only on a hit (a miss goes to Yoga,
+    // which authenticates anyway).
+    const keyViewer = document.perViewer ? await this.#authenticate(req.headers.authorization) : null;
     const key = responseCacheKey({
       supergraph: document.supergraph,
       documentString: document.documentString,
       operationName: document.operationName,
       variableValues: coerced,
-      sessionId: document.perViewer ? `viewer:${viewer?.id ?? 'anonymous'}` : undefined,
+      sessionId: document.perViewer ? `viewer:${keyViewer?.id ?? 'anonymous'}` : undefined,
     });
     const json = await this.#cache.peek(key);
     if (json === null) return false;
+    // A bad token is refused even where the answer is public: Yoga answers it with its 401.
+    const viewer = document.perViewer ? keyViewer : await this.#authenticate(req.headers.authorization);
     if (this.#limit !== undefined) {
       const ip = clientIp({ req }, this.#limit.trustProxy);
       const wait = await this.#limit.check(this.#limit.limiters.operations, operationLimitKey(viewer, ip), 1);
