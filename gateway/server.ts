@@ -109,6 +109,8 @@ export interface GatewaySettings {
   responseCache: Config['responseCache'] & { redisUrl: string | undefined; namespace: string };
   /** Deadline of each subgraph fetch (SUBGRAPH_TIMEOUT_MS). */
   subgraphTimeoutMs: number;
+  /** Identical subgraph queries in flight at once share one request (SUBGRAPH_QUERY_DEDUPLICATION). */
+  subgraphQueryDeduplication: boolean;
   /** Requests answered this late or later log a warning (SLOW_REQUEST_MS). */
   slowRequestMs: number;
   /** Where the supergraph is read, and whether changes are served without a restart. */
@@ -134,6 +136,7 @@ export function gatewaySettingsFrom(config: Config): GatewaySettings {
     webSockets: config.webSockets,
     responseCache: { ...config.responseCache, redisUrl: config.redis.url, namespace: config.cache.namespace },
     subgraphTimeoutMs: config.subgraphTimeoutMs,
+    subgraphQueryDeduplication: config.subgraphQueryDeduplication,
     slowRequestMs: config.log.slowRequestMs,
     supergraph: config.supergraph,
   };
@@ -187,6 +190,7 @@ export async function createGateway(
     makeDataSource: (name, url) =>
       new SubgraphDataSource(name, url, subgraphRequests, subgraphFetches, {
         timeoutMs: deps.subgraphTimeoutMs,
+        deduplicateQueries: deps.subgraphQueryDeduplication,
         logger,
         signingSecret: deps.subgraphSigningSecret,
       }),

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { FetchOutcome, SubgraphFetchMetrics } from '../lib/infra/metrics.js';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from '../lib/kernel/config.js';
@@ -39,9 +39,20 @@ class FetchAbort extends EventEmitter {
   }
 }
 
+/** What one exchange with a subgraph brought back, before parsing. */
+interface SubgraphAnswer {
+  readonly status: number;
+  readonly text: string;
+}
+
 export interface SubgraphDataSourceOptions {
   /** Deadline of one fetch, from sending the request to the last byte of the answer (SUBGRAPH_TIMEOUT_MS). */
   timeoutMs: number;
+  /**
+   * Identical queries in flight at once (same document, variables and token) share one request
+   * (SUBGRAPH_QUERY_DEDUPLICATION); mutations never do.
+   */
+  deduplicateQueries?: boolean;
   /** Where the cause of a failed fetch goes; the client only reads which subgraph failed. */
   logger?: Logger;
   /** Signs each request (lib/kernel/request-signature.ts): subgraphs answer only signed ones. */
@@ -63,6 +74,10 @@ export interface SubgraphDataSourceOptions {
  *
  * A fetch that fails answers the subgraph's fields with SUBGRAPH_TIMEOUT or SUBGRAPH_UNAVAILABLE
  * naming it (`extensions.serviceName`); the plan's other fetches still answer theirs.
+ *
+ * A query identical to one already in flight (same body, same token) waits for that one's answer
+ * instead of sending its own. Each caller parses the answer's text itself: the executor merges
+ * the objects it gets into its own result tree, so two requests must never hold the same ones.
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   readonly #pool: Pool;
@@ -70,6 +85,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   readonly #timeoutMs: number;
   readonly #logger: Logger | undefined;
   readonly #signingSecret: string | undefined;
+  readonly #deduplicateQueries: boolean;
+  /** Queries sent and not answered yet, by token and body: what an identical query waits for. */
+  readonly #inFlight = new Map<string, Promise<SubgraphAnswer>>();
 
   constructor(
     private readonly subgraphName: string,
@@ -81,17 +99,34 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     this.#timeoutMs = options.timeoutMs;
     this.#logger = options.logger;
     this.#signingSecret = options.signingSecret;
+    this.#deduplicateQueries = options.deduplicateQueries ?? false;
     const target = new URL(url);
     this.#path = `${target.pathname}${target.search}`;
     this.#pool = new Pool(target.origin, { connections: CONNECTIONS_PER_SUBGRAPH, keepAliveTimeout: 60_000 });
   }
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const { query, variables, operationName, extensions } = options.request;
+    if (query === undefined) throw new Error('Missing query');
+    const token = (options.context as Partial<GatewayContext>).viewer?.token;
+    const body = JSON.stringify({ query, variables, operationName, extensions });
+    const key = this.#deduplicateQueries && isQuery(query) ? `${token ?? ''} ${body}` : undefined;
+    const pending = key === undefined ? undefined : this.#inFlight.get(key);
+    if (pending !== undefined) {
+      this.metrics?.deduplicated(this.subgraphName);
+      return this.#result(await pending);
+    }
     const start = performance.now();
     let outcome: FetchOutcome = 'failed';
     try {
       this.counts.set(this.subgraphName, (this.counts.get(this.subgraphName) ?? 0) + 1);
-      const response = await this.#sendWithin(options.request, options.context as Partial<GatewayContext>);
+      const exchange = this.#sendWithin(body, token);
+      if (key !== undefined) {
+        this.#inFlight.set(key, exchange);
+        const forget = () => this.#inFlight.delete(key);
+        exchange.then(forget, forget);
+      }
+      const response = this.#result(await exchange);
       outcome = (response.errors?.length ?? 0) > 0 ? 'error' : 'success';
       // What a mutation touched (lib/kernel/touched-entities.ts), for the response cache to invalidate.
       const reported = response.extensions?.[TOUCHED_ENTITIES_EXTENSION];
@@ -102,16 +137,25 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     }
   }
 
+  /** The GraphQL result in an answer; an answer that is none fails the fetch. */
+  #result(answer: SubgraphAnswer): GatewayGraphQLResponse {
+    const result = parseGraphQLResult(answer.text);
+    if (result === undefined || (answer.status >= 300 && !Array.isArray(result.errors))) {
+      throw this.#clientError(new SubgraphHttpError(this.subgraphName, answer.status));
+    }
+    return result;
+  }
+
   /**
    * #send under one deadline for the whole exchange. undici's headersTimeout and bodyTimeout
    * are per read: a subgraph trickling a byte a second would never trip them. The deadline
    * answers even while the request still waits for a connection of the pool, tolerates a busy
    * event loop (gateway/lag-tolerant-timeout.ts), and the abort frees the connection.
    */
-  async #sendWithin(request: GatewayGraphQLRequest, context: Partial<GatewayContext>): Promise<GatewayGraphQLResponse> {
+  async #sendWithin(body: string, token: string | undefined): Promise<SubgraphAnswer> {
     const abort = new FetchAbort();
     try {
-      return await lagTolerantTimeout(this.#send(request, context, abort), this.#timeoutMs, `subgraph ${this.subgraphName}`);
+      return await lagTolerantTimeout(this.#send(body, token, abort), this.#timeoutMs, `subgraph ${this.subgraphName}`);
     } catch (error) {
       if (!(error instanceof TimeoutError)) throw this.#clientError(error);
       const timeout = new SubgraphTimeoutError(this.subgraphName);
@@ -141,16 +185,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     await this.#pool.close();
   }
 
-  async #send(
-    request: GatewayGraphQLRequest,
-    context: Partial<GatewayContext>,
-    signal: EventEmitter,
-  ): Promise<GatewayGraphQLResponse> {
-    const { query, variables, operationName, extensions } = request;
-    if (query === undefined) throw new Error('Missing query');
-    const token = context.viewer?.token;
-    const body = JSON.stringify({ query, variables, operationName, extensions });
+  async #send(body: string, token: string | undefined, signal: EventEmitter): Promise<SubgraphAnswer> {
     // Not signed, like the token: a wrong id only mislabels log lines, and the subgraph checks its form.
+    // A shared query carries the id of the request that sent it.
     const requestId = currentRequestId();
     const response = await this.#pool.request({
       path: this.#path,
@@ -165,12 +202,14 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       body,
       signal,
     });
-    const result = parseGraphQLResult(await response.body.text());
-    if (result === undefined || (response.statusCode >= 300 && !Array.isArray(result.errors))) {
-      throw new SubgraphHttpError(this.subgraphName, response.statusCode);
-    }
-    return result;
+    return { status: response.statusCode, text: await response.body.text() };
   }
+}
+
+/** Whether a fetch's document is a query: the planner writes `query …` or a bare `{ … }`. */
+function isQuery(document: string): boolean {
+  const start = document.trimStart();
+  return start.startsWith('{') || start.startsWith('query');
 }
 
 function parseGraphQLResult(text: string): GatewayGraphQLResponse | undefined {

@@ -283,9 +283,14 @@ export function observeRedisErrors(
 /** What the gateway's subgraph data sources report for each fetch. */
 export interface SubgraphFetchMetrics {
   observe(subgraph: string, outcome: FetchOutcome, seconds: number): void;
+  /** A query answered by an identical one already in flight, not sent. */
+  deduplicated(subgraph: string): void;
 }
 
-/** `gateway_subgraph_requests_total{subgraph, outcome}` and `gateway_subgraph_request_duration_seconds{subgraph, outcome}`. */
+/**
+ * `gateway_subgraph_requests_total{subgraph, outcome}`, `gateway_subgraph_request_duration_seconds{subgraph, outcome}`
+ * and `gateway_subgraph_requests_deduplicated_total{subgraph}`.
+ */
 export function createSubgraphFetchMetrics(metrics: ServiceMetrics): SubgraphFetchMetrics {
   const requests = new Counter({
     name: 'gateway_subgraph_requests_total',
@@ -300,10 +305,19 @@ export function createSubgraphFetchMetrics(metrics: ServiceMetrics): SubgraphFet
     buckets: OPERATION_BUCKETS,
     registers: [metrics.registry],
   });
+  const deduplicated = new Counter({
+    name: 'gateway_subgraph_requests_deduplicated_total',
+    help: 'Queries to each subgraph answered by an identical query already in flight instead of being sent.',
+    labelNames: ['subgraph'],
+    registers: [metrics.registry],
+  });
   return {
     observe(subgraph, outcome, seconds) {
       requests.inc({ subgraph, outcome });
       duration.observe({ subgraph, outcome }, seconds);
+    },
+    deduplicated(subgraph) {
+      deduplicated.inc({ subgraph });
     },
   };
 }

@@ -131,6 +131,7 @@ const EnvSchema = z.object({
   POSTS_URL: optionalUrl(['http', 'https']),
   MESSAGES_URL: optionalUrl(['http', 'https']),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_SUBGRAPH_TIMEOUT_MS),
+  SUBGRAPH_QUERY_DEDUPLICATION: bool.default(true),
   // The supergraph the gateway serves (gateway/supergraph-source.ts): a file watched for changes, or a URL polled.
   SUPERGRAPH_FILE: z.string().trim().min(1).optional(),
   SUPERGRAPH_URL: optionalUrl(['http', 'https']),
@@ -254,6 +255,8 @@ export interface Config {
   };
   /** Deadline of one subgraph fetch, from sending to the last byte of the answer. */
   readonly subgraphTimeoutMs: number;
+  /** Identical subgraph queries in flight at once share one request (SUBGRAPH_QUERY_DEDUPLICATION). */
+  readonly subgraphQueryDeduplication: boolean;
   /** Where the gateway reads its supergraph, and whether it reloads it when it changes. */
   readonly supergraph: {
     /** A supergraph file (SUPERGRAPH_FILE); undefined: the composed supergraph.graphql of this repository. */
@@ -430,6 +433,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ports: { gateway: e.GATEWAY_PORT, users: e.USERS_PORT, posts: e.POSTS_PORT, messages: e.MESSAGES_PORT },
     subgraphUrls: { users: e.USERS_URL, posts: e.POSTS_URL, messages: e.MESSAGES_URL },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    subgraphQueryDeduplication: e.SUBGRAPH_QUERY_DEDUPLICATION,
     supergraph: {
       file: e.SUPERGRAPH_FILE === undefined ? undefined : resolve(e.SUPERGRAPH_FILE),
       url: e.SUPERGRAPH_URL,

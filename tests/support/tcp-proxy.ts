@@ -8,6 +8,7 @@ import { type AddressInfo, createConnection, createServer, type Server, type Soc
  * - `delay`: holds each chunk `ms` before passing it on, in order, both ways;
  * - `trickle`: passes the subgraph's answer on with its HTTP head at once, then one byte of
  *   body every `intervalMs` (bytes keep coming: no idle timeout ever fires);
+ * - `hold`: keeps every chunk, both ways, until `released` settles, then passes them on in order;
  * - `black-hole`: accepts connections and requests, and never answers;
  * - `bad-gateway`: answers every request itself with an HTML 502 page, as a load balancer in
  *   front of a dead subgraph does, and closes the connection.
@@ -17,6 +18,7 @@ export type ProxyMode =
   | { kind: 'bad-gateway' }
   | { kind: 'delay'; ms: number }
   | { kind: 'trickle'; intervalMs: number }
+  | { kind: 'hold'; released: Promise<void> }
   | { kind: 'black-hole' };
 
 const BAD_GATEWAY_PAGE = '<html><body><h1>502 Bad Gateway</h1></body></html>';
@@ -121,6 +123,8 @@ export class TcpProxy {
         previous = previous.then(() => void to.write(chunk));
       } else if (mode.kind === 'delay') {
         previous = previous.then(() => sleep(mode.ms)).then(() => void to.write(chunk));
+      } else if (mode.kind === 'hold') {
+        previous = previous.then(() => mode.released).then(() => void to.write(chunk));
       } else if (!answer) {
         previous = previous.then(() => void to.write(chunk));
       } else {
