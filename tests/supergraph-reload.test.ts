@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,7 @@ function composedWith(edit: Partial<Record<string, (typeDefs: string) => string>
 const DESCRIBED = composedWith({
   messages: (typeDefs) => typeDefs.replace('"A message in a conversation."', '"A message in a conversation (reloaded)."'),
 });
+const DESCRIBED_HASH = createHash('sha256').update(DESCRIBED).digest('hex').slice(0, 16);
 const WITHOUT_CLIENT_MESSAGE_ID = composedWith({
   messages: (typeDefs) =>
     typeDefs
@@ -182,4 +184,42 @@ describe('hot supergraph reload', () => {
     await Promise.all(sockets.map((socket) => socket.dispose()));
     // 90 sends and 50 subscriptions: seconds alone, longer on a busy machine in embedded mode.
   }, 120_000);
+
+  it('answers no early hit computed on the supergraph before: the same request misses once after a reload, then hits early again', async () => {
+    const author = await registerUser(platform.gatewayUrl);
+    const posted = await graphql(
+      platform.gatewayUrl,
+      'mutation { createPost(content: "before the reload") { id } }',
+      {},
+      { token: author.token },
+    );
+    const body = JSON.stringify({
+      query: 'query ($id: ID!) { post(id: $id) { id content } }',
+      variables: { id: posted.data?.createPost.id },
+    });
+    const send = async () => {
+      const response = await fetch(platform.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      return { cache: response.headers.get('x-cache'), text: await response.text() };
+    };
+    const earlyHits = async () => sample(await scrape(platform, 'gateway'), 'gateway_response_cache_early_hits_total');
+    const first = await send();
+    const before = await earlyHits();
+    expect((await send()).cache).toBe('HIT');
+    expect(await earlyHits()).toBe(before + 1);
+
+    const { gateway } = platform;
+    const generation = gateway.supergraph.current;
+    writeFileSync(file, generation.hash === DESCRIBED_HASH ? WITHOUT_CLIENT_MESSAGE_ID : DESCRIBED);
+    await gateway.reloadSupergraph();
+    expect(gateway.supergraph.current).not.toBe(generation);
+    const afterReload = await send();
+    expect(afterReload).toEqual({ cache: 'MISS', text: first.text });
+    expect(await earlyHits()).toBe(before + 1);
+    expect((await send()).cache).toBe('HIT');
+    expect(await earlyHits()).toBe(before + 2);
+  });
 });

@@ -33,6 +33,22 @@ type RequestIdentity = string;
 const DOCUMENTS_KEPT = 5000;
 /** Compressed bodies kept, by response key and encoding: the hot responses. */
 const COMPRESSED_KEPT = 2000;
+/** Request bodies remembered with what they resolve to, and the characters they may hold in all. */
+const BODIES_KEPT = 10_000;
+const BODY_CHARACTERS_KEPT = 16 * 1024 * 1024;
+
+/**
+ * What a request body resolves to, once its document is admitted: the same bytes always name the
+ * same document with the same coerced variables, so a repeated body skips JSON parsing,
+ * coercion and, for a public document, hashing.
+ */
+interface KnownBody {
+  readonly identity: RequestIdentity;
+  readonly document: AdmittedDocument;
+  readonly variableValues: Record<string, unknown>;
+  /** The response key of a public document; a per-viewer one needs the viewer. */
+  readonly publicKey: string | undefined;
+}
 
 /**
  * Response-cache hits answered before Yoga: no request object, no parse, validation, context,
@@ -62,6 +78,13 @@ export class EarlyHits {
   readonly #metrics: ServiceMetrics;
   readonly #documents = new LRUCache<string, AdmittedDocument>({ max: DOCUMENTS_KEPT });
   readonly #compressed = new LRUCache<string, { json: string; body: Buffer }>({ max: COMPRESSED_KEPT });
+  readonly #bodies = new LRUCache<string, KnownBody>({
+    max: BODIES_KEPT,
+    maxSize: BODY_CHARACTERS_KEPT,
+    sizeCalculation: (_, body) => Math.max(1, body.length),
+  });
+  /** Accept headers seen, with the media type each is answered with (clients send a handful). */
+  readonly #mediaTypes = new LRUCache<string, MediaType | 'none'>({ max: 100 });
   /** Each POST's document identity, read off its body here, for `admit`. */
   readonly #identities = new WeakMap<IncomingMessage, RequestIdentity>();
 
@@ -121,25 +144,24 @@ export class EarlyHits {
     const raw = await readBody(req);
     // Yoga reads a request whose stream was consumed from `body` (@whatwg-node/server).
     (req as IncomingMessage & { body?: Buffer }).body = raw;
-    const request = parseRequest(raw);
-    if (request === undefined) return false;
-    this.#identities.set(req, request.identity);
-    const document = this.#documents.get(documentKey(this.#currentSupergraph(), request.identity, request.operationName));
-    if (document === undefined) return false;
-    const mediaType = negotiatedMediaType(req.headers.accept);
+    const text = raw.toString('utf8');
+    const known = this.#known(req, text);
+    if (known === undefined) return false;
+    const mediaType = this.#mediaTypeFor(req.headers.accept);
     if (mediaType === undefined) return false;
-    const { coerced, errors } = getVariableValues(document.schema, document.variableDefinitions, request.variables ?? {});
-    if (errors !== undefined) return false;
+    const { document } = known;
     // A per-viewer key needs the viewer first; a public one only on a hit (a miss goes to Yoga,
     // which authenticates anyway).
     const keyViewer = document.perViewer ? await this.#authenticate(req.headers.authorization) : null;
-    const key = responseCacheKey({
-      supergraph: document.supergraph,
-      documentString: document.documentString,
-      operationName: document.operationName,
-      variableValues: coerced,
-      sessionId: document.perViewer ? `viewer:${keyViewer?.id ?? 'anonymous'}` : undefined,
-    });
+    const key =
+      known.publicKey ??
+      responseCacheKey({
+        supergraph: document.supergraph,
+        documentString: document.documentString,
+        operationName: document.operationName,
+        variableValues: known.variableValues,
+        sessionId: `viewer:${keyViewer?.id ?? 'anonymous'}`,
+      });
     const json = await this.#cache.peek(key);
     if (json === null) return false;
     // A bad token is refused even where the answer is public: Yoga answers it with its 401.
@@ -169,6 +191,53 @@ export class EarlyHits {
       (performance.now() - started) / 1000,
     );
     return true;
+  }
+
+  /**
+   * What the body of `req` resolves to on the supergraph served now: remembered, or read (its
+   * identity noted for `admit` either way). Undefined: not one operation of an admitted document
+   * with valid variables, so the full path answers it.
+   */
+  #known(req: IncomingMessage, text: string): KnownBody | undefined {
+    const supergraph = this.#currentSupergraph();
+    const remembered = this.#bodies.get(text);
+    if (remembered !== undefined && remembered.document.supergraph === supergraph) {
+      this.#identities.set(req, remembered.identity);
+      return remembered;
+    }
+    const request = parseRequest(text);
+    if (request === undefined) return undefined;
+    this.#identities.set(req, request.identity);
+    const document = this.#documents.get(documentKey(supergraph, request.identity, request.operationName));
+    if (document === undefined) return undefined;
+    const { coerced, errors } = getVariableValues(document.schema, document.variableDefinitions, request.variables ?? {});
+    if (errors !== undefined) return undefined;
+    const known: KnownBody = {
+      identity: request.identity,
+      document,
+      variableValues: coerced,
+      publicKey: document.perViewer
+        ? undefined
+        : responseCacheKey({
+            supergraph: document.supergraph,
+            documentString: document.documentString,
+            operationName: document.operationName,
+            variableValues: coerced,
+            sessionId: undefined,
+          }),
+    };
+    this.#bodies.set(text, known);
+    return known;
+  }
+
+  #mediaTypeFor(accept: string | undefined): MediaType | undefined {
+    const header = accept ?? '';
+    let mediaType = this.#mediaTypes.get(header);
+    if (mediaType === undefined) {
+      mediaType = negotiatedMediaType(accept) ?? 'none';
+      this.#mediaTypes.set(header, mediaType);
+    }
+    return mediaType === 'none' ? undefined : mediaType;
   }
 
   async #compressedBody(key: string, encoding: Encoding, json: string): Promise<Buffer> {
@@ -207,11 +276,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** One operation of a GraphQL-over-HTTP POST, by what names its document; undefined for anything else (a batch, bad JSON). */
 function parseRequest(
-  raw: Buffer,
+  text: string,
 ): { identity: RequestIdentity; operationName: string | undefined; variables: Record<string, unknown> | undefined } | undefined {
   let body: unknown;
   try {
-    body = JSON.parse(raw.toString('utf8'));
+    body = JSON.parse(text);
   } catch {
     return undefined;
   }
@@ -232,6 +301,8 @@ function parseRequest(
   };
 }
 
+type MediaType = 'application/graphql-response+json' | 'application/json';
+
 const SERVED_MEDIA_TYPES = new Set(['application/graphql-response+json', 'application/json', '*/*']);
 
 /**
@@ -239,11 +310,9 @@ const SERVED_MEDIA_TYPES = new Set(['application/graphql-response+json', 'applic
  * first acceptable entry wins, `application/json` for `*` and no header), or undefined when
  * the header asks for anything else (multipart, SSE, another charset): Yoga decides those.
  */
-export function negotiatedMediaType(
-  accept: string | undefined,
-): 'application/graphql-response+json' | 'application/json' | undefined {
+export function negotiatedMediaType(accept: string | undefined): MediaType | undefined {
   const entries = (accept === undefined || accept === '' ? '*/*' : accept).replace(/\s/g, '').toLowerCase().split(',');
-  let chosen: 'application/graphql-response+json' | 'application/json' | undefined;
+  let chosen: MediaType | undefined;
   for (const entry of entries.reverse()) {
     const [mediaType = '', ...params] = entry.split(';');
     const charset = params.find((param) => param.startsWith('charset='));
