@@ -1,0 +1,23 @@
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { GatewayContext } from '../context.js';
+import type { EntityCache } from '../entity-cache/entity-cache.js';
+
+/**
+ * Invalidates the entity cache's entries holding what a mutation touched (its subgraphs report
+ * it, lib/kernel/touched-entities.ts) before the mutation is answered, as the response cache
+ * does its responses: the next query, on any gateway instance, reads the write.
+ */
+export function useEntityCacheInvalidation(cache: EntityCache): Plugin<GatewayContext> {
+  return {
+    onExecute({ args }) {
+      if (getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;
+      return {
+        async onExecuteDone() {
+          const touched = args.contextValue.touched;
+          if (touched.size > 0) await cache.invalidate(touched.list());
+        },
+      };
+    },
+  };
+}
