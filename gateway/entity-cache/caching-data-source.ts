@@ -8,6 +8,7 @@ import type { EntityCache, EntityEntry } from './entity-cache.js';
 import { erroredPositions, mergeEntities, missingPositions } from './entity-split.js';
 import { collectEntities, type EntryEntities, stripAdded } from './entry-entities.js';
 import { type CachedFetchShape, type FetchShape, fetchShapeOf, type ShapeContext } from './fetch-shape.js';
+import { EVERY_ENTRY, noteMutationAnswer } from './unreported-writes.js';
 import { fillViewerFields } from './viewer-remainder.js';
 
 /** Fetch shapes kept per supergraph: one per distinct fetch text of its plans. */
@@ -48,6 +49,7 @@ export function cachingDataSource(subgraph: string, inner: GraphQLDataSource, sc
       if (query === undefined) return inner.process(options);
       const shape = shapeOf(query);
       if (shape.kind === 'uncached') return inner.process(options);
+      if (shape.kind === 'mutation') return processMutation(options);
       return shape.kind === 'root' ? processRoot(shape, options) : processEntities(shape, options);
     },
   };
@@ -82,6 +84,12 @@ export function cachingDataSource(subgraph: string, inner: GraphQLDataSource, sc
       stripAdded(data);
     }
     return all.length > 0 ? { data, errors: all } : { data };
+  }
+
+  async function processMutation(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
+    const response = await inner.process(options);
+    noteMutationAnswer(options.context, response);
+    return response;
   }
 
   async function processRoot(shape: CachedFetchShape, options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
@@ -151,7 +159,7 @@ export function cachingDataSource(subgraph: string, inner: GraphQLDataSource, sc
     type: GraphQLCompositeType,
     selectionSet: SelectionSetNode | undefined,
   ): EntityEntry {
-    const held: EntryEntities = { keys: new Set(shape.types), typenames: new Set() };
+    const held: EntryEntities = { keys: new Set([EVERY_ENTRY, ...shape.types]), typenames: new Set() };
     collectEntities(schema, type, selectionSet, value, held);
     let ttlSeconds = shape.ttlSeconds;
     for (const typename of held.typenames) {

@@ -66,7 +66,10 @@ export interface CachedFetchShape {
   readonly types: readonly string[];
 }
 
-export type FetchShape = CachedFetchShape | { readonly kind: 'uncached'; readonly reason: string };
+export type FetchShape =
+  | CachedFetchShape
+  | { readonly kind: 'uncached'; readonly reason: string; readonly mutation?: true }
+  | { readonly kind: 'mutation' };
 
 /** What deciding a fetch's shape needs to know about the supergraph it runs on. */
 export interface ShapeContext {
@@ -103,10 +106,11 @@ export function fetchShapeOf(subgraph: string, query: string, context: ShapeCont
   }
 }
 
-function decide(subgraph: string, query: string, context: ShapeContext): CachedFetchShape {
+function decide(subgraph: string, query: string, context: ShapeContext): FetchShape {
   const document = parse(query);
   if (document.definitions.length !== 1) throw new Uncached('not a single operation');
   const operation = document.definitions[0] as OperationDefinitionNode;
+  if (operation.kind === Kind.OPERATION_DEFINITION && operation.operation === 'mutation') return { kind: 'mutation' };
   if (operation.kind !== Kind.OPERATION_DEFINITION || operation.operation !== 'query') throw new Uncached('not a query');
   const queryType = context.schema.getQueryType();
   if (queryType === null || queryType === undefined) throw new Uncached('no query type');

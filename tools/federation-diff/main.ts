@@ -45,7 +45,7 @@ export async function runFederationDiff(argv: readonly string[], env: NodeJS.Pro
   const width = Math.max(...plan.subgraphs.map(({ name }) => name.length));
   for (const { name, url } of plan.subgraphs) output.out(`  ${name.padEnd(width)}  ${url}`);
   output.out(
-    `Operations in ${plan.operationsPath}: ${plan.operations.length}, each asked of stock, then of ours with the response cache cold, warm and off`,
+    `Operations in ${plan.operationsPath}: ${plan.operations.length}, each asked of stock, then of ours with the response cache cold, warm and off, and with the entity cache alone cold and warm`,
   );
   output.out('');
   const outcomes: OperationOutcome[] = [];
@@ -120,7 +120,7 @@ async function planOf(args: DiffArguments, env: NodeJS.ProcessEnv): Promise<Plan
   const warnings: string[] = [];
   if (args.allowMutations && mutations.length > 0) {
     warnings.push(
-      `--allow-mutations: each of the ${mutations.length} mutations runs 4 times against the subgraphs below (stock, ours cold, warm and off)`,
+      `--allow-mutations: each of the ${mutations.length} mutations runs 6 times against the subgraphs below (stock, ours cold, warm and off, entity cache cold and warm)`,
     );
   }
   const notForwardedByOurs = Object.keys(args.headers).filter((name) => name !== 'authorization');
