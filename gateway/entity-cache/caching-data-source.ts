@@ -141,7 +141,8 @@ export function cachingDataSource(subgraph: string, inner: GraphQLDataSource, sc
           const type = schema.getType(String(representation.__typename));
           if (!isObjectType(type)) return;
           const fragment = entitySelection(shape, type.name);
-          const entry = entryOf(keys[index] as string, entity, shape, type, fragment);
+          const id = representation.id;
+          const entry = entryOf(keys[index] as string, entity, shape, type, fragment, id === undefined ? undefined : String(id));
           entries.push(withMaxAge(entry, control.maxAgeSeconds));
         });
       }
@@ -158,9 +159,10 @@ export function cachingDataSource(subgraph: string, inner: GraphQLDataSource, sc
     shape: CachedFetchShape,
     type: GraphQLCompositeType,
     selectionSet: SelectionSetNode | undefined,
+    knownId?: string,
   ): EntityEntry {
     const held: EntryEntities = { keys: new Set([EVERY_ENTRY, ...shape.types]), typenames: new Set() };
-    collectEntities(schema, type, selectionSet, value, held);
+    collectEntities(schema, type, selectionSet, value, held, knownId);
     let ttlSeconds = shape.ttlSeconds;
     for (const typename of held.typenames) {
       const ttl = scope.shapes.ttlSeconds[typename];

@@ -23,7 +23,8 @@ export interface EntryEntities {
  * Collects the entities in `value`, the data an entry holds for `selectionSet` on `type`: each
  * object's type (its `__typename` when selected or added, else the static object type) and its
  * `id` when the selection shows it. A touched entity then finds every entry that contains it,
- * nested ones too (a user's cached posts hold `Post:<id>` entries).
+ * nested ones too (a user's cached posts hold `Post:<id>` entries). `knownId` is the id of
+ * `value` itself when it is an entity whose representation named it (an `_entities` entry).
  */
 export function collectEntities(
   schema: GraphQLSchema,
@@ -31,6 +32,7 @@ export function collectEntities(
   selectionSet: SelectionSetNode | undefined,
   value: unknown,
   into: EntryEntities,
+  knownId?: string,
 ): void {
   if (value === null || value === undefined || selectionSet === undefined) return;
   if (Array.isArray(value)) {
@@ -43,6 +45,10 @@ export function collectEntities(
   const concrete = typeof named === 'string' ? schema.getType(named) : type;
   const typename = isObjectType(concrete) ? concrete.name : undefined;
   let idSeen = false;
+  if (knownId !== undefined && typename !== undefined) {
+    into.keys.add(entityKey({ typename, id: knownId }));
+    idSeen = true;
+  }
   const visitSelections = (selections: SelectionSetNode, parent: GraphQLCompositeType) => {
     for (const selection of selections.selections) {
       if (selection.kind === Kind.INLINE_FRAGMENT) {
