@@ -214,6 +214,6 @@ async function checkedConfig(env: NodeJS.ProcessEnv, authorization: string | und
 
 function skipReason(operation: LoadedOperation, allowMutations: boolean): string | undefined {
   if (operation.kind === 'subscription') return 'a subscription (stock Apollo Server does not serve them)';
-  if (operation.kind === 'mutation' && !allowMutations) return 'a mutation (pass --allow-mutations to run it 4 times)';
+  if (operation.kind === 'mutation' && !allowMutations) return 'a mutation (pass --allow-mutations to run it 6 times)';
   return undefined;
 }
