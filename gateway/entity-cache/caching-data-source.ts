@@ -9,7 +9,7 @@ import { erroredPositions, mergeEntities, missingPositions } from './entity-spli
 import { collectEntities, type EntryEntities, stripAdded } from './entry-entities.js';
 import { type CachedFetchShape, type FetchShape, fetchShapeOf, type ShapeContext } from './fetch-shape.js';
 import { EVERY_ENTRY, noteMutationAnswer } from './unreported-writes.js';
-import { fillViewerFields } from './viewer-remainder.js';
+import { fillViewerFields, removeViewerFields } from './viewer-remainder.js';
 
 /** Fetch shapes kept per supergraph: one per distinct fetch text of its plans. */
 const SHAPES_KEPT = 4000;
@@ -73,14 +73,24 @@ export function cachingDataSource(subgraph: string, inner: GraphQLDataSource, sc
     data: Record<string, unknown> | null,
     errors: readonly GraphQLFormattedError[],
     representations?: readonly Record<string, unknown>[],
+    /** The entities (of an entity fetch) or the data (null) that came from the cache, without the viewer's fields. */
+    fromCache: ReadonlySet<number> | null = null,
   ): Promise<GatewayGraphQLResponse> {
     const all = [...errors];
     if (data !== null && shape.remainders.length > 0) {
-      all.push(
-        ...(await fillViewerFields(shape, data, representations, options.request.variables, (text, variables) =>
-          send(options, text, variables, shape.remainderQuery?.name),
-        )),
-      );
+      const needed = representations === undefined ? fromCache !== null : fromCache === null || fromCache.size > 0;
+      if (needed) {
+        all.push(
+          ...(await fillViewerFields(
+            shape,
+            data,
+            representations,
+            options.request.variables,
+            (text, variables) => send(options, text, variables, shape.remainderQuery?.name),
+            fromCache ?? undefined,
+          )),
+        );
+      }
       stripAdded(data);
     }
     return all.length > 0 ? { data, errors: all } : { data };
@@ -97,13 +107,19 @@ export function cachingDataSource(subgraph: string, inner: GraphQLDataSource, sc
     const key = rootEntryKey(subgraph, selectionHash({ supergraph: scope.supergraph, subgraph, query: shape.query, variables }));
     const lookup = await scope.cache.lookup(subgraph, [key]);
     const hit = lookup.values[0] as Record<string, unknown> | null;
-    if (hit !== null) return finish(shape, options, hit, []);
-    const response = await send(options, shape.query, { ...variables });
+    if (hit !== null) return finish(shape, options, hit, [], undefined, new Set());
+    const full = shape.fullQuery;
+    const response = await send(
+      options,
+      full?.text ?? shape.query,
+      full === null ? { ...variables } : pickVariables(options.request.variables, full.variables),
+    );
     const data = (response.data ?? null) as Record<string, unknown> | null;
     const control = subgraphCacheControl(response);
     if (data !== null && (response.errors?.length ?? 0) === 0 && control.store) {
-      const entry = entryOf(key, data, shape, schema.getQueryType() as GraphQLCompositeType, shape.operation.selectionSet);
-      // Serialized now, before the viewer's fields go in; stored while the answer goes on.
+      const stored = full === null ? data : storedCopy(shape, data);
+      const entry = entryOf(key, stored, shape, schema.getQueryType() as GraphQLCompositeType, shape.operation.selectionSet);
+      // Serialized now, before the cache's additions come out; stored while the answer goes on.
       void scope.cache.store(lookup, [withMaxAge(entry, control.maxAgeSeconds)]);
     }
     return finish(shape, options, data, response.errors ?? []);
@@ -121,10 +137,18 @@ export function cachingDataSource(subgraph: string, inner: GraphQLDataSource, sc
     const keys = reps.map((representation) => entityEntryKey(subgraph, representation, selection));
     const lookup = await scope.cache.lookup(subgraph, keys);
     const missing = missingPositions(lookup.values);
+    const fromCache = new Set<number>();
+    lookup.values.forEach((value, index) => {
+      if (value !== null) fromCache.add(index);
+    });
     if (missing.length === 0) {
-      return finish(shape, options, { _entities: lookup.values }, [], reps);
+      return finish(shape, options, { _entities: lookup.values }, [], reps, fromCache);
     }
-    const response = await send(options, shape.query, { ...variables, representations: missing.map((index) => reps[index]) });
+    const full = shape.fullQuery;
+    const response = await send(options, full?.text ?? shape.query, {
+      ...(full === null ? variables : pickVariables(options.request.variables, full.variables)),
+      representations: missing.map((index) => reps[index]),
+    });
     const answered = (response.data as { _entities?: unknown } | null | undefined)?._entities;
     // The whole fetch failed: answered as it came, as it would have been with every representation sent.
     if (!Array.isArray(answered))
@@ -142,14 +166,15 @@ export function cachingDataSource(subgraph: string, inner: GraphQLDataSource, sc
           if (!isObjectType(type)) return;
           const fragment = entitySelection(shape, type.name);
           const id = representation.id;
-          const entry = entryOf(keys[index] as string, entity, shape, type, fragment, id === undefined ? undefined : String(id));
+          const stored = full === null ? entity : storedCopy(shape, entity, representation);
+          const entry = entryOf(keys[index] as string, stored, shape, type, fragment, id === undefined ? undefined : String(id));
           entries.push(withMaxAge(entry, control.maxAgeSeconds));
         });
       }
       void scope.cache.store(lookup, entries);
     }
     const merged = mergeEntities(lookup.values, missing, response);
-    return finish(shape, options, (merged.data ?? null) as Record<string, unknown> | null, merged.errors ?? [], reps);
+    return finish(shape, options, (merged.data ?? null) as Record<string, unknown> | null, merged.errors ?? [], reps, fromCache);
   }
 
   /** An entry for `value`: indexed by the entities it holds and the types its selection returns, its TTL their smallest. */
@@ -182,6 +207,13 @@ function entitySelection(shape: CachedFetchShape, typename: string): SelectionSe
         )
       : [];
   return { kind: Kind.SELECTION_SET, selections };
+}
+
+/** What is stored of an answer fetched with the viewer's fields: a copy without them. */
+function storedCopy(shape: CachedFetchShape, value: unknown, representation?: Record<string, unknown>): unknown {
+  const copy = structuredClone(value);
+  removeViewerFields(shape, copy, representation);
+  return copy;
 }
 
 function withMaxAge(entry: EntityEntry, maxAgeSeconds: number | undefined): EntityEntry {

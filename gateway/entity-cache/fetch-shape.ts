@@ -56,6 +56,11 @@ export interface CachedFetchShape {
   readonly operation: OperationDefinitionNode;
   /** Variables `query` uses (not `representations`): part of every key. */
   readonly variables: readonly string[];
+  /**
+   * The fetch with its viewer-dependent fields where they were, and the entities' keys added:
+   * what a miss sends (one request), its answer stored without them. Null without remainders.
+   */
+  readonly fullQuery: { readonly text: string; readonly variables: readonly string[] } | null;
   /** Viewer-dependent fields asked per request; none for most fetches. */
   readonly remainders: readonly ViewerRemainder[];
   /** The query that asks for them (`r0: _entities(...)`, one per remainder), and the variables it uses besides. */
@@ -114,8 +119,58 @@ function decide(subgraph: string, query: string, context: ShapeContext): FetchSh
   if (operation.kind !== Kind.OPERATION_DEFINITION || operation.operation !== 'query') throw new Uncached('not a query');
   const queryType = context.schema.getQueryType();
   if (queryType === null || queryType === undefined) throw new Uncached('no query type');
-  const walk = new Walk(subgraph, context);
   const entities = entitiesField(operation);
+  const { walk, selectionSet } = rewrite(operation, entities, queryType, new Walk(subgraph, context, false));
+  let ttlSeconds: number | undefined;
+  for (const name of [...walk.coordinates, ...walk.types]) {
+    const ttl = context.ttlSeconds[name];
+    if (ttl === undefined) continue;
+    if (ttl === 0) throw new Uncached(`${name} has TTL 0`);
+    ttlSeconds = Math.min(ttl, ttlSeconds ?? ttl);
+  }
+  const shared = withUsedVariables(operation, selectionSet);
+  // With the viewer-dependent fields kept in place: what a miss sends, so it costs one request.
+  const full =
+    walk.remainders.length === 0
+      ? null
+      : withUsedVariables(operation, rewrite(operation, entities, queryType, new Walk(subgraph, context, true)).selectionSet);
+  return {
+    kind: entities === null ? 'root' : 'entities',
+    query: print(shared.operation),
+    operation: shared.operation,
+    variables: shared.variables,
+    fullQuery: full === null ? null : { text: print(full.operation), variables: full.variables },
+    remainders: walk.remainders,
+    remainderQuery: remainderQueryOf(operation, walk.removed),
+    ttlSeconds,
+    types: [...walk.types].sort(),
+  };
+}
+
+/** The operation with only the variable definitions `selectionSet` uses, and their names (`representations` aside). */
+function withUsedVariables(
+  operation: OperationDefinitionNode,
+  selectionSet: SelectionSetNode,
+): { operation: OperationDefinitionNode; variables: string[] } {
+  const used = variablesIn(selectionSet);
+  return {
+    operation: {
+      ...operation,
+      selectionSet,
+      variableDefinitions: (operation.variableDefinitions ?? []).filter((definition) => used.has(definition.variable.name.value)),
+    },
+    variables: [...used].filter((name) => name !== 'representations').sort(),
+  };
+}
+
+/** The fetch's selection rewritten by `walk`. */
+function rewrite(
+  operation: OperationDefinitionNode,
+  entities: FieldNode | null,
+  queryType: GraphQLCompositeType,
+  walk: Walk,
+): { walk: Walk; selectionSet: SelectionSetNode } {
+  const context = walk.context;
   let selectionSet: SelectionSetNode;
   if (entities === null) {
     selectionSet = walk.selectionSet(operation.selectionSet, queryType, [], 'root');
@@ -136,29 +191,7 @@ function decide(subgraph: string, query: string, context: ShapeContext): FetchSh
       selections: [{ ...entities, selectionSet: { kind: Kind.SELECTION_SET, selections: fragments } }],
     };
   }
-  let ttlSeconds: number | undefined;
-  for (const name of [...walk.coordinates, ...walk.types]) {
-    const ttl = context.ttlSeconds[name];
-    if (ttl === undefined) continue;
-    if (ttl === 0) throw new Uncached(`${name} has TTL 0`);
-    ttlSeconds = Math.min(ttl, ttlSeconds ?? ttl);
-  }
-  const used = variablesIn(selectionSet);
-  const shared: OperationDefinitionNode = {
-    ...operation,
-    selectionSet,
-    variableDefinitions: (operation.variableDefinitions ?? []).filter((definition) => used.has(definition.variable.name.value)),
-  };
-  return {
-    kind: entities === null ? 'root' : 'entities',
-    query: print(shared),
-    operation: shared,
-    variables: [...used].filter((name) => name !== 'representations').sort(),
-    remainders: walk.remainders,
-    remainderQuery: remainderQueryOf(operation, walk.removed),
-    ttlSeconds,
-    types: [...walk.types].sort(),
-  };
+  return { walk, selectionSet };
 }
 
 /** The `_entities` field of an entity fetch, or null for a root fetch. */
@@ -181,7 +214,9 @@ class Walk {
 
   constructor(
     private readonly subgraph: string,
-    private readonly context: ShapeContext,
+    readonly context: ShapeContext,
+    /** Keeps the viewer-dependent fields where they are (the keys are added all the same). */
+    private readonly keep: boolean,
   ) {}
 
   selectionSet(
@@ -247,6 +282,7 @@ class Walk {
       responseNames: removed.map((field) => field.alias?.value ?? field.name.value),
     });
     this.removed.push({ typename: parent.name, fields: removed });
+    if (this.keep) kept.push(...removed);
     if (!byRepresentation) {
       kept.push(aliased(TYPENAME_ALIAS, '__typename'));
       for (const key of keyFields) kept.push(aliased(keyAlias(key), key));

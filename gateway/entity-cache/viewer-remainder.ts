@@ -23,10 +23,12 @@ export async function fillViewerFields(
   representations: readonly Record<string, unknown>[] | undefined,
   variables: Readonly<Record<string, unknown>> | undefined,
   send: (query: string, variables: Record<string, unknown>) => Promise<GatewayGraphQLResponse>,
+  /** Of an entity fetch, the entities to complete (those that came from the cache); all when absent. */
+  only?: ReadonlySet<number>,
 ): Promise<GraphQLFormattedError[]> {
   const remainderQuery = shape.remainderQuery;
   if (remainderQuery === null) return [];
-  const targets = shape.remainders.map((remainder) => targetsOf(remainder, data, representations));
+  const targets = shape.remainders.map((remainder) => targetsOf(remainder, data, representations, only));
   if (targets.every((list) => list.length === 0)) return [];
   const sent: Record<string, unknown> = pickVariables(variables, remainderQuery.variables);
   targets.forEach((list, index) => {
@@ -50,11 +52,25 @@ export async function fillViewerFields(
   });
 }
 
+/**
+ * Takes the viewer-dependent fields out of `value` (a root fetch's data, or one entity with its
+ * representation), in place: what is stored of an answer that was fetched with them.
+ */
+export function removeViewerFields(shape: CachedFetchShape, value: unknown, representation?: Record<string, unknown>): void {
+  const data = (representation === undefined ? value : { _entities: [value] }) as Record<string, unknown>;
+  for (const remainder of shape.remainders) {
+    for (const target of targetsOf(remainder, data, representation === undefined ? undefined : [representation])) {
+      for (const name of remainder.responseNames) delete target.object[name];
+    }
+  }
+}
+
 /** The objects of `data` at the remainder's path that are of its type, with their path in the fetch's answer. */
 function targetsOf(
   remainder: ViewerRemainder,
   data: Record<string, unknown>,
   representations: readonly Record<string, unknown>[] | undefined,
+  only?: ReadonlySet<number>,
 ): Target[] {
   const targets: Target[] = [];
   const starts: { value: unknown; path: (string | number)[]; representation?: Record<string, unknown> }[] = [];
@@ -64,6 +80,7 @@ function targetsOf(
     if (!Array.isArray(entities)) return targets;
     entities.forEach((value, index) => {
       const representation = representations[index];
+      if (only !== undefined && !only.has(index)) return;
       if (representation !== undefined) starts.push({ value, path: ['_entities', index], representation });
     });
   }
