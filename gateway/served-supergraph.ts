@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { GraphQLDataSource } from '@apollo/gateway';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../lib/kernel/logger.js';
 import { viewerDependentFields } from '../lib/kernel/viewer-dependence.js';
@@ -31,6 +32,12 @@ export interface SupergraphGeneration {
   readonly resumable: ReadonlyMap<string, string>;
 }
 
+/** Wraps a generation's data sources for the queries and mutations it executes (not subscriptions or account checks). */
+export type ExecutionDataSources = (
+  dataSources: Readonly<Record<string, SubgraphDataSource>>,
+  generation: { readonly loaded: LoadedSupergraph; readonly hash: string; readonly viewerDependent: ReadonlySet<string> },
+) => Readonly<Record<string, GraphQLDataSource>>;
+
 type ReplacedListener = (next: SupergraphGeneration, previous: SupergraphGeneration) => void;
 
 /**
@@ -41,6 +48,7 @@ type ReplacedListener = (next: SupergraphGeneration, previous: SupergraphGenerat
 export class ServedSupergraph {
   readonly #subgraphUrls: Readonly<Record<string, string | undefined>>;
   readonly #makeDataSource: (name: string, url: string) => SubgraphDataSource;
+  readonly #forExecution: ExecutionDataSources | undefined;
   readonly #apolloLogger: ConstructorParameters<typeof OperationExecutor>[0]['logger'];
   readonly #logger: Logger;
   readonly #dataSources = new Map<string, SubgraphDataSource>();
@@ -53,11 +61,14 @@ export class ServedSupergraph {
     /** Configured URLs, over the supergraph's routing URLs. */
     subgraphUrls: Readonly<Record<string, string | undefined>>;
     makeDataSource: (name: string, url: string) => SubgraphDataSource;
+    /** The data sources queries and mutations run with, over the generation's own (the entity cache); these when absent. */
+    forExecution?: ExecutionDataSources;
     apolloLogger: ConstructorParameters<typeof OperationExecutor>[0]['logger'];
     logger: Logger;
   }) {
     this.#subgraphUrls = deps.subgraphUrls;
     this.#makeDataSource = deps.makeDataSource;
+    this.#forExecution = deps.forExecution;
     this.#apolloLogger = deps.apolloLogger;
     this.#logger = deps.logger;
     this.#current = this.#build(deps.sdl, 1);
@@ -120,15 +131,18 @@ export class ServedSupergraph {
       dataSources[name] = source;
     }
     const plans = new QueryPlans(loaded);
+    const hash = createHash('sha256').update(sdl).digest('hex').slice(0, 16);
+    const viewerDependent = viewerDependentFields(sdl);
+    const executed = this.#forExecution?.(dataSources, { loaded, hash, viewerDependent }) ?? dataSources;
     const generation: SupergraphGeneration = {
       number,
-      hash: createHash('sha256').update(sdl).digest('hex').slice(0, 16),
+      hash,
       loaded,
       plans,
-      executor: new OperationExecutor({ loaded, plans, dataSources, logger: this.#apolloLogger }),
+      executor: new OperationExecutor({ loaded, plans, dataSources: executed, logger: this.#apolloLogger }),
       dataSources,
       subgraphUrls,
-      viewerDependent: viewerDependentFields(sdl),
+      viewerDependent,
       resumable: resumableFieldsOf(sdl),
     };
     this.#bySchema.set(loaded.apiGraphQLSchema, generation);

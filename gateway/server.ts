@@ -18,11 +18,16 @@ import { createRealtimeMetrics } from '../lib/realtime/realtime-metrics.js';
 import { READ_FROM_PRIMARY_EXTENSION } from '../lib/service/read-routing.js';
 import { commonYogaOptions, createErrorMasker } from '../lib/service/yoga-options.js';
 import type { GatewayContext } from './context.js';
+import { cachingDataSources } from './entity-cache/caching-data-source.js';
+import { EntityCache, openEntityCacheStore } from './entity-cache/entity-cache.js';
+import { createEntityCacheCounters } from './entity-cache/metrics.js';
+import { shapeContextOf } from './entity-cache/shape-context.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
 import { type DemoLogin, graphiqlOptions, subscriptionsProtocolOf } from './graphiql.js';
 import { useCompression } from './plugins/compression.js';
 import { useCsrfPrevention } from './plugins/csrf-prevention.js';
 import { createDocumentCounters } from './plugins/document-metrics.js';
+import { useEntityCacheInvalidation } from './plugins/entity-cache.js';
 import { useFederationExecutor } from './plugins/federation-executor.js';
 import { serveGraphiQL } from './plugins/graphiql-page.js';
 import { useIntrospection } from './plugins/introspection.js';
@@ -107,6 +112,8 @@ export interface GatewaySettings {
   webSockets: Config['webSockets'];
   /** The response cache, in Redis when `redisUrl` is set; none when disabled. */
   responseCache: Config['responseCache'] & { redisUrl: string | undefined; namespace: string };
+  /** The entity cache (gateway/entity-cache/), in Redis when `redisUrl` is set; none when disabled. */
+  entityCache: Config['entityCache'];
   /** Deadline of each subgraph fetch (SUBGRAPH_TIMEOUT_MS). */
   subgraphTimeoutMs: number;
   /** Identical subgraph queries in flight at once share one request (SUBGRAPH_QUERY_DEDUPLICATION). */
@@ -135,11 +142,33 @@ export function gatewaySettingsFrom(config: Config): GatewaySettings {
     persistedOperationsOnly: config.persistedOperationsOnly,
     webSockets: config.webSockets,
     responseCache: { ...config.responseCache, redisUrl: config.redis.url, namespace: config.cache.namespace },
+    entityCache: config.entityCache,
     subgraphTimeoutMs: config.subgraphTimeoutMs,
     subgraphQueryDeduplication: config.subgraphQueryDeduplication,
     slowRequestMs: config.log.slowRequestMs,
     supergraph: config.supergraph,
   };
+}
+
+/** The entity cache of `settings`: its entries live as long as the response cache's TTLs say, its invalidations are remembered as long. */
+function openEntityCache(settings: GatewaySettings, metrics: ServiceMetrics, logger: Logger): EntityCache {
+  const { ttlSeconds, defaultTtlSeconds, redisTimeoutMs } = settings.responseCache;
+  const store = openEntityCacheStore(
+    {
+      ...settings.entityCache,
+      redisUrl: settings.responseCache.redisUrl,
+      namespace: settings.responseCache.namespace,
+      redisTimeoutMs,
+      maxTtlMs: Math.max(defaultTtlSeconds, ...Object.values(ttlSeconds)) * 1000,
+      guardMs: INVALIDATION_GUARD_MS,
+    },
+    logger,
+  );
+  return new EntityCache(store, {
+    counters: createEntityCacheCounters(metrics.registry),
+    logger,
+    guardMs: INVALIDATION_GUARD_MS,
+  });
 }
 
 /** Where `settings` say the supergraph is: a URL polled, else a file (this repository's supergraph.graphql by default). */
@@ -184,6 +213,7 @@ export async function createGateway(
     warn: (message: unknown) => logger.warn(String(message)),
     error: (message: unknown) => logger.error(String(message)),
   };
+  const entityCache = deps.entityCache?.enabled === true ? openEntityCache(deps, metrics, logger) : undefined;
   const served = new ServedSupergraph({
     sdl: supergraphSdl,
     subgraphUrls: deps.subgraphUrls,
@@ -194,6 +224,17 @@ export async function createGateway(
         logger,
         signingSecret: deps.subgraphSigningSecret,
       }),
+    ...(entityCache === undefined
+      ? {}
+      : {
+          forExecution: (dataSources, generation) =>
+            cachingDataSources(dataSources, {
+              cache: entityCache,
+              supergraph: generation.hash,
+              shapes: shapeContextOf(generation.loaded, generation.viewerDependent, deps.responseCache.ttlSeconds),
+              defaultTtlSeconds: deps.responseCache.defaultTtlSeconds,
+            }),
+        }),
     apolloLogger,
     logger,
   });
@@ -239,9 +280,12 @@ export async function createGateway(
   // A user's cached `online` must change when they connect or leave, not when its TTL ends.
   const presence = new PresenceTracker(deps.store, logger, {
     onChange: async (userId) => {
-      await responseCacheStore?.invalidate([{ typename: 'User', id: userId }]).catch((error: unknown) => {
-        logger.warn({ err: error, userId }, 'could not invalidate cached presence');
-      });
+      await Promise.all([
+        responseCacheStore?.invalidate([{ typename: 'User', id: userId }]).catch((error: unknown) => {
+          logger.warn({ err: error, userId }, 'could not invalidate cached presence');
+        }),
+        entityCache?.invalidate([{ typename: 'User', id: userId }]),
+      ]);
     },
   });
   const accounts = new ViewerAccounts(async (ids) => {
@@ -333,6 +377,7 @@ export async function createGateway(
         ? []
         : [useRateLimit(rateLimiters, { trustProxy: deps.rateLimit.trustProxy, logger, metrics })]),
       useFederationExecutor(served),
+      ...(entityCache === undefined ? [] : [useEntityCacheInvalidation(entityCache)]),
       // After the executor it wraps (it answers a hit instead of calling it) and after the rate
       // limit (a refused request costs nothing).
       ...(responseCache === undefined || deps.responseCache === undefined
@@ -389,6 +434,7 @@ export async function createGateway(
       await served.close();
       await rateLimiters?.close();
       await responseCacheStore?.close();
+      await entityCache?.close();
     },
   };
 }

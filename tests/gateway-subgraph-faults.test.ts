@@ -12,8 +12,8 @@ const TIMEOUT_MS = 1000;
 const MARGIN_MS = 1000;
 
 const platform = usePlatform(
-  // A cached answer would hide the fault from the second request on.
-  { SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS), RESPONSE_CACHE_ENABLED: 'false' },
+  // A cached answer (or cached subgraph fetch) would hide the fault from the second request on.
+  { SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS), RESPONSE_CACHE_ENABLED: 'false', ENTITY_CACHE_ENABLED: 'false' },
   { throughProxy: ['posts', 'users'] },
 );
 let posts: TcpProxy;

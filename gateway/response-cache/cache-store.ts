@@ -14,6 +14,12 @@ export interface CacheLookup {
   readonly epoch: number;
 }
 
+/** What a lookup of several keys found (null for each miss), at one epoch. */
+export interface CacheLookups {
+  readonly json: readonly (string | null)[];
+  readonly epoch: number;
+}
+
 /**
  * Where the gateway's response cache lives: Redis (shared by every gateway instance, so an
  * invalidation by one is seen by all) or process memory when embedded. Each cached response
@@ -23,6 +29,10 @@ export interface CacheLookup {
 export interface ResponseCacheStore {
   readonly kind: 'redis' | 'memory';
   lookup(key: string): Promise<CacheLookup>;
+  /** Several entries at one epoch (the entity cache looks up every representation of a fetch at once). */
+  lookupMany(keys: readonly string[]): Promise<CacheLookups>;
+  /** The invalidation epoch now, without reading an entry: what validates an entry kept in process memory. */
+  currentEpoch(): Promise<number>;
   /** Stores unless an entity was invalidated after `epoch`; says whether it stored. */
   store(key: string, json: string, entities: readonly string[], ttlMs: number, epoch: number): Promise<boolean>;
   /** Drops every response that contains one of `entities`; resolves once they are gone. */
@@ -80,6 +90,14 @@ export class MemoryResponseCacheStore implements ResponseCacheStore {
 
   async lookup(key: string): Promise<CacheLookup> {
     return { json: this.#responses.get(key)?.json ?? null, epoch: this.#epoch };
+  }
+
+  async lookupMany(keys: readonly string[]): Promise<CacheLookups> {
+    return { json: keys.map((key) => this.#responses.get(key)?.json ?? null), epoch: this.#epoch };
+  }
+
+  async currentEpoch(): Promise<number> {
+    return this.#epoch;
   }
 
   async store(key: string, json: string, entities: readonly string[], ttlMs: number, epoch: number): Promise<boolean> {

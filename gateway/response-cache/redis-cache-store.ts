@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../../lib/kernel/logger.js';
 import type { TouchedEntity } from '../../lib/kernel/touched-entities.js';
 import { lagTolerantTimeout } from '../lag-tolerant-timeout.js';
-import { type CacheLookup, invalidationKeys, type ResponseCacheStore } from './cache-store.js';
+import { type CacheLookup, type CacheLookups, invalidationKeys, type ResponseCacheStore } from './cache-store.js';
 
 /**
  * Keys, under one prefix:
@@ -55,6 +55,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
   readonly #indexTtlMs: number;
   readonly #guardMs: number;
   readonly #timeoutMs: number;
+  readonly #name: string;
 
   constructor(options: {
     url: string;
@@ -64,7 +65,10 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     guardMs: number;
     /** Of every key, e.g. `chitlaq:response-cache:`. */
     prefix: string;
+    /** What the log lines call it: `response cache` (default) or `entity cache`, which stores its entries here too. */
+    name?: string;
   }) {
+    this.#name = options.name ?? 'response cache';
     this.#prefix = options.prefix;
     this.#indexTtlMs = Math.max(1, Math.ceil(options.maxTtlMs));
     this.#guardMs = options.guardMs;
@@ -83,7 +87,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     this.#redis.defineCommand('invalidateEntities', { numberOfKeys: 0, lua: INVALIDATE });
     let lastError = '';
     this.#redis.on('error', (error: Error) => {
-      if (error.message !== lastError) options.logger.warn({ err: error }, 'response cache: Redis connection error');
+      if (error.message !== lastError) options.logger.warn({ err: error }, `${this.#name}: Redis connection error`);
       lastError = error.message;
     });
     this.#redis.on('ready', () => {
@@ -94,6 +98,16 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
   async lookup(key: string): Promise<CacheLookup> {
     const [json, epoch] = await this.#timed(this.#redis.mget(this.#responseKey(key), `${this.#prefix}epoch`));
     return { json: json ?? null, epoch: Number(epoch ?? 0) };
+  }
+
+  async lookupMany(keys: readonly string[]): Promise<CacheLookups> {
+    if (keys.length === 0) return { json: [], epoch: await this.currentEpoch() };
+    const values = await this.#timed(this.#redis.mget(...keys.map((key) => this.#responseKey(key)), `${this.#prefix}epoch`));
+    return { json: values.slice(0, keys.length), epoch: Number(values[keys.length] ?? 0) };
+  }
+
+  async currentEpoch(): Promise<number> {
+    return Number((await this.#timed(this.#redis.get(`${this.#prefix}epoch`))) ?? 0);
   }
 
   async store(key: string, json: string, entities: readonly string[], ttlMs: number, epoch: number): Promise<boolean> {
@@ -122,7 +136,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
   }
 
   #timed<T>(command: Promise<T>): Promise<T> {
-    return lagTolerantTimeout(command, this.#timeoutMs, 'Response cache Redis');
+    return lagTolerantTimeout(command, this.#timeoutMs, `${this.#name} Redis`);
   }
 
   #responseKey(key: string): string {

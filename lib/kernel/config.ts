@@ -218,6 +218,11 @@ const EnvSchema = z.object({
   // Above the event-loop lag of a saturated gateway: a reply that arrived but was not read in
   // time would otherwise turn hits into misses exactly when misses cost most.
   RESPONSE_CACHE_REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
+  // The gateway's entity cache (gateway/entity-cache/): subgraph fetch results per entity and root fetch.
+  ENTITY_CACHE_ENABLED: bool.default(true),
+  ENTITY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  // The in-process layer in front of Redis (every entry is checked against Redis's epoch); 0: none.
+  ENTITY_CACHE_LOCAL_MAX_ENTRIES: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   // Prefixes the Redis keys of cached data (responses, aggregates): deployments or test runs
   // that share one Redis but not one database must not read each other's.
   CACHE_NAMESPACE: z
@@ -356,6 +361,17 @@ export interface Config {
     /** Redis commands slower than this count as misses. */
     readonly redisTimeoutMs: number;
   };
+  /**
+   * The gateway's entity cache (gateway/entity-cache/): in Redis when REDIS_URL is set, with the
+   * response cache's TTLs and Redis timeout.
+   */
+  readonly entityCache: {
+    readonly enabled: boolean;
+    /** Entries the in-memory store keeps (embedded mode). */
+    readonly maxEntries: number;
+    /** Entries kept in process memory in front of Redis; 0 for none. */
+    readonly localMaxEntries: number;
+  };
 }
 
 export interface DatabasePoolConfig {
@@ -493,6 +509,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ttlSeconds: { ...DEFAULT_RESPONSE_CACHE_TTL, HashtagTrend: e.TRENDING_TTL_SECONDS, ...e.RESPONSE_CACHE_TTL },
       maxEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
       redisTimeoutMs: e.RESPONSE_CACHE_REDIS_TIMEOUT_MS,
+    },
+    entityCache: {
+      enabled: e.ENTITY_CACHE_ENABLED,
+      maxEntries: e.ENTITY_CACHE_MAX_ENTRIES,
+      localMaxEntries: e.ENTITY_CACHE_LOCAL_MAX_ENTRIES,
     },
   });
 }

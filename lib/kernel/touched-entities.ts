@@ -1,4 +1,4 @@
-import type { ExecutionResult } from 'graphql';
+import { type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /**
@@ -17,6 +17,9 @@ export interface TouchedEntity {
  * Only the subgraph that owns the data knows every side effect of a write (following someone
  * changes the follower's followingCount too), so it says so, and the gateway invalidates them
  * before it answers the mutation. The gateway does not forward subgraph extensions to clients.
+ * A mutation's answer always carries it, empty when nothing cached was touched: a subgraph whose
+ * mutation answers without it is one that does not say, and the gateway's entity cache then
+ * drops everything (gateway/entity-cache/unreported-writes.ts).
  */
 export const TOUCHED_ENTITIES_EXTENSION = 'touchedEntities';
 
@@ -53,14 +56,16 @@ export interface TouchingContext {
   readonly touched: TouchedEntities;
 }
 
-/** Subgraph plugin: puts what the request's resolvers touched into the response's extensions. */
+/** Subgraph plugin: puts what the request's resolvers touched into the response's extensions (always for a mutation). */
 export function useTouchedEntitiesExtension(): Plugin<TouchingContext> {
   return {
     onExecute() {
       return {
         onExecuteDone({ args, result, setResult }) {
           const touched = args.contextValue.touched;
-          if (touched === undefined || touched.size === 0 || Symbol.asyncIterator in result) return;
+          if (touched === undefined || Symbol.asyncIterator in result) return;
+          const mutation = getOperationAST(args.document, args.operationName)?.operation === 'mutation';
+          if (touched.size === 0 && !mutation) return;
           const single = result as ExecutionResult;
           setResult({ ...single, extensions: { ...single.extensions, [TOUCHED_ENTITIES_EXTENSION]: touched.list() } });
         },

@@ -194,10 +194,11 @@ describe('npm run federation:diff', () => {
     ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Supergraph shop/supergraph.graphql: 2 subgraphs\n  catalog  http://127.0.0.1:`);
-    expect(run.stderr).toContain('warning: --allow-mutations: each of the 1 mutations runs 4 times');
-    // Both gateways passed the header on: stock, ours cold; ours warm answered from its cache; ours off.
-    expect(log.authorization).toEqual([`Bearer ${token}`, `Bearer ${token}`, `Bearer ${token}`]);
-    expect(log.renames).toBe(4);
+    expect(run.stderr).toContain('warning: --allow-mutations: each of the 1 mutations runs 6 times');
+    // Both gateways passed the header on: stock, ours cold; ours warm answered from its cache; ours
+    // off; the entity cache alone cold, its warm answer from the fetch it cached.
+    expect(log.authorization).toEqual([`Bearer ${token}`, `Bearer ${token}`, `Bearer ${token}`, `Bearer ${token}`]);
+    expect(log.renames).toBe(6);
   });
 
   it('names the operation whose answers differ, where and in which gateway, and exits 1', { timeout: 120_000 }, async () => {
@@ -215,8 +216,10 @@ describe('npm run federation:diff', () => {
       'differs  counter  (counter.graphql)',
       '    ours, response cache cold and warm: data.product.visits: stock 1, ours 2',
       '    ours, response cache off: data.product.visits: stock 1, ours 3',
+      // The entity cache alone: its cold fetch counted 4, and its warm answer came from that cached fetch.
+      '    ours, entity cache alone cold and warm: data.product.visits: stock 1, ours 4',
       'same     Names  (names.graphql)',
-      'skipped  Rename  (names.graphql): a mutation (pass --allow-mutations to run it 4 times)',
+      'skipped  Rename  (names.graphql): a mutation (pass --allow-mutations to run it 6 times)',
       '',
       '2 compared: 1 same, 1 differ; 1 skipped.',
     ]);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, gatewaySettingsFrom, SUPERGRAPH_FILE } from '../../gateway/server.js';
+import { createGateway, type Gateway, gatewaySettingsFrom, SUPERGRAPH_FILE } from '../../gateway/server.js';
 import { startHttpServer } from '../../lib/infra/http-server.js';
 import { createLogger } from '../../lib/kernel/logger.js';
 import {
@@ -17,8 +17,9 @@ import { WorldNormalizer } from '../support/federation/world-normalizer.js';
 import { usePlatform } from '../support/platform.js';
 
 /**
- * The project's own supergraph through stock Apollo and through ours, cache on (cold, then
- * warm) and off: every query and mutation of clients/operations. A mutation cannot run four
+ * The project's own supergraph through stock Apollo and through ours, caches on (cold, then
+ * warm), off, and the entity cache alone (cold, then warm: the warm answer is put together from
+ * cached subgraph fetches): every query and mutation of clients/operations. A mutation cannot run four
  * times over one state, so each gateway gets a world of its own, the same story with its own
  * accounts (alice, bob), told in lockstep: every step runs on every world before the next, and
  * the answers are compared normalized (world-normalizer.ts). A query that follows a mutation
@@ -32,7 +33,7 @@ const PASSWORD = 'correct horse battery staple';
 type Person = 'alice' | 'bob' | 'carol';
 
 interface World {
-  readonly label: 'stock' | 'cached' | 'uncached';
+  readonly label: 'stock' | 'cached' | 'uncached' | 'entity';
   readonly gateway: RunningGateway;
   readonly prefix: string;
   readonly normalizer: WorldNormalizer;
@@ -174,6 +175,7 @@ const platform = usePlatform();
 let uncachedStop: (() => Promise<void>) | undefined;
 let stock: RunningGateway | undefined;
 const worlds: World[] = [];
+let entityOnly: Gateway | undefined;
 
 beforeAll(async () => {
   const subgraphUrls = Object.fromEntries(Object.entries(platform.subgraphs).map(([name, { url }]) => [name, url]));
@@ -187,17 +189,39 @@ beforeAll(async () => {
     tokens: platform.tokens,
     store: platform.store,
     logger: createLogger({ level: platform.config.log.level, pretty: false }),
-    ...gatewaySettingsFrom({ ...platform.config, responseCache: { ...platform.config.responseCache, enabled: false } }),
+    ...gatewaySettingsFrom({
+      ...platform.config,
+      responseCache: { ...platform.config.responseCache, enabled: false },
+      entityCache: { ...platform.config.entityCache, enabled: false },
+    }),
   });
   const server = await startHttpServer(uncached.handler, { port: 0, host: '127.0.0.1' });
+  entityOnly = await createGateway({
+    subgraphUrls,
+    tokens: platform.tokens,
+    store: platform.store,
+    logger: createLogger({ level: platform.config.log.level, pretty: false }),
+    ...gatewaySettingsFrom({
+      ...platform.config,
+      responseCache: { ...platform.config.responseCache, enabled: false },
+      entityCache: { ...platform.config.entityCache, enabled: true },
+    }),
+  });
+  const entityServer = await startHttpServer(entityOnly.handler, { port: 0, host: '127.0.0.1' });
   uncachedStop = async () => {
     await server.close(0);
     await uncached.stop();
+    await entityServer.close(0);
+    await entityOnly?.stop();
   };
   const gateways: [World['label'], RunningGateway][] = [
     ['stock', stock],
     ['cached', { label: 'ours (response cache on)', url: platform.gatewayUrl, stop: async () => undefined }],
-    ['uncached', { label: 'ours (response cache off)', url: `http://127.0.0.1:${server.port}/graphql`, stop: uncachedStop }],
+    ['uncached', { label: 'ours (caches off)', url: `http://127.0.0.1:${server.port}/graphql`, stop: uncachedStop }],
+    [
+      'entity',
+      { label: 'ours (entity cache alone)', url: `http://127.0.0.1:${entityServer.port}/graphql`, stop: async () => undefined },
+    ],
   ];
   for (const [label, gateway] of gateways) {
     const prefix = `${label[0]}${randomBytes(4).toString('hex')}`;
@@ -223,7 +247,7 @@ describe('federation differential: the project supergraph, every client operatio
           ? operations.get(step.operation)
           : { name: step.operation, kind: 'query' as const, document: step.document };
       if (operation === undefined) throw new Error(`no operation ${step.operation} in clients/operations`);
-      const answers: Partial<Record<'stock' | 'cold' | 'warm' | 'off', Answer>> = {};
+      const answers: Partial<Record<'stock' | 'cold' | 'warm' | 'off' | 'entityCold' | 'entityWarm', Answer>> = {};
       const xCache: (string | null)[] = [];
       for (const world of worlds) {
         const token = step.as === undefined ? undefined : world.tokens[step.as];
@@ -236,6 +260,11 @@ describe('federation differential: the project supergraph, every client operatio
         step.remember?.(world, (first.answer.data ?? {}) as Record<string, unknown>);
         if (world.label === 'stock') answers.stock = world.normalizer.answer(first.answer);
         if (world.label === 'uncached') answers.off = world.normalizer.answer(first.answer);
+        if (world.label === 'entity') {
+          answers.entityCold = world.normalizer.answer(first.answer);
+          if (operation.kind === 'query')
+            answers.entityWarm = world.normalizer.answer((await askGateway(world.gateway, request)).answer);
+        }
         if (world.label === 'cached') {
           answers.cold = world.normalizer.answer(first.answer);
           xCache.push(first.xCache);
@@ -254,10 +283,21 @@ describe('federation differential: the project supergraph, every client operatio
         stock: answers.stock,
         cold: expected,
         off: expected,
-        ...(operation.kind === 'query' ? { warm: expected } : {}),
+        entityCold: expected,
+        ...(operation.kind === 'query' ? { warm: expected, entityWarm: expected } : {}),
       });
       // A cacheable answer is cached: the warm request was answered from the cache.
       if (xCache[0] === 'MISS') expect(xCache[1]).toBe('HIT');
     });
+  });
+
+  it('the entity cache alone answered its warm queries with cached fetches, of both subgraphs that own entities', async () => {
+    const text = await (entityOnly as Gateway).metrics.registry.metrics();
+    for (const subgraph of ['users', 'posts']) {
+      const hits = new RegExp(
+        `gateway_entity_cache_lookups_total\\{[^}]*subgraph="${subgraph}"[^}]*outcome="hit"[^}]*\\} (\\d+)`,
+      ).exec(text);
+      expect(Number(hits?.[1] ?? 0)).toBeGreaterThan(0);
+    }
   });
 });

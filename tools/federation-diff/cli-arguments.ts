@@ -13,7 +13,7 @@ Options:
   --header "Name: value"    sent with every operation; stock passes it on to the subgraphs,
                             ours passes on Authorization (verified, as in production). Repeatable.
   --signing-secret <secret> sign subgraph requests (this project's subgraphs); or SUBGRAPH_SIGNING_SECRET
-  --allow-mutations         run mutations too: each runs 4 times against the subgraphs
+  --allow-mutations         run mutations too: each runs 6 times against the subgraphs
   -h, --help                this text
 
 Exit code: 0 all answers the same, 1 some differ, 2 bad arguments, 3 could not finish.`;

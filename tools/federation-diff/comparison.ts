@@ -1,12 +1,18 @@
 import { type Answer, askGateway, type GatewayRequest } from './answers.js';
 import { type RunningGateway, startOurGateway, startStockGateway } from './gateways.js';
 
-/** Every answer to one operation: stock's (none when it was not started), and ours with the response cache cold, warm and off. */
+/**
+ * Every answer to one operation: stock's (none when it was not started), and ours with the
+ * response cache cold, warm and off (with the entity cache off too), and with the entity cache
+ * alone cold and warm (the response cache off, so the warm answer comes out of cached fetches).
+ */
 export interface OperationAnswers {
   readonly stock: Answer | undefined;
   readonly cold: Answer;
   readonly warm: Answer;
   readonly off: Answer;
+  readonly entityCold: Answer;
+  readonly entityWarm: Answer;
   /** X-Cache of ours' cold and warm answers (null where the cache did not answer that operation). */
   readonly xCache: { readonly cold: string | null; readonly warm: string | null };
 }
@@ -30,7 +36,11 @@ export interface ComparisonOptions {
 /** Stock and ours, started over one supergraph, asked one operation at a time. */
 export interface Comparison {
   /** Ours, for callers that ask more than the comparison does. */
-  readonly ours: { readonly cacheOn: RunningGateway; readonly cacheOff: RunningGateway };
+  readonly ours: {
+    readonly cacheOn: RunningGateway;
+    readonly cacheOff: RunningGateway;
+    readonly entityCacheOnly: RunningGateway;
+  };
   ask(request: GatewayRequest): Promise<OperationAnswers>;
   stop(): Promise<void>;
 }
@@ -57,16 +67,22 @@ export async function startComparison(supergraphSdl: string, options: Comparison
     const ours = { env: options.env, signingSecret: options.signingSecret, logDestination: options.logDestination ?? 1 };
     const cached = await startOurGateway(supergraphSdl, { ...ours, responseCache: true });
     gateways.push(cached);
-    const uncached = await startOurGateway(supergraphSdl, { ...ours, responseCache: false });
+    const uncached = await startOurGateway(supergraphSdl, { ...ours, responseCache: false, entityCache: false });
     gateways.push(uncached);
+    const entityOnly = await startOurGateway(supergraphSdl, { ...ours, responseCache: false, entityCache: true });
+    gateways.push(entityOnly);
     return {
-      ours: { cacheOn: cached, cacheOff: uncached },
+      ours: { cacheOn: cached, cacheOff: uncached, entityCacheOnly: entityOnly },
       async ask(request) {
         const fromStock = stock === undefined ? undefined : await askGateway(stock, request);
         const cold = await askGateway(cached, request);
         const warm = await askGateway(cached, request);
         const off = await askGateway(uncached, request);
+        const entityCold = await askGateway(entityOnly, request);
+        const entityWarm = await askGateway(entityOnly, request);
         return {
+          entityCold: entityCold.answer,
+          entityWarm: entityWarm.answer,
           stock: fromStock?.answer,
           cold: cold.answer,
           warm: warm.answer,

@@ -94,6 +94,8 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<StockContext> {
 
 export interface OurGatewayOptions {
   readonly responseCache: boolean;
+  /** The entity cache (gateway/entity-cache/); on when absent, as by default. */
+  readonly entityCache?: boolean;
   /** Its config's variables (comparisonConfig); the cache lives in Redis when REDIS_URL is set. */
   readonly env: NodeJS.ProcessEnv;
   /** Signs each subgraph request; unsigned when absent (a dev secret of the config's is not the subgraphs'). */
@@ -115,7 +117,11 @@ export async function startOurGateway(supergraphSdl: string, options: OurGateway
     for (const stopOne of started.splice(0).reverse()) await stopOne();
   };
   try {
-    const config = comparisonConfig(options.env, { dataDir, responseCache: options.responseCache });
+    const config = comparisonConfig(options.env, {
+      dataDir,
+      responseCache: options.responseCache,
+      entityCache: options.entityCache ?? true,
+    });
     const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, destination: options.logDestination ?? 1 });
     const store = openKeyValueStore(config.redis.url, logger);
     started.push(() => store.close());
@@ -132,7 +138,7 @@ export async function startOurGateway(supergraphSdl: string, options: OurGateway
     const server = await startHttpServer(gateway.handler, { port: 0, host: '127.0.0.1' });
     started.push(() => server.close(0));
     return {
-      label: options.responseCache ? 'ours (response cache on)' : 'ours (response cache off)',
+      label: `ours (response cache ${options.responseCache ? 'on' : 'off'}, entity cache ${options.entityCache === false ? 'off' : 'on'})`,
       url: `http://127.0.0.1:${server.port}/graphql`,
       auth: config.auth,
       stop,

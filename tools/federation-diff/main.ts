@@ -45,7 +45,7 @@ export async function runFederationDiff(argv: readonly string[], env: NodeJS.Pro
   const width = Math.max(...plan.subgraphs.map(({ name }) => name.length));
   for (const { name, url } of plan.subgraphs) output.out(`  ${name.padEnd(width)}  ${url}`);
   output.out(
-    `Operations in ${plan.operationsPath}: ${plan.operations.length}, each asked of stock, then of ours with the response cache cold, warm and off`,
+    `Operations in ${plan.operationsPath}: ${plan.operations.length}, each asked of stock, then of ours with the response cache cold, warm and off, and with the entity cache alone cold and warm`,
   );
   output.out('');
   const outcomes: OperationOutcome[] = [];
@@ -120,7 +120,7 @@ async function planOf(args: DiffArguments, env: NodeJS.ProcessEnv): Promise<Plan
   const warnings: string[] = [];
   if (args.allowMutations && mutations.length > 0) {
     warnings.push(
-      `--allow-mutations: each of the ${mutations.length} mutations runs 4 times against the subgraphs below (stock, ours cold, warm and off)`,
+      `--allow-mutations: each of the ${mutations.length} mutations runs 6 times against the subgraphs below (stock, ours cold, warm and off, entity cache cold and warm)`,
     );
   }
   const notForwardedByOurs = Object.keys(args.headers).filter((name) => name !== 'authorization');
@@ -214,6 +214,6 @@ async function checkedConfig(env: NodeJS.ProcessEnv, authorization: string | und
 
 function skipReason(operation: LoadedOperation, allowMutations: boolean): string | undefined {
   if (operation.kind === 'subscription') return 'a subscription (stock Apollo Server does not serve them)';
-  if (operation.kind === 'mutation' && !allowMutations) return 'a mutation (pass --allow-mutations to run it 4 times)';
+  if (operation.kind === 'mutation' && !allowMutations) return 'a mutation (pass --allow-mutations to run it 6 times)';
   return undefined;
 }

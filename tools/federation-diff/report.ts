@@ -1,6 +1,6 @@
 import { ABSENT, type Difference } from './answer-diff.js';
 import type { LoadedOperation } from './operations.js';
-import type { DifferingAnswers, OurAnswer } from './verdict.js';
+import type { DifferingAnswers } from './verdict.js';
 
 /** Differences listed per group of answers; the rest are counted. */
 const DIFFERENCES_SHOWN = 10;
@@ -22,7 +22,12 @@ export function outcomeLines(outcome: OperationOutcome): string[] {
 }
 
 function differingLines({ answers, differences }: DifferingAnswers): string[] {
-  const who = `ours, response cache ${listed(answers)}`;
+  const response = answers.filter((answer) => answer === 'cold' || answer === 'warm' || answer === 'off');
+  const entity = answers.flatMap((answer) => (answer === 'entityCold' ? ['cold'] : answer === 'entityWarm' ? ['warm'] : []));
+  const who = `ours, ${[
+    ...(response.length > 0 ? [`response cache ${listed(response)}`] : []),
+    ...(entity.length > 0 ? [`entity cache alone ${listed(entity)}`] : []),
+  ].join(', ')}`;
   const lines = differences.slice(0, DIFFERENCES_SHOWN).map(differenceText);
   if (lines.length === 1) return [`    ${who}: ${lines[0]}`];
   const more = differences.length - DIFFERENCES_SHOWN;
@@ -39,7 +44,7 @@ function valueText(value: unknown): string {
   return text.length > VALUE_WIDTH ? `${text.slice(0, VALUE_WIDTH - 1)}…` : text;
 }
 
-function listed(answers: readonly OurAnswer[]): string {
+function listed(answers: readonly string[]): string {
   return answers.length === 1 ? (answers[0] as string) : `${answers.slice(0, -1).join(', ')} and ${answers.at(-1)}`;
 }
 

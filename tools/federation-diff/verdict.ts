@@ -2,8 +2,8 @@ import { ABSENT, type Difference, differencesOf } from './answer-diff.js';
 import { expectedOfOurs } from './answers.js';
 import type { OperationAnswers } from './comparison.js';
 
-/** Ours' three answers to one operation, by how the response cache stood. */
-export type OurAnswer = 'cold' | 'warm' | 'off';
+/** Ours' answers to one operation, by how the response cache (and the entity cache alone) stood. */
+export type OurAnswer = 'cold' | 'warm' | 'off' | 'entityCold' | 'entityWarm';
 
 /** Some of ours' answers that differ from what stock's answer says ours must answer, all in the same places. */
 export interface DifferingAnswers {
@@ -19,7 +19,7 @@ export function differingAnswersOf(answers: OperationAnswers): DifferingAnswers[
   if (answers.stock === undefined) throw new Error('the comparison ran without stock: there is nothing to compare with');
   const expected = expectedOfOurs({}, answers.stock);
   const groups = new Map<string, { answers: OurAnswer[]; differences: Difference[] }>();
-  for (const answer of ['cold', 'warm', 'off'] as const) {
+  for (const answer of ['cold', 'warm', 'off', 'entityCold', 'entityWarm'] as const) {
     const differences = differencesOf(expected, answers[answer]);
     if (differences.length === 0) continue;
     const key = JSON.stringify(differences, (_key, value) => (value === ABSENT ? '\u0000absent' : value));

@@ -4,8 +4,9 @@ import { composeSupergraph } from './compose.js';
 import { type Differential, expectedOfCase, type Fixture, startDifferential } from './differential.js';
 
 /**
- * One test per case of `fixture`: ours, with the response cache cold, warm and off, answers
- * what stock Apollo answers (or the documented fix of the case).
+ * One test per case of `fixture`: ours, with the response cache cold, warm and off, and with
+ * the entity cache alone cold and warm, answers what stock Apollo answers (or the documented
+ * fix of the case).
  */
 export function describeDifferential(fixture: Fixture): void {
   describe(`federation differential: ${fixture.name}`, () => {
@@ -28,11 +29,13 @@ export function describeDifferential(fixture: Fixture): void {
         // Where stock is known to be wrong, pin what it answers: a fixed stock fails this line.
         if (testCase.beyondStock?.stock !== undefined) expect(answers.stock).toStrictEqual(testCase.beyondStock.stock);
         const expected = expectedOfCase(testCase, answers.stock);
-        expect({ cold: answers.cold, warm: answers.warm, off: answers.off }).toStrictEqual({
-          cold: expected,
-          warm: expected,
-          off: expected,
-        });
+        expect({
+          cold: answers.cold,
+          warm: answers.warm,
+          off: answers.off,
+          entityCold: answers.entityCold,
+          entityWarm: answers.entityWarm,
+        }).toStrictEqual({ cold: expected, warm: expected, off: expected, entityCold: expected, entityWarm: expected });
         // Cold means cold: no earlier case put this answer in the cache; and an answer without
         // errors is cached, so warm means warm.
         expect(answers.xCache.cold).not.toBe('HIT');

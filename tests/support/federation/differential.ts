@@ -56,7 +56,11 @@ export type CaseAnswers = OperationAnswers;
 export interface Differential {
   readonly supergraphSdl: string;
   /** Ours, for tests that ask more than the differential does. */
-  readonly gateways: { readonly cacheOn: RunningGateway; readonly cacheOff: RunningGateway };
+  readonly gateways: {
+    readonly cacheOn: RunningGateway;
+    readonly cacheOff: RunningGateway;
+    readonly entityCacheOnly: RunningGateway;
+  };
   /** A token ours accepts for a new user, with `scope` as its `scope` claim. */
   signIn(scope?: string): Promise<string>;
   run(testCase: DifferentialCase): Promise<CaseAnswers>;
