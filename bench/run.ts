@@ -1,23 +1,26 @@
 /**
- * `npm run bench` (full) and `npm run bench -- --quick` (a tenth of the data, short runs, under
- * three minutes): the platform's performance on this machine, with real PostgreSQL
+ * `npm run bench` (full) and `npm run bench -- --quick` (a tenth of the data, short runs, a few
+ * minutes): the platform's performance on this machine, with real PostgreSQL
  * (DATABASE_URL, a server where the bench may create its own database) and Redis (REDIS_URL).
  *
  *   1. seeds the bench's own database (chitlaq_bench_<mode>; reused when its marker matches);
- *   2. starts users, posts, messages and two gateways as separate processes (one with the
- *      response cache, one with RESPONSE_CACHE_ENABLED=false), and runs the scenarios with a
- *      closed-loop undici load generator in this process: feed, public reads cached vs uncached
- *      (alternating), search (and EXPLAIN of its statements, bench/search-plan.ts), a
- *      cross-subgraph entity query, sendMessage, the feed scenario mix (hit rate), and
- *      subscriptions (bench/support/fanout.ts);
- *   3. runs the cross-subgraph query through our gateway (no cache) and two peers on the same
- *      subgraph processes, Apollo Server + @apollo/gateway and Hive Gateway, alternating rounds
- *      (the bench/peers package; the first run installs it, `npm ci --prefix bench/peers`);
- *   4. writes bench/results/<timestamp>.json (a `figures` list) and bench/results/latest.html,
+ *   2. pins itself (the load generator) and the subgraphs to one core and every gateway under
+ *      test to the other (taskset, bench/support/cpu-pinning.ts; --no-pin: unpinned);
+ *   3. starts users, posts, messages and three gateways as separate processes (caches on; both
+ *      caches off; entity cache off), and runs the scenarios with a closed-loop undici load
+ *      generator in this process: feed, public reads cached vs uncached (alternating), search
+ *      (and EXPLAIN of its statements, bench/search-plan.ts), sendMessage, the feed scenario mix
+ *      with the entity cache on vs off (alternating), the seed's k6 load model replayed open
+ *      (bench/support/seed-load-model.ts), and subscriptions (bench/support/fanout.ts);
+ *   4. runs the cross-subgraph query through our gateway (no caches) and three peers on the same
+ *      subgraph processes, Apollo Server + @apollo/gateway, Hive Gateway, and Hive Gateway with
+ *      the Rust query planner, in alternating rounds whose order rotates (the bench/peers
+ *      package; the first run installs it, `npm ci --prefix bench/peers`);
+ *   5. writes bench/results/<timestamp>.json (a `figures` list) and bench/results/latest.html,
  *      and prints each figure next to its target.
  *
- * Options: --quick, --reseed (seed again even if the marker matches), --no-peers, --connections N,
- * --seconds N, --rounds N, --subscribers N.
+ * Options: --quick, --reseed (seed again even if the marker matches), --no-peers, --no-pin,
+ * --connections N, --seconds N, --rounds N, --subscribers N, --model-scale X (the seed's users).
  */
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -603,14 +606,10 @@ async function main(): Promise<void> {
       gatewayEnv: { RESPONSE_CACHE_ENABLED: 'true', ENTITY_CACHE_ENABLED: 'true' },
       pinning,
     });
-    const uncachedUrl = await platform.startGateway('gateway-no-cache', {
-      RESPONSE_CACHE_ENABLED: 'false',
-      ENTITY_CACHE_ENABLED: 'false',
-    });
-    const noEntityCacheUrl = await platform.startGateway('gateway-no-entity-cache', {
-      RESPONSE_CACHE_ENABLED: 'true',
-      ENTITY_CACHE_ENABLED: 'false',
-    });
+    const [uncachedUrl, noEntityCacheUrl] = await Promise.all([
+      platform.startGateway('gateway-no-cache', { RESPONSE_CACHE_ENABLED: 'false', ENTITY_CACHE_ENABLED: 'false' }),
+      platform.startGateway('gateway-no-entity-cache', { RESPONSE_CACHE_ENABLED: 'true', ENTITY_CACHE_ENABLED: 'false' }),
+    ]);
     const sqlOrigins = Object.values(platform.subgraphUrls).map((url) => new URL(url).origin);
     const sqlStart: HistogramSnapshot = await snapshotSqlHistogram(sqlOrigins);
     const cachedUrl = platform.gatewayUrl;
@@ -640,6 +639,10 @@ async function main(): Promise<void> {
     searchPlans = await explainSearch(database.url, await pickPlanTerms(database.url));
     scenarios.push(await measure('sendMessage', 'gateway', cachedUrl, make.sendMessage, sqlOrigins));
     // The feed scenario mix with the entity cache on and off (both with the response cache on).
+    // The entity-cache-off gateway has served nothing yet, the other every scenario above: it
+    // gets a run of the mix first, unmeasured, so neither side is measured cold.
+    log('warming the entity-cache-off gateway with the feed scenario mix (not measured) ...');
+    await runLoad({ url: noEntityCacheUrl, connections: PROFILE.connections, seconds: PROFILE.seconds, next: make.mix });
     const mix = await alternate(
       'feed scenario mix',
       [
@@ -688,9 +691,14 @@ async function main(): Promise<void> {
       log('starting the peers: Apollo Server + @apollo/gateway, Hive Gateway, Hive Gateway with the Rust query planner ...');
       // The subgraphs answer only requests signed with this secret; the peers sign theirs too.
       const signingSecret = platform.env.SUBGRAPH_SIGNING_SECRET as string;
-      peers.push(await startApolloServerPeer(supergraph, signingSecret, pinning.gatewayCpus));
-      peers.push(await startHiveGatewayPeer(supergraph, signingSecret, { routerRuntime: false, cpus: pinning.gatewayCpus }));
-      peers.push(await startHiveGatewayPeer(supergraph, signingSecret, { routerRuntime: true, cpus: pinning.gatewayCpus }));
+      const started = await Promise.allSettled([
+        startApolloServerPeer(supergraph, signingSecret, pinning.gatewayCpus),
+        startHiveGatewayPeer(supergraph, signingSecret, { routerRuntime: false, cpus: pinning.gatewayCpus }),
+        startHiveGatewayPeer(supergraph, signingSecret, { routerRuntime: true, cpus: pinning.gatewayCpus }),
+      ]);
+      // Every peer that did start is stopped in `finally`, even when another failed to.
+      for (const outcome of started) if (outcome.status === 'fulfilled') peers.push(outcome.value);
+      for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
       for (const peer of peers) {
         targets.push({ label: peer.name, url: peer.url });
         if (peer.process.child.pid !== undefined) gatewayPids.set(peer.url, peer.process.child.pid);

@@ -65,10 +65,14 @@ export async function startPlatformProcesses(options: {
       ...BENCH_RATE_LIMITS,
       ...options.env,
     };
-    for (const name of ['users', 'posts', 'messages'] as const) {
+    // Users first (each migrates its schema at start, and posts reads a view users creates),
+    // then posts and messages together.
+    const startSubgraph = async (name: 'users' | 'posts' | 'messages') => {
       processes.push(startProcess(name, `subgraphs/${name}/main.ts`, env, [], { cpus: options.pinning?.restCpus }));
       await waitUntilReady(`http://127.0.0.1:${ports[name]}/readyz`);
-    }
+    };
+    await startSubgraph('users');
+    await Promise.all([startSubgraph('posts'), startSubgraph('messages')]);
     const startGateway = async (name: string, extraEnv: Readonly<Record<string, string>> = {}) => {
       const port = await freePort();
       // The V8 flag `npm run start:gateway` sets (gateway/README.md, "Measured").
