@@ -44,7 +44,11 @@ export interface OpenLoadOptions {
   /** Arrivals in progress at most (the users of the load model); an arrival beyond it is dropped. */
   readonly maxInFlight: number;
   readonly next: (n: number) => Arrival;
-  /** An answer later than this (ms) is a failure (default 30 s), so a run over capacity ends. */
+  /**
+   * An answer later than this (ms) is a failure (default 30 s), so a run over capacity ends; a
+   * session's steps not sent by the end of the run plus this long are not sent (like k6's
+   * gracefulStop), so the drain lasts at most about twice this.
+   */
   readonly timeoutMs?: number;
 }
 
@@ -86,6 +90,8 @@ export async function runOpenLoad(options: OpenLoadOptions): Promise<OpenLoadRes
     }
     return dataOf(outcome.body);
   };
+  const started = performance.now();
+  const drainDeadline = started + options.seconds * 1000 + timeout;
   const send = async (n: number, dueAt: number) => {
     const arrival = options.next(n);
     if (!('steps' in arrival)) {
@@ -95,6 +101,7 @@ export async function runOpenLoad(options: OpenLoadOptions): Promise<OpenLoadRes
     const answers: unknown[] = [];
     let since = dueAt;
     for (const step of arrival.steps) {
+      if (performance.now() > drainDeadline) break;
       const request = step(answers);
       if (request === null) {
         answers.push(null);
@@ -104,7 +111,6 @@ export async function runOpenLoad(options: OpenLoadOptions): Promise<OpenLoadRes
       since = performance.now();
     }
   };
-  const started = performance.now();
   const total = Math.floor(options.rate * options.seconds);
   for (let n = 0; n < total; n += 1) {
     const dueAt = started + (n * 1000) / options.rate;
