@@ -5,6 +5,14 @@ import { percentile } from './stats.js';
 export interface LoadRequest {
   readonly body: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The operation's name, where a report breaks latencies down by operation (the open model). */
+  readonly label?: string;
+}
+
+/** What `postOperation` saw: the X-Cache header, and the body of a clean answer (200, no `errors`). */
+export interface PostOutcome {
+  readonly cache: string | undefined;
+  readonly body: string | undefined;
 }
 
 /** What one load run measured. Latencies are in milliseconds, one per completed request. */
@@ -49,14 +57,9 @@ export class ErrorTally {
 
 /**
  * POSTs `request` to `path` and reads the whole body, as a client would; a status other than 200,
- * GraphQL `errors` or a socket failure goes to `errors`. Returns the X-Cache header, if any.
+ * GraphQL `errors` or a socket failure goes to `errors`.
  */
-export async function postOperation(
-  pool: Pool,
-  path: string,
-  request: LoadRequest,
-  errors: ErrorTally,
-): Promise<string | undefined> {
+export async function postOperation(pool: Pool, path: string, request: LoadRequest, errors: ErrorTally): Promise<PostOutcome> {
   try {
     const response = await pool.request({
       path,
@@ -65,13 +68,14 @@ export async function postOperation(
       body: request.body,
     });
     const text = await response.body.text();
+    const clean = response.statusCode === 200 && !text.includes('"errors"');
     if (response.statusCode !== 200) errors.note(`HTTP ${response.statusCode}: ${text}`);
-    else if (text.includes('"errors"')) errors.note(text);
+    else if (!clean) errors.note(text);
     const cache = response.headers['x-cache'];
-    return typeof cache === 'string' ? cache : undefined;
+    return { cache: typeof cache === 'string' ? cache : undefined, body: clean ? text : undefined };
   } catch (error) {
     errors.note(error instanceof Error ? error.message : String(error));
-    return undefined;
+    return { cache: undefined, body: undefined };
   }
 }
 
@@ -94,7 +98,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     while (performance.now() < deadline) {
       const request = options.next(n++);
       const sentAt = performance.now();
-      const cache = await postOperation(pool, url.pathname, request, errors);
+      const { cache } = await postOperation(pool, url.pathname, request, errors);
       latencies.push(performance.now() - sentAt);
       if (cache === 'HIT') hits += 1;
       else if (cache === 'MISS') misses += 1;

@@ -43,6 +43,12 @@ const FALLBACK = {
   SendMessage: `mutation SendMessage($conversationId: ID!, $body: String!, $clientMessageId: String!) {
   sendMessage(conversationId: $conversationId, body: $body, clientMessageId: $clientMessageId) { id createdAt }
 }`,
+  Login: `mutation Login($email: String!, $password: String!) {
+  login(email: $email, password: $password) { token user { id username } }
+}`,
+  Register: `mutation Register($input: RegisterInput!) { register(input: $input) { token user { id username } } }`,
+  UpdateProfile: `mutation UpdateProfile($input: UpdateProfileInput!) { updateProfile(input: $input) { id displayName bio university } }`,
+  LikePost: `mutation LikePost($id: ID!) { likePost(id: $id) { id likesCount likedByViewer } }`,
   MessageAdded: `subscription MessageAdded($conversationId: ID) {
   messageAdded(conversationId: $conversationId) { id body createdAt sender { username } }
 }`,

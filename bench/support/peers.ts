@@ -14,10 +14,12 @@ import { type ServiceProcess, startProcess } from './processes.js';
  * bench/peers package (bench/support/peer-install.ts installs it):
  *
  * - apollo-server: Apollo Server 5 standalone + @apollo/gateway (bench/peers/apollo-server.ts);
- * - hive-gateway: the @graphql-hive/gateway CLI, `hive-gateway supergraph <file> --fork 1`.
+ * - hive-gateway: the @graphql-hive/gateway CLI, `hive-gateway supergraph <file> --fork 1`;
+ * - hive-gateway-rust-planner: the same CLI and config with the Hive Router runtime
+ *   (@graphql-hive/router-runtime: the Rust query planner as a native addon, and its executor).
  *
- * Neither has a response cache (neither enables one by default); both run NODE_ENV=production.
- * Both sign their subgraph requests with `signingSecret` (PEER_SUBGRAPH_SIGNING_SECRET), the
+ * None has a response cache (none enables one by default); all run NODE_ENV=production.
+ * All sign their subgraph requests with `signingSecret` (PEER_SUBGRAPH_SIGNING_SECRET), the
  * SUBGRAPH_SIGNING_SECRET the subgraphs were given, as our gateway does: the subgraphs refuse
  * unsigned requests.
  */
@@ -61,14 +63,21 @@ export async function waitForGraphql(url: string, timeoutMs = 60_000): Promise<v
 
 const PEER_ENV = { NODE_ENV: 'production', APOLLO_TELEMETRY_DISABLED: 'true', LOG_LEVEL: 'warn' };
 
-export async function startApolloServerPeer(supergraphFile: string, signingSecret: string): Promise<Peer> {
+/** `cpus`: the core list the peer runs on (`taskset -c`, bench/support/cpu-pinning.ts), or null. */
+export async function startApolloServerPeer(supergraphFile: string, signingSecret: string, cpus: string | null): Promise<Peer> {
   const port = await freePort();
-  const process = startProcess('apollo-server', 'bench/peers/apollo-server.ts', {
-    ...PEER_ENV,
-    PEER_PORT: String(port),
-    PEER_SUPERGRAPH: supergraphFile,
-    PEER_SUBGRAPH_SIGNING_SECRET: signingSecret,
-  });
+  const process = startProcess(
+    'apollo-server',
+    'bench/peers/apollo-server.ts',
+    {
+      ...PEER_ENV,
+      PEER_PORT: String(port),
+      PEER_SUPERGRAPH: supergraphFile,
+      PEER_SUBGRAPH_SIGNING_SECRET: signingSecret,
+    },
+    [],
+    { cpus },
+  );
   const url = `http://127.0.0.1:${port}/`;
   await waitForGraphql(url);
   return {
@@ -80,25 +89,37 @@ export async function startApolloServerPeer(supergraphFile: string, signingSecre
   };
 }
 
-export async function startHiveGatewayPeer(supergraphFile: string, signingSecret: string): Promise<Peer> {
+/**
+ * Hive Gateway; with `routerRuntime`, on the Rust query planner (PEER_HIVE_ROUTER_RUNTIME=true
+ * makes bench/peers/hive-gateway.config.ts set `unifiedGraphHandler` from
+ * @graphql-hive/router-runtime, so a missing package fails the start instead of falling back).
+ */
+export async function startHiveGatewayPeer(
+  supergraphFile: string,
+  signingSecret: string,
+  options: { routerRuntime: boolean; cpus: string | null },
+): Promise<Peer> {
   const port = await freePort();
+  const name = options.routerRuntime ? 'hive-gateway-rust-planner' : 'hive-gateway';
   const bin = join(dirname(resolvePeerModule('@graphql-hive/gateway/package.json')), 'dist', 'bin.js');
   // The CLI loads the TypeScript config itself (@graphql-hive/importer): no tsx.
   const config = fileURLToPath(new URL('../peers/hive-gateway.config.ts', import.meta.url));
   const process = startProcess(
-    'hive-gateway',
+    name,
     bin,
-    { ...PEER_ENV, PEER_SUBGRAPH_SIGNING_SECRET: signingSecret },
+    { ...PEER_ENV, PEER_SUBGRAPH_SIGNING_SECRET: signingSecret, PEER_HIVE_ROUTER_RUNTIME: String(options.routerRuntime) },
     ['supergraph', supergraphFile, '--config-path', config, '--port', String(port), '--host', '127.0.0.1', '--fork', '1'],
-    { tsx: false },
+    { tsx: false, cpus: options.cpus },
   );
   const url = `http://127.0.0.1:${port}/graphql`;
   await waitForGraphql(url);
+  const runtime = options.routerRuntime
+    ? ', Hive Router runtime (@graphql-hive/router-runtime 1.4.23: Rust query planner, native addon)'
+    : ', default (stitching) runtime';
   return {
-    name: 'hive-gateway',
+    name,
     url,
-    settings:
-      'Hive Gateway 2.15.1 CLI `supergraph <file> --fork 1` (one process), defaults: no response cache, no JIT, masked errors, NODE_ENV=production; subgraph requests signed (bench/peers/hive-gateway.config.ts, an onFetch plugin)',
+    settings: `Hive Gateway 2.15.1 CLI \`supergraph <file> --fork 1\` (one process)${runtime}, defaults: no response cache, no JIT, masked errors, NODE_ENV=production; subgraph requests signed (bench/peers/hive-gateway.config.ts, an onFetch plugin)`,
     process,
   };
 }

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pinnedCommand } from './cpu-pinning.js';
+
 export interface ServiceProcess {
   readonly name: string;
   readonly child: ChildProcess;
@@ -8,19 +10,21 @@ export interface ServiceProcess {
 
 /**
  * Starts `npm run <script>`-equivalent entry `file` (TypeScript, through tsx, unless
- * `options.tsx` is false) with `args`, as its own process, like a deployment.
+ * `options.tsx` is false) with `args`, as its own process, like a deployment; on the cores
+ * `options.cpus` (`taskset -c`, bench/support/cpu-pinning.ts) when given.
  */
 export function startProcess(
   name: string,
   file: string,
   env: Record<string, string>,
   args: readonly string[] = [],
-  options: { tsx?: boolean } = {},
+  options: { tsx?: boolean; cpus?: string | null } = {},
 ): ServiceProcess {
   // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of each service when it stops.
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
   const loader = options.tsx === false ? [] : ['--import', 'tsx'];
-  const child = spawn(process.execPath, [...profile, ...loader, file, ...args], {
+  const [command, commandArgs] = pinnedCommand(options.cpus, process.execPath, [...profile, ...loader, file, ...args]);
+  const child = spawn(command, commandArgs, {
     // BENCH_SERVICE_ROOT=<checkout> runs that checkout's services: `--compare
     // BENCH_SERVICE_ROOT=<old>,<new>` measures two versions side by side in one run.
     cwd: env.BENCH_SERVICE_ROOT ?? process.cwd(),

@@ -152,7 +152,22 @@ function renderHtml(report: BenchReport): string {
     Object.entries(report.machine).map(([key, value]) => [key, String(value)]),
   );
   const scenarioRows = report.scenarios.map((s) =>
-    ['name', 'target', 'connections', 'requests', 'rps', 'p50', 'p95', 'p99', 'errorRate', 'hitRate'].map((key) => {
+    [
+      'name',
+      'target',
+      'connections',
+      'requests',
+      'rps',
+      'p50',
+      'p95',
+      'p99',
+      'errorRate',
+      'hitRate',
+      'gatewayCpuMsPerRequest',
+      'gatewayCpuCores',
+      'subgraphRequestsPerOperation',
+      'entityHitRate',
+    ].map((key) => {
       const value = s[key];
       return typeof value === 'number' ? format(value) : value === undefined || value === null ? '' : String(value);
     }),
@@ -173,7 +188,25 @@ tr.missed td:last-child { color: #b00; font-weight: bold; }
 <h2>Machine</h2>${machine}
 <h2>Figures and targets</h2>
 <table><thead><tr><th>figure</th><th>value</th><th>unit</th><th>target</th><th>result</th></tr></thead><tbody>${figureRows}</tbody></table>
-<h2>Scenarios</h2>${table(['scenario', 'target', 'connections', 'requests', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'error rate', 'hit rate'], scenarioRows)}
+<h2>Scenarios</h2>${table(
+    [
+      'scenario',
+      'target',
+      'connections',
+      'requests',
+      'req/s',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'error rate',
+      'hit rate',
+      'gateway CPU ms/request',
+      'gateway CPU used (cores)',
+      'subgraph requests/operation',
+      'entity hit rate',
+    ],
+    scenarioRows,
+  )}
 <h2>Latency charts</h2>
 ${report.charts.map((chart) => latencyChart(chart.title, chart.series)).join('\n')}
 <h2>Raw</h2><pre>${escapeHtml(JSON.stringify({ comparison: report.comparison }, null, 2))}</pre>

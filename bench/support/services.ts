@@ -1,4 +1,5 @@
 import { freePort } from '../../scripts/free-port.js';
+import type { CpuPinning } from './cpu-pinning.js';
 import { type ServiceProcess, startProcess, waitUntilReady } from './processes.js';
 
 /** The JWT secret every benchmark process shares, so the harness can sign viewers' tokens. */
@@ -24,13 +25,15 @@ export interface RunningPlatform {
 
 /**
  * Starts the users, posts and messages subgraphs and one gateway as separate processes (as
- * in a deployment) on free ports, on `databaseUrl` and `redisUrl`, and waits until each is ready.
+ * in a deployment) on free ports, on `databaseUrl` and `redisUrl`, and waits until each is ready;
+ * with `pinning`, the gateways on its gateway core and the subgraphs on the other.
  */
 export async function startPlatformProcesses(options: {
   databaseUrl: string;
   redisUrl: string;
   env?: Readonly<Record<string, string>>;
   gatewayEnv?: Readonly<Record<string, string>>;
+  pinning?: CpuPinning;
 }): Promise<RunningPlatform> {
   const processes: ServiceProcess[] = [];
   const stop = async () => {
@@ -62,15 +65,19 @@ export async function startPlatformProcesses(options: {
       ...BENCH_RATE_LIMITS,
       ...options.env,
     };
-    for (const name of ['users', 'posts', 'messages'] as const) {
-      processes.push(startProcess(name, `subgraphs/${name}/main.ts`, env));
+    // Users first (each migrates its schema at start, and posts reads a view users creates),
+    // then posts and messages together.
+    const startSubgraph = async (name: 'users' | 'posts' | 'messages') => {
+      processes.push(startProcess(name, `subgraphs/${name}/main.ts`, env, [], { cpus: options.pinning?.restCpus }));
       await waitUntilReady(`http://127.0.0.1:${ports[name]}/readyz`);
-    }
+    };
+    await startSubgraph('users');
+    await Promise.all([startSubgraph('posts'), startSubgraph('messages')]);
     const startGateway = async (name: string, extraEnv: Readonly<Record<string, string>> = {}) => {
       const port = await freePort();
       // The V8 flag `npm run start:gateway` sets (gateway/README.md, "Measured").
       const gatewayEnv = { ...env, NODE_OPTIONS: '--max-semi-space-size=64', ...extraEnv, GATEWAY_PORT: String(port) };
-      processes.push(startProcess(name, 'gateway/main.ts', gatewayEnv));
+      processes.push(startProcess(name, 'gateway/main.ts', gatewayEnv, [], { cpus: options.pinning?.gatewayCpus }));
       await waitUntilReady(`http://127.0.0.1:${port}/readyz`);
       return `http://127.0.0.1:${port}/graphql`;
     };
