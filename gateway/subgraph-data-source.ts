@@ -43,6 +43,8 @@ class FetchAbort extends EventEmitter {
 interface SubgraphAnswer {
   readonly status: number;
   readonly text: string;
+  /** Its `Cache-Control` header, for the entity cache (entity-cache/cache-control.ts). */
+  readonly cacheControl: string | undefined;
 }
 
 export interface SubgraphDataSourceOptions {
@@ -143,6 +145,13 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     if (result === undefined || (answer.status >= 300 && !Array.isArray(result.errors))) {
       throw this.#clientError(new SubgraphHttpError(this.subgraphName, answer.status));
     }
+    if (answer.cacheControl !== undefined) {
+      // Where Apollo's RemoteGraphQLDataSource puts the answer's headers.
+      (result as { http?: { headers: Headers; status: number } }).http = {
+        headers: new Headers({ 'cache-control': answer.cacheControl }),
+        status: answer.status,
+      };
+    }
     return result;
   }
 
@@ -202,7 +211,12 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       body,
       signal,
     });
-    return { status: response.statusCode, text: await response.body.text() };
+    const cacheControl = response.headers['cache-control'];
+    return {
+      status: response.statusCode,
+      text: await response.body.text(),
+      cacheControl: Array.isArray(cacheControl) ? cacheControl.join(', ') : cacheControl,
+    };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '../../lib/kernel/logger.js';
+import { throttledWarning } from '../../lib/kernel/throttled-warning.js';
 import type { TouchedEntity } from '../../lib/kernel/touched-entities.js';
 import { MemoryResponseCacheStore } from '../response-cache/cache-store.js';
 import { RedisResponseCacheStore } from '../response-cache/redis-cache-store.js';
@@ -41,7 +42,7 @@ export class EntityCache {
     this.#store = store;
     this.#counters = options.counters;
     this.#guardMs = options.guardMs;
-    this.#warn = throttledWarning(options.logger);
+    this.#warn = throttledWarning(options.logger, 'entity cache unavailable; fetching without it');
   }
 
   get kind(): EntityStore['kind'] {
@@ -130,15 +131,4 @@ export function openEntityCacheStore(
     name: 'entity cache',
   });
   return settings.localMaxEntries > 0 ? new LocalLayer(shared, { maxEntries: settings.localMaxEntries }) : shared;
-}
-
-/** Logs a failing cache at most every 10 s: when Redis is down, every fetch would say so. */
-function throttledWarning(logger: Logger): (error: unknown, operation: string) => void {
-  let lastAt = 0;
-  return (error, operation) => {
-    const now = Date.now();
-    if (now - lastAt < 10_000) return;
-    lastAt = now;
-    logger.warn({ err: error, operation }, 'entity cache unavailable; fetching without it');
-  };
 }

@@ -1,5 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import type { Logger } from '../../lib/kernel/logger.js';
+import { throttledWarning } from '../../lib/kernel/throttled-warning.js';
 import type { TouchedEntity } from '../../lib/kernel/touched-entities.js';
 import { entityKey, type ResponseCacheStore, unidentifiedEntityKey } from './cache-store.js';
 import type { ResultEntity } from './result-entities.js';
@@ -58,7 +59,7 @@ export function createGuardedCache(
   },
 ): ResponseCache {
   const pending = new Map<string, { epoch: number; at: number }>();
-  const failed = throttledWarning(options.logger);
+  const failed = throttledWarning(options.logger, 'response cache unavailable; answering without it');
 
   return {
     async get(key) {
@@ -133,15 +134,4 @@ function entityKeys(entities: Iterable<ResultEntity>, types: readonly string[]):
     else if (entity.unidentified === true) keys.add(unidentifiedEntityKey(entity.typename));
   }
   return [...keys];
-}
-
-/** Logs a failing cache at most every 10 s: when Redis is down, every request would say so. */
-function throttledWarning(logger: Logger): (error: unknown, operation: string) => void {
-  let lastAt = 0;
-  return (error, operation) => {
-    const now = Date.now();
-    if (now - lastAt < 10_000) return;
-    lastAt = now;
-    logger.warn({ err: error, operation }, 'response cache unavailable; answering without it');
-  };
 }

@@ -254,7 +254,12 @@ describe('the caching data source', () => {
     });
     const source = cachingDataSource(
       'users',
-      { process: async (options) => (await gate, slow.source.process(options)) },
+      {
+        process: async (options) => {
+          await gate;
+          return slow.source.process(options);
+        },
+      },
       { cache: users.cache, supergraph: 'test', shapes, defaultTtlSeconds: 60 },
     );
     const pending = source.process({

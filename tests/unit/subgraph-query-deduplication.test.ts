@@ -13,6 +13,7 @@ class HeldSubgraph {
   readonly received: { body: { query: string; variables?: unknown }; authorization: string | undefined }[] = [];
   readonly #held: (() => void)[] = [];
   answer: 'echo' | 'html' = 'echo';
+  cacheControl: string | undefined;
   readonly server: Server = createServer((request, response) => void this.#handle(request, response));
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -27,7 +28,10 @@ class HeldSubgraph {
         return;
       }
       response
-        .writeHead(200, { 'content-type': 'application/graphql-response+json' })
+        .writeHead(200, {
+          'content-type': 'application/graphql-response+json',
+          ...(this.cacheControl === undefined ? {} : { 'cache-control': this.cacheControl }),
+        })
         .end(JSON.stringify({ data: { echo: { n, query: body.query, authorization: request.headers.authorization ?? null } } }));
     });
   }
@@ -69,6 +73,7 @@ afterAll(async () => {
 beforeEach(() => {
   subgraph.received.length = 0;
   subgraph.answer = 'echo';
+  subgraph.cacheControl = undefined;
   deduplicated = 0;
 });
 
@@ -161,5 +166,19 @@ describe('identical subgraph queries in flight at once', () => {
     subgraph.release();
     expect((await Promise.all(answers)).map((r) => echo(r).n).sort()).toEqual([1, 2, 3]);
     expect(deduplicated).toBe(0);
+  });
+
+  it("pass the subgraph's Cache-Control on to every caller, where the entity cache reads it", async () => {
+    const posts = source(true);
+    subgraph.cacheControl = 'max-age=5';
+    const answers = [fetch(posts, QUERY), fetch(posts, QUERY)];
+    await until(() => subgraph.received.length === 1 && deduplicated === 1);
+    subgraph.release();
+    for (const result of await Promise.all(answers)) expect(result.http?.headers.get('cache-control')).toBe('max-age=5');
+    subgraph.cacheControl = undefined;
+    const plain = fetch(posts, QUERY);
+    await until(() => subgraph.received.length === 2);
+    subgraph.release();
+    expect((await plain).http).toBeUndefined();
   });
 });
