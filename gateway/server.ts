@@ -43,6 +43,7 @@ import { EarlyHits } from './response-cache/early-hits.js';
 import type { ResponseCache } from './response-cache/guarded-cache.js';
 import { createResponseCacheCounters } from './response-cache/metrics.js';
 import { openResponseCacheStore } from './response-cache/open-store.js';
+import { ViewerHoles } from './response-cache/viewer-holes.js';
 import { DEFAULT_RESUME_POLICY } from './resuming-upstream.js';
 import { ServedSupergraph, type SupergraphGeneration } from './served-supergraph.js';
 import { SubgraphDataSource, type SubgraphRequestCounts } from './subgraph-data-source.js';
@@ -334,6 +335,16 @@ export async function createGateway(
     responseCacheStore === undefined
       ? undefined
       : createResponseCache(responseCacheStore, { logger, counters: createResponseCacheCounters(metrics.registry) });
+  const viewerHoles = new WeakMap<SupergraphGeneration, ViewerHoles>();
+  /** A generation's viewer holes, filled through its own data sources (not the entity cache: a viewer's values are never cached). */
+  const viewerHolesOf = (generation: SupergraphGeneration): ViewerHoles => {
+    let holes = viewerHoles.get(generation);
+    if (holes === undefined) {
+      holes = new ViewerHoles(generation.loaded, generation.viewerDependent, generation.dataSources);
+      viewerHoles.set(generation, holes);
+    }
+    return holes;
+  };
   const earlyHits =
     responseCache === undefined || deps.responseCache?.earlyHits !== true
       ? undefined
@@ -386,6 +397,7 @@ export async function createGateway(
             cache: responseCache as ResponseCache,
             ...(earlyHits === undefined ? {} : { earlyHits }),
             supergraphOf: (schema) => served.ofSchema(schema),
+            viewerHolesOf: (schema) => viewerHolesOf(served.ofSchema(schema)),
             defaultTtlSeconds: deps.responseCache.defaultTtlSeconds,
             ttlSeconds: deps.responseCache.ttlSeconds,
           })),

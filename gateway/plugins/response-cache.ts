@@ -10,6 +10,7 @@ import type { ResponseCacheStore } from '../response-cache/cache-store.js';
 import type { EarlyHits } from '../response-cache/early-hits.js';
 import { createGuardedCache, type ResponseCache, type ResponseCacheCounters } from '../response-cache/guarded-cache.js';
 import { entitiesInResult } from '../response-cache/result-entities.js';
+import { VIEWER_HOLES_SESSION, type ViewerHoles, withHolesEmptied } from '../response-cache/viewer-holes.js';
 
 /**
  * A computed result is stored only if it arrives within this long of its lookup: the stores
@@ -32,6 +33,12 @@ export interface ResponseCacheOptions {
   ttlSeconds: Readonly<Record<string, number>>;
   /** Told of each cacheable document an HTTP request ran, so its next hits can be answered before Yoga (early-hits.ts). */
   earlyHits?: EarlyHits;
+  /**
+   * The viewer holes of the supergraph `schema` belongs to: a per-viewer operation they have a
+   * plan for is stored once for every viewer and completed per request (viewer-holes.ts);
+   * every per-viewer operation is stored per viewer when absent.
+   */
+  viewerHolesOf?: (schema: GraphQLSchema) => ViewerHoles;
 }
 
 /** The gateway's response cache over `store`: what the plugin and the early hits (early-hits.ts) share. */
@@ -69,6 +76,8 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
       if (!policy.cacheable) return;
       const context = args.contextValue;
       const supergraph = options.supergraphOf(args.schema).hash;
+      const holes = policy.perViewer ? (options.viewerHolesOf?.(args.schema) ?? null) : null;
+      const holePlan = holes?.planOf(args.schema, args.document, args.operationName) ?? null;
       const documentString = getDocumentString(args.document, print);
       const req = (context as { req?: IncomingMessage }).req;
       if (options.earlyHits !== undefined && req !== undefined) {
@@ -79,6 +88,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
           schema: args.schema,
           supergraph,
           perViewer: policy.perViewer,
+          viewerHoles: holePlan === null || holes === null ? null : { plan: holePlan, holes },
         });
       }
       const key = responseCacheKey({
@@ -86,10 +96,14 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
         documentString,
         operationName: args.operationName,
         variableValues: args.variableValues,
-        sessionId: policy.perViewer ? `viewer:${context.viewer?.id ?? 'anonymous'}` : undefined,
+        sessionId:
+          holePlan !== null ? VIEWER_HOLES_SESSION : policy.perViewer ? `viewer:${context.viewer?.id ?? 'anonymous'}` : undefined,
       });
       const request = (context as { request?: Request }).request;
-      const cached = await cache.get(key);
+      const cached = await cache.get(
+        key,
+        holePlan === null || holes === null ? undefined : (result) => holes.fill(holePlan, result.data, context.viewer),
+      );
       if (request !== undefined) outcomes.set(request, cached === null ? 'MISS' : 'HIT');
       if (cached !== null) {
         setExecuteFn(() => cached);
@@ -108,7 +122,8 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
           }
           const ttlMs = (ttlSeconds ?? options.defaultTtlSeconds) * 1000;
           // Stored while the answer goes out: a client never waits for the cache's write.
-          void cache.set(key, result as ExecutionResult, entities, ttlMs, policy.types);
+          const stored = holePlan === null ? (result as ExecutionResult) : { ...result, data: withHolesEmptied(holePlan, data) };
+          void cache.set(key, stored as ExecutionResult, entities, ttlMs, policy.types);
         },
       };
     },

@@ -9,6 +9,7 @@ import { COMPRESSION_THRESHOLD_BYTES, compressors, type Encoding, preferredEncod
 import { clientIp, type LimitCheck, operationLimitKey, type RateLimiters } from '../plugins/rate-limit.js';
 import { responseCacheKey } from './cache-key.js';
 import type { ResponseCache } from './guarded-cache.js';
+import { VIEWER_HOLES_SESSION, type ViewerHolePlan, type ViewerHoles } from './viewer-holes.js';
 
 /**
  * A document the full path ran and found cacheable: what answering it early needs to compute its
@@ -24,6 +25,8 @@ export interface AdmittedDocument {
   /** The hash of the supergraph it was validated on. */
   readonly supergraph: string;
   readonly perViewer: boolean;
+  /** A per-viewer document answered from one response for every viewer, completed per request (viewer-holes.ts). */
+  readonly viewerHoles: { readonly plan: ViewerHolePlan; readonly holes: ViewerHoles } | null;
 }
 
 /** What names a document in a request: its text, or the hash of an automatic persisted query. */
@@ -160,10 +163,10 @@ export class EarlyHits {
         documentString: document.documentString,
         operationName: document.operationName,
         variableValues: known.variableValues,
-        sessionId: `viewer:${keyViewer?.id ?? 'anonymous'}`,
+        sessionId: document.viewerHoles === null ? `viewer:${keyViewer?.id ?? 'anonymous'}` : VIEWER_HOLES_SESSION,
       });
-    const json = await this.#cache.peek(key);
-    if (json === null) return false;
+    const stored = await this.#cache.peek(key);
+    if (stored === null) return false;
     // A bad token is refused even where the answer is public: Yoga answers it with its 401.
     const viewer = document.perViewer ? keyViewer : await this.#authenticate(req.headers.authorization);
     if (this.#limit !== undefined) {
@@ -172,8 +175,16 @@ export class EarlyHits {
       // The full path refuses it, with the 429 and everything else a refusal carries.
       if (wait !== undefined) return false;
     }
+    const json = document.viewerHoles === null ? stored : await completedForViewer(document.viewerHoles, stored, keyViewer);
+    // Not completed (an entity gone, a subgraph failing): the full path answers, and says why.
+    if (json === null) return false;
     const encoding = json.length >= COMPRESSION_THRESHOLD_BYTES ? preferredEncoding(acceptEncoding(req)) : undefined;
-    const body = encoding === undefined ? Buffer.from(json) : await this.#compressedBody(key, encoding, json);
+    const body =
+      encoding === undefined
+        ? Buffer.from(json)
+        : document.viewerHoles === null
+          ? await this.#compressedBody(key, encoding, json)
+          : await compressors[encoding](Buffer.from(json));
     res.statusCode = 200;
     res.setHeader('content-type', `${mediaType}; charset=utf-8`);
     // Yoga's default CORS headers (every origin allowed); compression then appends its Vary.
@@ -249,6 +260,16 @@ export class EarlyHits {
     this.#compressed.set(cacheKey, { json, body });
     return body;
   }
+}
+
+/** The shared response `stored` with the viewer's own values written in, as JSON; null when they could not all be had. */
+async function completedForViewer(
+  viewerHoles: NonNullable<AdmittedDocument['viewerHoles']>,
+  stored: string,
+  viewer: Viewer | null,
+): Promise<string | null> {
+  const result = JSON.parse(stored) as { data?: unknown };
+  return (await viewerHoles.holes.fill(viewerHoles.plan, result.data, viewer)) ? JSON.stringify(result) : null;
 }
 
 function documentKey(supergraph: string, identity: RequestIdentity, operationName: string | undefined): string {

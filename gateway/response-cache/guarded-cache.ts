@@ -17,8 +17,12 @@ export interface ResponseCacheCounters {
 
 /** The response cache as the gateway's plugin (plugins/response-cache.ts) uses it. */
 export interface ResponseCache {
-  /** The cached response, or null on a miss (a failing store is a miss). */
-  get(key: string): Promise<ExecutionResult | null>;
+  /**
+   * The cached response, or null on a miss (a failing store is a miss). With `accept`, a
+   * response it refuses (it completes the response for this request, and could not) is a miss:
+   * counted as one, and what the request computes instead is stored.
+   */
+  get(key: string, accept?: (result: ExecutionResult) => Promise<boolean>): Promise<ExecutionResult | null>;
   /**
    * The cached response as stored (its JSON), or null, uncounted and unremembered: a request
    * not answered with it takes the full path, whose `get` counts and guards it.
@@ -62,12 +66,13 @@ export function createGuardedCache(
   const failed = throttledWarning(options.logger, 'response cache unavailable; answering without it');
 
   return {
-    async get(key) {
+    async get(key, accept) {
       try {
         const { json, epoch } = await store.lookup(key);
-        if (json !== null) {
+        const result = json === null ? null : (JSON.parse(json) as ExecutionResult);
+        if (result !== null && (accept === undefined || (await accept(result)))) {
           options.counters.hit();
-          return JSON.parse(json) as ExecutionResult;
+          return result;
         }
         options.counters.miss();
         // Concurrent misses of one key: the earliest epoch is the safe one to check against.
