@@ -4,7 +4,13 @@ import { groupRows, matchRows } from '../../lib/kernel/grouping.js';
 import { isUuid, lowerCased } from '../../lib/kernel/ids.js';
 import type { MakeLoader } from '../../lib/service/batch-loaders.js';
 import { findLikedAmong } from './db/like.repository.js';
-import { countPostsByAuthors, findPostsByIds, pagePostsByAuthors, type TimeIdCursor } from './db/post.repository.js';
+import {
+  countPostsByAuthors,
+  findPostsByIds,
+  findPostsByIdsLikedBy,
+  pagePostsByAuthors,
+  type TimeIdCursor,
+} from './db/post.repository.js';
 import type { PostRow, PostsDatabase } from './db/tables.js';
 
 /**
@@ -21,18 +27,6 @@ export interface PostsLoaders {
 }
 
 export function createLoaders(makeLoader: MakeLoader, db: Kysely<PostsDatabase>, viewerId: string | null): PostsLoaders {
-  const postById = makeLoader<string, PostRow | null>('postById', async (ids) => {
-    const valid = ids.filter(isUuid);
-    const rows = valid.length === 0 ? [] : await findPostsByIds(db, valid);
-    // UUIDs come in any case; the database gives them lower-cased.
-    return matchRows(
-      lowerCased(ids),
-      rows,
-      (row) => row.id,
-      () => null,
-    );
-  });
-
   const postsCount = makeLoader<string, number>('postsCount', async (authorIds) => {
     const valid = authorIds.filter(isUuid);
     const rows = valid.length === 0 ? [] : await countPostsByAuthors(db, valid);
@@ -52,6 +46,28 @@ export function createLoaders(makeLoader: MakeLoader, db: Kysely<PostsDatabase>,
           const liked = new Set(valid.length === 0 ? [] : await findLikedAmong(db, viewerId, valid));
           return postIds.map((id) => liked.has(id));
         });
+
+  const postById = makeLoader<string, PostRow | null>('postById', async (ids) => {
+    const valid = ids.filter(isUuid);
+    let rows: PostRow[] = [];
+    if (valid.length > 0 && viewerId !== null) {
+      // With the viewer's likes: the post card's likedByViewer then costs no statement of its own.
+      const found = await findPostsByIdsLikedBy(db, valid, viewerId);
+      for (const { liked_by_viewer, ...row } of found) {
+        likedByViewer?.prime(row.id, liked_by_viewer);
+        rows.push(row);
+      }
+    } else if (valid.length > 0) {
+      rows = await findPostsByIds(db, valid);
+    }
+    // UUIDs come in any case; the database gives them lower-cased.
+    return matchRows(
+      lowerCased(ids),
+      rows,
+      (row) => row.id,
+      () => null,
+    );
+  });
 
   const pages = new Map<string, DataLoader<string, PostRow[]>>();
   function postsPage(first: number, after: TimeIdCursor | null) {

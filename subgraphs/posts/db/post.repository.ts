@@ -46,6 +46,27 @@ export function findPostsByIds(db: Db, ids: readonly string[]): Promise<PostRow[
     .execute();
 }
 
+/**
+ * The same posts, each with whether `viewerId` likes it, in one statement: a signed-in client's
+ * post card selects both, so a post looked up by id needs no second round trip for its like.
+ */
+export function findPostsByIdsLikedBy(
+  db: Db,
+  ids: readonly string[],
+  viewerId: string,
+): Promise<(PostRow & { liked_by_viewer: boolean })[]> {
+  return db
+    .selectFrom('posts.posts')
+    .select([
+      ...POST_COLUMNS,
+      sql<boolean>`exists (select 1 from posts.likes l where l.post_id = posts.posts.id and l.user_id = ${viewerId}::uuid)`.as(
+        'liked_by_viewer',
+      ),
+    ])
+    .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`)
+    .execute();
+}
+
 /** Deletes a post if the author matches; likes and hashtag rows go with it (on delete cascade). */
 export async function deletePostByAuthor(db: Db, id: string, authorId: string): Promise<boolean> {
   const deleted = await db
