@@ -10,7 +10,11 @@
  *   - open model: `--rate` searches/s arriving whatever the answers (default: the search share
  *     of the seed's feed_loading: 500 VUs, one SearchPosts per iteration of 7 requests and 1 s of
  *     think time at the seed's 50 ms p50, 500 / 1.35 s ≈ 370/s), at most 500 in flight.
- * and EXPLAINs each checkout's search statements (bench/search-plan.ts).
+ * for each of two documents: the apps' SearchPosts (clients/generated/persisted-documents.json:
+ * its PostCard selects `likedByViewer`, so every answer is completed per viewer, one posts request
+ * per search even on a cache hit: gateway/README.md, "Response cache") and a public search
+ * selecting nothing viewer-dependent (bench/support/operations.ts's fallback), and EXPLAINs each
+ * checkout's search statements (bench/search-plan.ts).
  *
  * Options: --quick, --reseed, --connections N, --rate N, --seconds N, --rounds N.
  */
@@ -30,7 +34,7 @@ import { describePlans, explainSearch, pickPlanTerms, type TermPlan } from './se
 import { prepareBenchDatabase } from './support/bench-database.js';
 import { type LoadRequest, latencySummary, runLoad } from './support/load.js';
 import { runOpenLoad } from './support/open-load.js';
-import { operation } from './support/operations.js';
+import { fallbackOperation, operation } from './support/operations.js';
 import { sampleSearchTerms } from './support/search-terms.js';
 import { BENCH_SEED, BENCH_SEED_COUNTS } from './support/seed-counts.js';
 import { BENCH_JWT_SECRET, startPlatformProcesses } from './support/services.js';
@@ -67,8 +71,15 @@ const SCHEMAS = [
 const T0 = performance.now();
 const log = (line: string) => console.log(`[search ${((performance.now() - T0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 
+/** The documents measured, by what the report calls them. */
+const DOCUMENTS = [
+  ['SearchPosts (apps, likedByViewer)', operation('SearchPosts')],
+  ['public search (no viewer field)', fallbackOperation('SearchPosts')],
+] as const;
+
 interface Run {
   readonly root: string;
+  readonly document: string;
   readonly round: number;
   readonly closed: { rps: number; p50: number; p95: number; p99: number; errorRate: number };
   readonly open: { rate: number; rps: number; p50: number; p95: number; p99: number; errorRate: number; dropped: number };
@@ -101,7 +112,7 @@ async function migrateForRoot(url: string, root: string): Promise<void> {
   }
 }
 
-async function requestMaker(url: string): Promise<() => LoadRequest> {
+async function requestMaker(url: string): Promise<(document: string) => () => LoadRequest> {
   const db = new Kysely<object>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
   try {
     const terms = await sampleSearchTerms(db);
@@ -115,8 +126,7 @@ async function requestMaker(url: string): Promise<() => LoadRequest> {
     const headers = await Promise.all(rows.map(async (row) => ({ authorization: `Bearer ${await tokens.sign(row.id)}` })));
     const random = createRandom(BENCH_SEED);
     const zipf = createZipfSampler(terms.length, 0.8);
-    const document = operation('SearchPosts');
-    return () => ({
+    return (document) => () => ({
       body: JSON.stringify({
         query: document,
         operationName: 'SearchPosts',
@@ -134,33 +144,46 @@ async function measureRound(
   round: number,
   databaseUrl: string,
   redisUrl: string,
-  next: () => LoadRequest,
-): Promise<Run> {
+  nextFor: (document: string) => () => LoadRequest,
+): Promise<Run[]> {
   const platform = await startPlatformProcesses({ databaseUrl, redisUrl, env: { BENCH_SERVICE_ROOT: root } });
   try {
-    await runLoad({ url: platform.gatewayUrl, connections: CONNECTIONS, seconds: WARMUP_SECONDS, next });
-    const closed = await runLoad({ url: platform.gatewayUrl, connections: CONNECTIONS, seconds: SECONDS, next });
-    const open = await runOpenLoad({ url: platform.gatewayUrl, rate: RATE, seconds: SECONDS, maxInFlight: CONNECTIONS, next });
-    const run: Run = {
-      root,
-      round,
-      closed: { rps: closed.requestsPerSecond, ...latencySummary(closed.latencies), errorRate: closed.errorRate },
-      open: {
-        rate: RATE,
-        rps: open.requestsPerSecond,
-        ...latencySummary(open.latencies),
-        errorRate: open.errorRate,
-        dropped: open.dropped,
-      },
-    };
-    log(
-      `round ${round} ${root}: closed ${run.closed.rps.toFixed(0)} req/s p95 ${run.closed.p95.toFixed(0)} ms; open ${RATE}/s: p95 ${run.open.p95.toFixed(0)} ms, ${run.open.dropped} dropped, errors ${(run.open.errorRate * 100).toFixed(1)} %`,
-    );
-    for (const sample of [...closed.errorSamples, ...open.errorSamples].slice(0, 2)) log(`  error sample: ${sample}`);
-    return run;
+    const runs: Run[] = [];
+    for (const [name, text] of DOCUMENTS) runs.push(await measureDocument(platform.gatewayUrl, root, round, name, nextFor(text)));
+    return runs;
   } finally {
     await platform.stop();
   }
+}
+
+async function measureDocument(
+  gatewayUrl: string,
+  root: string,
+  round: number,
+  document: string,
+  next: () => LoadRequest,
+): Promise<Run> {
+  await runLoad({ url: gatewayUrl, connections: CONNECTIONS, seconds: WARMUP_SECONDS, next });
+  const closed = await runLoad({ url: gatewayUrl, connections: CONNECTIONS, seconds: SECONDS, next });
+  const open = await runOpenLoad({ url: gatewayUrl, rate: RATE, seconds: SECONDS, maxInFlight: CONNECTIONS, next });
+  const run: Run = {
+    root,
+    document,
+    round,
+    closed: { rps: closed.requestsPerSecond, ...latencySummary(closed.latencies), errorRate: closed.errorRate },
+    open: {
+      rate: RATE,
+      rps: open.requestsPerSecond,
+      ...latencySummary(open.latencies),
+      errorRate: open.errorRate,
+      dropped: open.dropped,
+    },
+  };
+  log(
+    `round ${round} ${root}, ${document}: closed ${run.closed.rps.toFixed(0)} req/s p95 ${run.closed.p95.toFixed(0)} ms; open ${RATE}/s: p95 ${run.open.p95.toFixed(0)} ms, ${run.open.dropped} dropped, errors ${(run.open.errorRate * 100).toFixed(1)} %`,
+  );
+  for (const sample of [...closed.errorSamples, ...open.errorSamples].slice(0, 2)) log(`  error sample: ${sample}`);
+  return run;
 }
 
 async function main(): Promise<void> {
@@ -197,16 +220,17 @@ async function main(): Promise<void> {
         const index = (i + round - 1) % ROOTS.length;
         const root = ROOTS[index] as string;
         const url = copies[index]?.url as string;
-        runs.push(await measureRound(root, round, url, redisUrl, next));
+        runs.push(...(await measureRound(root, round, url, redisUrl, next)));
         // After the services migrated the copy: the plans of the statements this checkout runs.
         if (!plans.has(root)) plans.set(root, await explainSearch(url, planTerms, root));
       }
     }
-    const medians = ROOTS.map((root) => {
-      const mine = runs.filter((run) => run.root === root);
+    const medians = ROOTS.flatMap((root) => DOCUMENTS.map(([document]) => ({ root, document }))).map(({ root, document }) => {
+      const mine = runs.filter((run) => run.root === root && run.document === document);
       const of = (pick: (run: Run) => number) => median(mine.map(pick));
       return {
         root,
+        document,
         closed: {
           rps: of((r) => r.closed.rps),
           p50: of((r) => r.closed.p50),
@@ -229,6 +253,7 @@ async function main(): Promise<void> {
     printTable(
       [
         'checkout',
+        'document',
         'closed req/s',
         'closed p50',
         'closed p95',
@@ -241,6 +266,7 @@ async function main(): Promise<void> {
       ],
       medians.map((m) => [
         m.root,
+        m.document,
         m.closed.rps.toFixed(0),
         m.closed.p50.toFixed(0),
         m.closed.p95.toFixed(0),
@@ -252,10 +278,12 @@ async function main(): Promise<void> {
         `${(m.errorRate * 100).toFixed(2)} %`,
       ]),
     );
-    const [first, last] = [medians[0], medians.at(-1)];
-    if (first !== undefined && last !== undefined && first !== last) {
+    for (const [document] of DOCUMENTS) {
+      const mine = medians.filter((m) => m.document === document);
+      const [first, last] = [mine[0], mine.at(-1)];
+      if (first === undefined || last === undefined || first === last) continue;
       console.log(
-        `\n${last.root} ÷ ${first.root}: closed-loop throughput ${(last.closed.rps / first.closed.rps).toFixed(2)}×, closed p95 ${(first.closed.p95 / last.closed.p95).toFixed(2)}× lower, open-model p95 ${(first.open.p95 / last.open.p95).toFixed(2)}× lower`,
+        `\n${document}, ${last.root} ÷ ${first.root}: closed-loop throughput ${(last.closed.rps / first.closed.rps).toFixed(2)}×, closed p95 ${(first.closed.p95 / last.closed.p95).toFixed(2)}× lower, open-model p95 ${(first.open.p95 / last.open.p95).toFixed(2)}× lower`,
       );
     }
     for (const [root, termPlans] of plans) {
