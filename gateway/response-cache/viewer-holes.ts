@@ -17,6 +17,7 @@ import {
 import type { Viewer } from '../../lib/kernel/tokens.js';
 import { TouchedEntities } from '../../lib/kernel/touched-entities.js';
 import type { GatewayContext } from '../context.js';
+import { shapeContextOf } from '../entity-cache/shape-context.js';
 import type { LoadedSupergraph } from '../federation/supergraph.js';
 
 /**
@@ -318,38 +319,27 @@ function entitiesQuery(holes: readonly ViewerHole[]): string {
 }
 
 /**
- * From each subgraph's schema: the one subgraph that resolves a field itself (not `@external`,
- * no `@requires`, no `@override` split between two), and the plain key (`id`) it resolves the
- * field's type by.
+ * The one subgraph that resolves a field itself (not `@external`, no `@requires`, no `@override`
+ * split between two), with the plain key (`id`) it resolves the field's type by: the entity
+ * cache's reading of keys and `@requires` (entity-cache/shape-context.ts).
  */
 function fieldResolverOf(loaded: LoadedSupergraph): FieldResolver {
-  const resolvers = new Map<string, { subgraph: string; keyFields: readonly string[] }[]>();
-  const blocked = new Set<string>();
+  const shapes = shapeContextOf(loaded, new Set(), {});
+  const resolvers = new Map<string, { subgraph: string; keyFields: readonly string[] | null }[]>();
   for (const subgraph of loaded.supergraph.subgraphs()) {
-    const metadata = subgraph.metadata();
+    const external = subgraph.metadata().externalDirective();
     for (const type of subgraph.schema.objectTypes()) {
-      let keyFields: readonly string[] | null = null;
-      for (const key of type.appliedDirectivesOf(metadata.keyDirective())) {
-        const { fields, resolvable } = key.arguments() as { fields: string; resolvable?: boolean };
-        const names = fields.trim().split(/[\s,]+/);
-        if (resolvable === false || !names.every((name) => /^[_A-Za-z][_0-9A-Za-z]*$/.test(name))) continue;
-        keyFields = names;
-        break;
-      }
       for (const field of type.fields()) {
         const coordinate = `${type.name}.${field.name}`;
-        if (field.appliedDirectivesOf(metadata.externalDirective()).length > 0) continue;
-        if (keyFields === null || field.appliedDirectivesOf(metadata.requiresDirective()).length > 0) {
-          blocked.add(coordinate);
-          continue;
-        }
+        if (field.appliedDirectivesOf(external).length > 0) continue;
+        const keyFields = shapes.requires(subgraph.name, coordinate) ? null : shapes.keyOf(subgraph.name, type.name);
         resolvers.set(coordinate, [...(resolvers.get(coordinate) ?? []), { subgraph: subgraph.name, keyFields }]);
       }
     }
   }
   return (typename, fieldName) => {
-    const coordinate = `${typename}.${fieldName}`;
-    const found = resolvers.get(coordinate);
-    return blocked.has(coordinate) || found === undefined || found.length !== 1 ? null : (found[0] ?? null);
+    const found = resolvers.get(`${typename}.${fieldName}`);
+    const only = found?.length === 1 ? found[0] : undefined;
+    return only === undefined || only.keyFields === null ? null : { subgraph: only.subgraph, keyFields: only.keyFields };
   };
 }
