@@ -38,12 +38,16 @@ async function insertPostIn(trx: Transaction<PostsDatabase>, post: { authorId: s
   return row;
 }
 
-export function findPostsByIds(db: Db, ids: readonly string[]): Promise<PostRow[]> {
+/** Posts by id, in any order. */
+function postsByIds(db: Db, ids: readonly string[]) {
   return db
     .selectFrom('posts.posts')
     .select(POST_COLUMNS)
-    .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`)
-    .execute();
+    .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`);
+}
+
+export function findPostsByIds(db: Db, ids: readonly string[]): Promise<PostRow[]> {
+  return postsByIds(db, ids).execute();
 }
 
 /**
@@ -55,15 +59,12 @@ export function findPostsByIdsLikedBy(
   ids: readonly string[],
   viewerId: string,
 ): Promise<(PostRow & { liked_by_viewer: boolean })[]> {
-  return db
-    .selectFrom('posts.posts')
-    .select([
-      ...POST_COLUMNS,
+  return postsByIds(db, ids)
+    .select(
       sql<boolean>`exists (select 1 from posts.likes l where l.post_id = posts.posts.id and l.user_id = ${viewerId}::uuid)`.as(
         'liked_by_viewer',
       ),
-    ])
-    .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`)
+    )
     .execute();
 }
 
