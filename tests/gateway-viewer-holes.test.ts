@@ -85,16 +85,18 @@ describe('a response shared by viewers', () => {
     // holding a viewer-dependent field (posts: likedByViewer, users: isFollowedByViewer).
     // The gateway checks an account exists once a minute (a users request): not within what is counted.
     await graphql(url, '{ me { id } }', {}, { token: s.stranger.token });
-    const [before, postsBefore] = await Promise.all([scrape(platform, 'gateway'), scrape(platform, 'posts')]);
+    const scrapes = () => Promise.all([scrape(platform, 'gateway'), scrape(platform, 'posts'), scrape(platform, 'users')]);
+    const [before, postsBefore, usersBefore] = await scrapes();
     const stranger = await getQuery(CARDS, { q: s.q }, s.stranger);
-    const [after, postsAfter] = await Promise.all([scrape(platform, 'gateway'), scrape(platform, 'posts')]);
+    const [after, postsAfter, usersAfter] = await scrapes();
     expect(xCache(stranger)).toBe('HIT');
     expect(stranger.data).toEqual(cardsFor(s, { likes: [], follows: false }));
     expect(subgraphRequests(before, after, 'posts')).toBe(1);
     expect(subgraphRequests(before, after, 'users')).toBe(1);
     expect(subgraphRequests(before, after, 'messages')).toBe(0);
-    // The posts, looked up by key, come with the viewer's likes in the same statement.
+    // The entities, looked up by key, come with the viewer's likes and follows in the same statement.
     expect(delta(postsBefore, postsAfter, 'sql_statement_duration_seconds_count')).toBe(1);
+    expect(delta(usersBefore, usersAfter, 'sql_statement_duration_seconds_count')).toBe(1);
     expect(delta(before, after, 'gateway_response_cache_early_hits_total')).toBe(0);
 
     // The same requests again, answered before Yoga: the same values for each viewer.

@@ -14,7 +14,7 @@ import {
   pageFollowEdges,
 } from './db/follow.repository.js';
 import type { UserRow, UsersDatabase } from './db/tables.js';
-import { findUsersByIds } from './db/user.repository.js';
+import { findUsersByIds, findUsersByIdsFollowedBy } from './db/user.repository.js';
 
 /**
  * Per-request DataLoaders of the users subgraph. Created once per request (never shared
@@ -41,18 +41,6 @@ export function createLoaders(
   viewerId: string | null,
   logger: Logger,
 ): UsersLoaders {
-  const userById = makeLoader<string, UserRow | null>('userById', async (ids) => {
-    const valid = ids.filter(isUuid);
-    const rows = valid.length === 0 ? [] : await findUsersByIds(db, valid);
-    // UUIDs come in any case; the database gives them lower-cased.
-    return matchRows(
-      lowerCased(ids),
-      rows,
-      (row) => row.id,
-      () => null,
-    );
-  });
-
   const followCounts = makeLoader<string, FollowCounts>('followCounts', async (ids) => {
     const valid = ids.filter(isUuid);
     const rows = valid.length === 0 ? [] : await countFollows(db, valid);
@@ -72,6 +60,28 @@ export function createLoaders(
           const followed = new Set(valid.length === 0 ? [] : await findFollowedAmong(db, viewerId, valid));
           return ids.map((id) => followed.has(id));
         });
+
+  const userById = makeLoader<string, UserRow | null>('userById', async (ids) => {
+    const valid = ids.filter(isUuid);
+    let rows: UserRow[] = [];
+    if (valid.length > 0 && viewerId !== null) {
+      // With the viewer's follows: the author line's isFollowedByViewer then costs no statement of its own.
+      const found = await findUsersByIdsFollowedBy(db, valid, viewerId);
+      for (const { followed_by_viewer, ...row } of found) {
+        followedByViewer?.prime(row.id, followed_by_viewer);
+        rows.push(row);
+      }
+    } else if (valid.length > 0) {
+      rows = await findUsersByIds(db, valid);
+    }
+    // UUIDs come in any case; the database gives them lower-cased.
+    return matchRows(
+      lowerCased(ids),
+      rows,
+      (row) => row.id,
+      () => null,
+    );
+  });
 
   const online = makeLoader<string, boolean>('online', async (ids) => {
     const onlineIds = await findOnlineUsers(store, ids, logger);

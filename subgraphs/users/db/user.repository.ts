@@ -15,11 +15,33 @@ const USER_COLUMNS = [
   'users.users.created_at',
 ] as const;
 
-export function findUsersByIds(db: Db, ids: readonly string[]): Promise<UserRow[]> {
+/** Users by id, in any order. */
+function usersByIds(db: Db, ids: readonly string[]) {
   return db
     .selectFrom('users.users')
     .select(USER_COLUMNS)
-    .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`)
+    .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`);
+}
+
+export function findUsersByIds(db: Db, ids: readonly string[]): Promise<UserRow[]> {
+  return usersByIds(db, ids).execute();
+}
+
+/**
+ * The same users, each with whether `viewerId` follows them, in one statement: a signed-in
+ * client's author line selects both, so a user looked up by id needs no second round trip.
+ */
+export function findUsersByIdsFollowedBy(
+  db: Db,
+  ids: readonly string[],
+  viewerId: string,
+): Promise<(UserRow & { followed_by_viewer: boolean })[]> {
+  return usersByIds(db, ids)
+    .select(
+      sql<boolean>`exists (select 1 from users.follows f where f.followee_id = users.users.id and f.follower_id = ${viewerId}::uuid)`.as(
+        'followed_by_viewer',
+      ),
+    )
     .execute();
 }
 
