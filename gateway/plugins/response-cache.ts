@@ -4,13 +4,13 @@ import { type ExecutionResult, type GraphQLSchema, getOperationAST, print } from
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../../lib/kernel/logger.js';
 import type { GatewayContext } from '../context.js';
-import { responseCacheKey } from '../response-cache/cache-key.js';
+import { responseCacheKey, responseSession } from '../response-cache/cache-key.js';
 import { createCachePolicy } from '../response-cache/cache-policy.js';
 import type { ResponseCacheStore } from '../response-cache/cache-store.js';
 import type { EarlyHits } from '../response-cache/early-hits.js';
 import { createGuardedCache, type ResponseCache, type ResponseCacheCounters } from '../response-cache/guarded-cache.js';
 import { entitiesInResult } from '../response-cache/result-entities.js';
-import { VIEWER_HOLES_SESSION, type ViewerHoles, withHolesEmptied } from '../response-cache/viewer-holes.js';
+import { type ViewerHoles, withHolesEmptied } from '../response-cache/viewer-holes.js';
 
 /**
  * A computed result is stored only if it arrives within this long of its lookup: the stores
@@ -91,18 +91,19 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
           viewerHoles: holePlan === null || holes === null ? null : { plan: holePlan, holes },
         });
       }
+      // Filled per request only for a signed-in viewer: anonymous requests share a complete response.
+      const filled = holePlan !== null && holes !== null && context.viewer !== null ? { plan: holePlan, holes } : null;
       const key = responseCacheKey({
         supergraph,
         documentString,
         operationName: args.operationName,
         variableValues: args.variableValues,
-        sessionId:
-          holePlan !== null ? VIEWER_HOLES_SESSION : policy.perViewer ? `viewer:${context.viewer?.id ?? 'anonymous'}` : undefined,
+        sessionId: responseSession({ perViewer: policy.perViewer, sharesViewerHoles: holePlan !== null }, context.viewer),
       });
       const request = (context as { request?: Request }).request;
       const cached = await cache.get(
         key,
-        holePlan === null || holes === null ? undefined : (result) => holes.fill(holePlan, result.data, context.viewer),
+        filled === null ? undefined : (result) => filled.holes.fill(filled.plan, result.data, context.viewer),
       );
       if (request !== undefined) outcomes.set(request, cached === null ? 'MISS' : 'HIT');
       if (cached !== null) {
@@ -122,7 +123,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
           }
           const ttlMs = (ttlSeconds ?? options.defaultTtlSeconds) * 1000;
           // Stored while the answer goes out: a client never waits for the cache's write.
-          const stored = holePlan === null ? (result as ExecutionResult) : { ...result, data: withHolesEmptied(holePlan, data) };
+          const stored = filled === null ? (result as ExecutionResult) : { ...result, data: withHolesEmptied(filled.plan, data) };
           void cache.set(key, stored as ExecutionResult, entities, ttlMs, policy.types);
         },
       };

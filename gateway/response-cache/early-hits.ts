@@ -7,9 +7,9 @@ import type { Viewer } from '../../lib/kernel/tokens.js';
 import { MAX_REQUEST_BODY_BYTES } from '../../lib/service/request-limits.js';
 import { COMPRESSION_THRESHOLD_BYTES, compressors, type Encoding, preferredEncoding } from '../plugins/compression.js';
 import { clientIp, type LimitCheck, operationLimitKey, type RateLimiters } from '../plugins/rate-limit.js';
-import { responseCacheKey } from './cache-key.js';
+import { ANONYMOUS_SESSION, responseCacheKey, responseSession, VIEWER_HOLES_SESSION } from './cache-key.js';
 import type { ResponseCache } from './guarded-cache.js';
-import { VIEWER_HOLES_SESSION, type ViewerHolePlan, type ViewerHoles } from './viewer-holes.js';
+import type { ViewerHolePlan, ViewerHoles } from './viewer-holes.js';
 
 /**
  * A document the full path ran and found cacheable: what answering it early needs to compute its
@@ -34,8 +34,8 @@ type RequestIdentity = string;
 
 /** Documents remembered: far more than the operations an app sends. */
 const DOCUMENTS_KEPT = 5000;
-/** Compressed bodies kept, by response key and encoding: the hot responses. */
-const COMPRESSED_KEPT = 2000;
+/** Response bodies kept as bytes, by response key and encoding: the hot responses. */
+const ENCODED_KEPT = 2000;
 /** Request bodies remembered with what they resolve to, and the characters they may hold in all. */
 const BODIES_KEPT = 10_000;
 const BODY_CHARACTERS_KEPT = 16 * 1024 * 1024;
@@ -49,8 +49,11 @@ interface KnownBody {
   readonly identity: RequestIdentity;
   readonly document: AdmittedDocument;
   readonly variableValues: Record<string, unknown>;
-  /** The response key of a public document; a per-viewer one needs the viewer. */
-  readonly publicKey: string | undefined;
+  /**
+   * Response keys by session (cache-key.ts), for the sessions that name no viewer: the public
+   * one, anonymous, and the viewer holes. A viewer's own session is hashed per request.
+   */
+  readonly keys: Map<string | undefined, string>;
 }
 
 /**
@@ -70,8 +73,8 @@ interface KnownBody {
  *
  * Anything else (a miss, a batch, GET, an Accept header it does not serve, a refusal of any
  * kind) goes to Yoga with its body, which reads it as if nothing had happened. A hit counts as a
- * response-cache hit and as a successful query; compressed bodies are kept per key and
- * encoding, so a hot response is compressed once.
+ * response-cache hit and as a successful query; a shared response's bytes are kept per key
+ * and encoding, so a hot response is encoded and compressed once.
  */
 export class EarlyHits {
   readonly #cache: ResponseCache;
@@ -80,7 +83,7 @@ export class EarlyHits {
   readonly #limit: { readonly check: LimitCheck; readonly limiters: RateLimiters; readonly trustProxy: boolean } | undefined;
   readonly #metrics: ServiceMetrics;
   readonly #documents = new LRUCache<string, AdmittedDocument>({ max: DOCUMENTS_KEPT });
-  readonly #compressed = new LRUCache<string, { json: string; body: Buffer }>({ max: COMPRESSED_KEPT });
+  readonly #encoded = new LRUCache<string, { json: string; body: Buffer }>({ max: ENCODED_KEPT });
   readonly #bodies = new LRUCache<string, KnownBody>({
     max: BODIES_KEPT,
     maxSize: BODY_CHARACTERS_KEPT,
@@ -156,15 +159,10 @@ export class EarlyHits {
     // A per-viewer key needs the viewer first; a public one only on a hit (a miss goes to Yoga,
     // which authenticates anyway).
     const keyViewer = document.perViewer ? await this.#authenticate(req.headers.authorization) : null;
-    const key =
-      known.publicKey ??
-      responseCacheKey({
-        supergraph: document.supergraph,
-        documentString: document.documentString,
-        operationName: document.operationName,
-        variableValues: known.variableValues,
-        sessionId: document.viewerHoles === null ? `viewer:${keyViewer?.id ?? 'anonymous'}` : VIEWER_HOLES_SESSION,
-      });
+    const key = keyOf(
+      known,
+      responseSession({ perViewer: document.perViewer, sharesViewerHoles: document.viewerHoles !== null }, keyViewer),
+    );
     const stored = await this.#cache.peek(key);
     if (stored === null) return false;
     // A bad token is refused even where the answer is public: Yoga answers it with its 401.
@@ -175,16 +173,14 @@ export class EarlyHits {
       // The full path refuses it, with the 429 and everything else a refusal carries.
       if (wait !== undefined) return false;
     }
-    const json = document.viewerHoles === null ? stored : await completedForViewer(document.viewerHoles, stored, keyViewer);
+    // Anonymous requests share a complete response (cache-key.ts): only a signed-in viewer's is filled.
+    const filled = keyViewer === null ? null : document.viewerHoles;
+    const json = filled === null ? stored : await completedForViewer(filled, stored, keyViewer);
     // Not completed (an entity gone, a subgraph failing): the full path answers, and says why.
     if (json === null) return false;
     const encoding = json.length >= COMPRESSION_THRESHOLD_BYTES ? preferredEncoding(acceptEncoding(req)) : undefined;
-    const body =
-      encoding === undefined
-        ? Buffer.from(json)
-        : document.viewerHoles === null
-          ? await this.#compressedBody(key, encoding, json)
-          : await compressors[encoding](Buffer.from(json));
+    // A shared response's bytes are kept per encoding; a filled one is this viewer's alone.
+    const body = filled === null ? await this.#bodyOf(key, encoding, json) : await encoded(json, encoding);
     res.statusCode = 200;
     res.setHeader('content-type', `${mediaType}; charset=utf-8`);
     // Yoga's default CORS headers (every origin allowed); compression then appends its Vary.
@@ -223,20 +219,7 @@ export class EarlyHits {
     if (document === undefined) return undefined;
     const { coerced, errors } = getVariableValues(document.schema, document.variableDefinitions, request.variables ?? {});
     if (errors !== undefined) return undefined;
-    const known: KnownBody = {
-      identity: request.identity,
-      document,
-      variableValues: coerced,
-      publicKey: document.perViewer
-        ? undefined
-        : responseCacheKey({
-            supergraph: document.supergraph,
-            documentString: document.documentString,
-            operationName: document.operationName,
-            variableValues: coerced,
-            sessionId: undefined,
-          }),
-    };
+    const known: KnownBody = { identity: request.identity, document, variableValues: coerced, keys: new Map() };
     this.#bodies.set(text, known);
     return known;
   }
@@ -251,15 +234,21 @@ export class EarlyHits {
     return mediaType === 'none' ? undefined : mediaType;
   }
 
-  async #compressedBody(key: string, encoding: Encoding, json: string): Promise<Buffer> {
-    const cacheKey = `${encoding}\u0000${key}`;
-    const kept = this.#compressed.get(cacheKey);
+  async #bodyOf(key: string, encoding: Encoding | undefined, json: string): Promise<Buffer> {
+    const cacheKey = `${encoding ?? 'identity'}\u0000${key}`;
+    const kept = this.#encoded.get(cacheKey);
     // The same key may hold a newer response (invalidated, then computed again).
     if (kept !== undefined && kept.json === json) return kept.body;
-    const body = await compressors[encoding](Buffer.from(json));
-    this.#compressed.set(cacheKey, { json, body });
+    const body = await encoded(json, encoding);
+    this.#encoded.set(cacheKey, { json, body });
     return body;
   }
+}
+
+/** `json` as the bytes of a response body in `encoding` (undefined: as it is). */
+function encoded(json: string, encoding: Encoding | undefined): Promise<Buffer> {
+  const bytes = Buffer.from(json);
+  return encoding === undefined ? Promise.resolve(bytes) : compressors[encoding](bytes);
 }
 
 /** The shared response `stored` with the viewer's own values written in, as JSON; null when they could not all be had. */
@@ -270,6 +259,22 @@ async function completedForViewer(
 ): Promise<string | null> {
   const result = JSON.parse(stored) as { data?: unknown };
   return (await viewerHoles.holes.fill(viewerHoles.plan, result.data, viewer)) ? JSON.stringify(result) : null;
+}
+
+/** The response key of `known` in `session`, remembered unless the session is one viewer's. */
+function keyOf(known: KnownBody, session: string | undefined): string {
+  const kept = known.keys.get(session);
+  if (kept !== undefined) return kept;
+  const { document } = known;
+  const key = responseCacheKey({
+    supergraph: document.supergraph,
+    documentString: document.documentString,
+    operationName: document.operationName,
+    variableValues: known.variableValues,
+    sessionId: session,
+  });
+  if (session === undefined || session === ANONYMOUS_SESSION || session === VIEWER_HOLES_SESSION) known.keys.set(session, key);
+  return key;
 }
 
 function documentKey(supergraph: string, identity: RequestIdentity, operationName: string | undefined): string {
@@ -288,10 +293,17 @@ function acceptEncoding(req: IncomingMessage): string | null {
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let ended = false;
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.on('end', () => {
+      ended = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
     req.on('error', reject);
-    req.on('close', () => reject(new Error('request closed before its body ended')));
+    // Every request closes once answered: the error (and its stack) only when it closed early.
+    req.on('close', () => {
+      if (!ended) reject(new Error('request closed before its body ended'));
+    });
   });
 }
 

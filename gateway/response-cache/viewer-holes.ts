@@ -20,12 +20,6 @@ import type { GatewayContext } from '../context.js';
 import { shapeContextOf } from '../entity-cache/shape-context.js';
 import type { LoadedSupergraph } from '../federation/supergraph.js';
 
-/**
- * The session of a response shared by every viewer with its viewer-dependent leaves left empty:
- * apart from the public key and every viewer's own (cache-key.ts).
- */
-export const VIEWER_HOLES_SESSION = 'viewer-holes';
-
 /** One viewer-dependent leaf of a hole: its response name (an alias or the field's name), and its field. */
 interface HoleField {
   readonly responseName: string;
