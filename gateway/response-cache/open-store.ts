@@ -3,7 +3,7 @@ import type { Logger } from '../../lib/kernel/logger.js';
 import { MemoryResponseCacheStore, type ResponseCacheStore } from './cache-store.js';
 import { RedisResponseCacheStore } from './redis-cache-store.js';
 
-/** Redis when `redisUrl` is set (shared by every gateway instance), otherwise process memory. */
+/** Redis when `redisUrl` is set (shared by every gateway instance, hot responses kept in process too), otherwise process memory. */
 export function openResponseCacheStore(
   settings: Config['responseCache'] & { redisUrl: string | undefined; namespace: string; guardMs: number },
   logger: Logger,
@@ -17,5 +17,6 @@ export function openResponseCacheStore(
     maxTtlMs: longestTtlSeconds * 1000,
     guardMs: settings.guardMs,
     prefix: `${settings.namespace}:response-cache:`,
+    keptEntries: settings.localMaxEntries,
   });
 }

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../lib/kernel/logger.js';
 import type { TouchedEntity } from '../../lib/kernel/touched-entities.js';
 import { lagTolerantTimeout } from '../lag-tolerant-timeout.js';
@@ -37,7 +38,21 @@ for i = 3, #ARGV do
 end
 return epoch`;
 
+/**
+ * A lookup for a caller that may hold a copy read or stored at epoch ARGV[2] ('' for none): the
+ * epoch alone while it is still current (the copy is what Redis would answer: any invalidation
+ * advances the epoch), else the epoch, the response and its remaining TTL in ms.
+ */
+const LOOKUP = `
+local epoch = redis.call('GET', ARGV[1]) or '0'
+if ARGV[2] == epoch then return {epoch} end
+return {epoch, redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}`;
+
+/** Characters of responses the in-process layer holds at most, whatever its entry count. */
+const KEPT_CHARACTERS = 32 * 1024 * 1024;
+
 type CacheRedis = Redis & {
+  lookupResponse(key: string, epochKey: string, keptEpoch: string): Promise<[string, (string | null)?, number?]>;
   storeResponse(key: string, ...args: (string | number)[]): Promise<number>;
   invalidateEntities(...args: (string | number)[]): Promise<number>;
 };
@@ -56,6 +71,8 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
   readonly #guardMs: number;
   readonly #timeoutMs: number;
   readonly #name: string;
+  /** Responses kept in process memory with the epoch they were read or stored at, and when they expire. */
+  readonly #kept: LRUCache<string, { json: string; epoch: number; expiresAt: number }> | undefined;
 
   constructor(options: {
     url: string;
@@ -67,7 +84,22 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     prefix: string;
     /** What the log lines call it: `response cache` (default) or `entity cache`, which stores its entries here too. */
     name?: string;
+    /**
+     * Responses `lookup` keeps in process memory (0 or absent: none). A kept response is served
+     * only while Redis's invalidation epoch is the one it was read or stored at, so the lookup
+     * still asks Redis, but only for the epoch: the response itself crosses the network once
+     * per epoch, not once per hit.
+     */
+    keptEntries?: number;
   }) {
+    this.#kept =
+      (options.keptEntries ?? 0) > 0
+        ? new LRUCache({
+            max: options.keptEntries as number,
+            maxSize: KEPT_CHARACTERS,
+            sizeCalculation: (entry) => Math.max(1, entry.json.length),
+          })
+        : undefined;
     this.#name = options.name ?? 'response cache';
     this.#prefix = options.prefix;
     this.#indexTtlMs = Math.max(1, Math.ceil(options.maxTtlMs));
@@ -84,6 +116,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     }) as CacheRedis;
     this.#timeoutMs = options.commandTimeoutMs;
     this.#redis.defineCommand('storeResponse', { numberOfKeys: 1, lua: STORE });
+    this.#redis.defineCommand('lookupResponse', { numberOfKeys: 1, lua: LOOKUP });
     this.#redis.defineCommand('invalidateEntities', { numberOfKeys: 0, lua: INVALIDATE });
     let lastError = '';
     this.#redis.on('error', (error: Error) => {
@@ -96,8 +129,23 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
   }
 
   async lookup(key: string): Promise<CacheLookup> {
-    const [json, epoch] = await this.#timed(this.#redis.mget(this.#responseKey(key), `${this.#prefix}epoch`));
-    return { json: json ?? null, epoch: Number(epoch ?? 0) };
+    if (this.#kept === undefined) {
+      const [json, epoch] = await this.#timed(this.#redis.mget(this.#responseKey(key), `${this.#prefix}epoch`));
+      return { json: json ?? null, epoch: Number(epoch ?? 0) };
+    }
+    let kept = this.#kept.get(key);
+    if (kept !== undefined && kept.expiresAt <= Date.now()) {
+      this.#kept.delete(key);
+      kept = undefined;
+    }
+    const [current, json = null, ttlMs = -2] = await this.#timed(
+      this.#redis.lookupResponse(this.#responseKey(key), `${this.#prefix}epoch`, kept === undefined ? '' : String(kept.epoch)),
+    );
+    const epoch = Number(current);
+    if (kept !== undefined && kept.epoch === epoch) return { json: kept.json, epoch };
+    if (json === null || ttlMs <= 0) this.#kept.delete(key);
+    else this.#kept.set(key, { json, epoch, expiresAt: Date.now() + ttlMs });
+    return { json, epoch };
   }
 
   async lookupMany(keys: readonly string[]): Promise<CacheLookups> {
@@ -112,6 +160,8 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
 
   async store(key: string, json: string, entities: readonly string[], ttlMs: number, epoch: number): Promise<boolean> {
     const ttl = Math.max(1, Math.round(ttlMs));
+    // Before Redis sets its expiry: a kept copy never outlives the stored one.
+    const expiresAt = Date.now() + ttl;
     const stored = await this.#timed(
       this.#redis.storeResponse(
         this.#responseKey(key),
@@ -123,6 +173,8 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
         ...entities,
       ),
     );
+    // Kept at the epoch of its lookup: if anything was invalidated since, the next lookup reads Redis.
+    if (stored === 1) this.#kept?.set(key, { json, epoch, expiresAt });
     return stored === 1;
   }
 
@@ -132,6 +184,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
   }
 
   async close(): Promise<void> {
+    this.#kept?.clear();
     this.#redis.disconnect();
   }
 

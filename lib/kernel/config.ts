@@ -215,6 +215,8 @@ const EnvSchema = z.object({
   RESPONSE_CACHE_DEFAULT_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   RESPONSE_CACHE_TTL: ttlList.optional(),
   RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  // Hot responses kept in process memory in front of Redis (checked against Redis's epoch); 0: none.
+  RESPONSE_CACHE_LOCAL_MAX_ENTRIES: z.coerce.number().int().min(0).max(1_000_000).default(2000),
   // Above the event-loop lag of a saturated gateway: a reply that arrived but was not read in
   // time would otherwise turn hits into misses exactly when misses cost most.
   RESPONSE_CACHE_REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
@@ -358,6 +360,8 @@ export interface Config {
     readonly ttlSeconds: Readonly<Record<string, number>>;
     /** Entries the in-memory store keeps (embedded mode). */
     readonly maxEntries: number;
+    /** Responses kept in process memory in front of Redis; 0 for none. */
+    readonly localMaxEntries: number;
     /** Redis commands slower than this count as misses. */
     readonly redisTimeoutMs: number;
   };
@@ -508,6 +512,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       defaultTtlSeconds: e.RESPONSE_CACHE_DEFAULT_TTL_SECONDS,
       ttlSeconds: { ...DEFAULT_RESPONSE_CACHE_TTL, HashtagTrend: e.TRENDING_TTL_SECONDS, ...e.RESPONSE_CACHE_TTL },
       maxEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
+      localMaxEntries: e.RESPONSE_CACHE_LOCAL_MAX_ENTRIES,
       redisTimeoutMs: e.RESPONSE_CACHE_REDIS_TIMEOUT_MS,
     },
     entityCache: {

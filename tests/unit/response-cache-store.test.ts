@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryResponseCacheStore, type ResponseCacheStore } from '../../gateway/response-cache/cache-store.js';
 import { createGuardedCache } from '../../gateway/response-cache/guarded-cache.js';
@@ -12,22 +13,16 @@ import { eventually } from '../support/until.js';
 const logger = createLogger({ level: 'silent', pretty: false });
 const redisUrl = process.env.REDIS_URL;
 
+const redisStore = (url: string, prefix: string, keptEntries = 0) =>
+  new RedisResponseCacheStore({ url, logger, commandTimeoutMs: 1000, maxTtlMs: 60_000, guardMs: 60_000, prefix, keptEntries });
+const freshPrefix = () => `test-${randomBytes(4).toString('hex')}:`;
+
 const stores: [string, () => ResponseCacheStore][] = [
   ['memory', () => new MemoryResponseCacheStore({ maxEntries: 100 })],
   ...(redisUrl
     ? ([
-        [
-          'redis',
-          () =>
-            new RedisResponseCacheStore({
-              url: redisUrl,
-              logger,
-              commandTimeoutMs: 1000,
-              maxTtlMs: 60_000,
-              guardMs: 60_000,
-              prefix: `test-${randomBytes(4).toString('hex')}:`,
-            }),
-        ],
+        ['redis', () => redisStore(redisUrl, freshPrefix())],
+        ['redis with responses kept in process', () => redisStore(redisUrl, freshPrefix(), 100)],
       ] as [string, () => ResponseCacheStore][])
     : []),
 ];
@@ -85,6 +80,63 @@ describe.each(stores)('%s store', (_name, open) => {
     // The expiry is what is tested: only time makes a 30 ms TTL run out.
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect((await store.lookup('short')).json).toBeNull();
+  });
+});
+
+describe.runIf(redisUrl)('responses kept in process in front of Redis', () => {
+  const url = redisUrl as string;
+  const opened: { close(): Promise<void> }[] = [];
+  const open = <T extends { close(): Promise<void> }>(thing: T): T => {
+    opened.push(thing);
+    return thing;
+  };
+  afterAll(async () => {
+    for (const thing of opened) await thing.close();
+  });
+  /** A client of its own, to change what the stores read behind their backs. */
+  const rawRedis = () => {
+    const redis = new Redis(url);
+    opened.push({ close: async () => redis.disconnect() });
+    return redis;
+  };
+
+  it('are served from memory while the epoch stands, and read again from Redis once anything is invalidated', async () => {
+    const prefix = freshPrefix();
+    const kept = open(redisStore(url, prefix, 100));
+    const plain = open(redisStore(url, prefix));
+    const redis = rawRedis();
+    await ready(kept);
+    await ready(plain);
+    const { epoch } = await kept.lookup('k');
+    expect(await kept.store('k', '{"v":1}', ['Post:1'], 10_000, epoch)).toBe(true);
+    // Changed behind the stores' backs, without an invalidation: only a copy in memory still says 1.
+    await redis.set(`${prefix}r:k`, '{"v":2}', 'PX', 10_000);
+    expect((await kept.lookup('k')).json).toBe('{"v":1}');
+    expect((await plain.lookup('k')).json).toBe('{"v":2}');
+    // Another instance invalidates something else: the epoch moves, the copy is read again.
+    await plain.invalidate([{ typename: 'Post', id: '99' }]);
+    expect((await kept.lookup('k')).json).toBe('{"v":2}');
+    await redis.set(`${prefix}r:k`, '{"v":3}', 'PX', 10_000);
+    expect((await kept.lookup('k')).json).toBe('{"v":2}');
+    // Another instance invalidates what it holds: gone for both.
+    await plain.invalidate([{ typename: 'Post', id: '1' }]);
+    expect((await kept.lookup('k')).json).toBeNull();
+    expect((await plain.lookup('k')).json).toBeNull();
+  });
+
+  it('live no longer than Redis keeps them', async () => {
+    const prefix = freshPrefix();
+    const kept = open(redisStore(url, prefix, 100));
+    const redis = rawRedis();
+    await ready(kept);
+    await redis.set(`${prefix}r:short`, '{"short":true}', 'PX', 60);
+    // Read from Redis with its remaining TTL, then served from memory until that runs out.
+    expect((await kept.lookup('short')).json).toBe('{"short":true}');
+    await redis.set(`${prefix}r:short`, '{"short":"changed"}', 'KEEPTTL');
+    expect((await kept.lookup('short')).json).toBe('{"short":true}');
+    // The expiry is what is tested: only time makes a 60 ms TTL run out.
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect((await kept.lookup('short')).json).toBeNull();
   });
 });
 
