@@ -139,6 +139,28 @@ describe('subgraph limits (with a valid signature)', () => {
     expect(codes(response.body)).toEqual(['REQUEST_ENTITY_TOO_LARGE']);
   });
 
+  it('refuses a 5 MB body sent without a Content-Length (chunked) with 413 too', async () => {
+    const body = JSON.stringify({ query: '{ __typename }', variables: { padding: 'x'.repeat(5 * 1024 * 1024) } });
+    const bytes = new TextEncoder().encode(body);
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < bytes.length; at += 64 * 1024) controller.enqueue(bytes.subarray(at, at + 64 * 1024));
+        controller.close();
+      },
+    });
+    const response = await fetch(platform.subgraphs.posts.url, {
+      method: 'POST',
+      headers: { ...HEADERS, [SIGNATURE_HEADER]: signContent(secret, body) },
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.headers.get('content-length')).not.toBe(String(bytes.length));
+    expect(response.status).toBe(413);
+    expect(codes((await response.json()) as { errors?: { extensions?: { code?: string } }[] })).toEqual([
+      'REQUEST_ENTITY_TOO_LARGE',
+    ]);
+  });
+
   it('refuses a document over the token limit', async () => {
     const query = `{ ${Array.from({ length: 9000 }, () => '__typename').join(' ')} }`;
     const response = await signed('messages', JSON.stringify({ query }));
