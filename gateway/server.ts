@@ -397,6 +397,7 @@ export async function createGateway(
             cache: responseCache as ResponseCache,
             ...(earlyHits === undefined ? {} : { earlyHits }),
             supergraphOf: (schema) => served.ofSchema(schema),
+            accessOf: (schema) => served.ofSchema(schema).loaded.access,
             viewerHolesOf: (schema) => viewerHolesOf(served.ofSchema(schema)),
             defaultTtlSeconds: deps.responseCache.defaultTtlSeconds,
             ttlSeconds: deps.responseCache.ttlSeconds,

@@ -4,6 +4,7 @@ import { type ExecutionResult, type GraphQLSchema, getOperationAST, print } from
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../../lib/kernel/logger.js';
 import type { GatewayContext } from '../context.js';
+import type { AccessRequirements } from '../federation/access-requirements.js';
 import { responseCacheKey, responseSession } from '../response-cache/cache-key.js';
 import { createCachePolicy } from '../response-cache/cache-policy.js';
 import type { ResponseCacheStore } from '../response-cache/cache-store.js';
@@ -27,6 +28,8 @@ export interface ResponseCacheOptions {
    * responses.
    */
   supergraphOf: (schema: GraphQLSchema) => { readonly hash: string; readonly viewerDependent: ReadonlySet<string> };
+  /** Its `@authenticated` and `@requiresScopes`: what they guard is cached per viewer, or not at all (cache-policy.ts). */
+  accessOf?: (schema: GraphQLSchema) => AccessRequirements;
   /** TTL of a response that names no type or field below. */
   defaultTtlSeconds: number;
   /** Seconds per type name (`Post`) or field (`Query.trendingHashtags`); the smallest one a response contains wins; 0 = never cached. */
@@ -66,6 +69,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin<GatewayC
   const policyOf = createCachePolicy({
     viewerDependentFields: (schema) => options.supergraphOf(schema).viewerDependent,
     ttlSeconds: options.ttlSeconds,
+    ...(options.accessOf === undefined ? {} : { accessOf: options.accessOf }),
   });
   const { cache } = options;
   const outcomes = new WeakMap<Request, 'HIT' | 'MISS'>();

@@ -1,5 +1,6 @@
-import { type DocumentNode, type GraphQLSchema, getOperationAST } from 'graphql';
+import { type DocumentNode, type GraphQLSchema, getNamedType, getOperationAST, isInterfaceType, isObjectType } from 'graphql';
 import { selectedFields } from '../../lib/kernel/viewer-dependence.js';
+import type { AccessRequirements } from '../federation/access-requirements.js';
 
 /** How the response cache treats one operation of one document. */
 export interface CachePolicy {
@@ -10,8 +11,10 @@ export interface CachePolicy {
   readonly cacheable: boolean;
   /**
    * Selects a field whose value depends on who asks (tagged viewer-dependent by its
-   * subgraph: `email`, `likedByViewer`, `me`, `conversations`, …): cached per viewer and never
-   * served to another. Everything else is public and shared by all viewers.
+   * subgraph: `email`, `likedByViewer`, `me`, `conversations`, …), or one that `@authenticated`
+   * guards: cached per viewer and never served to another (a hit skips the access check, so a
+   * signed-out request must never find a signed-in one's answer). Everything else is public and
+   * shared by all viewers.
    */
   readonly perViewer: boolean;
   /**
@@ -39,6 +42,8 @@ export function createCachePolicy(options: {
   viewerDependentFields: (schema: GraphQLSchema) => ReadonlySet<string>;
   /** Seconds per type name or `Type.field`; 0 means never cached. */
   ttlSeconds: Readonly<Record<string, number>>;
+  /** The `@authenticated` and `@requiresScopes` of the supergraph `schema` is the public schema of. */
+  accessOf?: (schema: GraphQLSchema) => AccessRequirements;
 }): (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined) => CachePolicy {
   const neverCached = new Set(Object.entries(options.ttlSeconds).flatMap(([name, ttl]) => (ttl === 0 ? [name] : [])));
   const decided = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, CachePolicy>>>();
@@ -77,12 +82,45 @@ export function createCachePolicy(options: {
       const ttl = options.ttlSeconds[name];
       if (ttl !== undefined) ttlSeconds = Math.min(ttl, ttlSeconds ?? ttl);
     }
+    const access = options.accessOf === undefined ? 'none' : accessNeeded(schema, coordinates, options.accessOf(schema));
+    // Scopes ride on each token, not on the viewer a per-viewer key names: never cached.
+    if (access === 'scopes') return NOT_CACHEABLE;
     const viewerDependent = options.viewerDependentFields(schema);
     return {
       cacheable: true,
-      perViewer: [...coordinates].some((coordinate) => viewerDependent.has(coordinate)),
+      perViewer: access === 'viewer' || [...coordinates].some((coordinate) => viewerDependent.has(coordinate)),
       types: [...returnTypes],
       ttlSeconds,
     };
   }
+}
+
+/**
+ * What reading `coordinates` needs by the supergraph's access requirements: nothing, a signed-in
+ * viewer (`@authenticated`), or scopes (`@requiresScopes`), on the field, its parent type or the
+ * type it returns (scalars and enums included).
+ */
+function accessNeeded(
+  schema: GraphQLSchema,
+  coordinates: Iterable<string>,
+  access: AccessRequirements,
+): 'none' | 'viewer' | 'scopes' {
+  if (access.fields.size === 0 && access.types.size === 0) return 'none';
+  let needed: 'none' | 'viewer' = 'none';
+  for (const coordinate of coordinates) {
+    const [typeName = '', fieldName = ''] = coordinate.split('.');
+    const parent = schema.getType(typeName);
+    const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[fieldName] : undefined;
+    const returned = field === undefined ? undefined : getNamedType(field.type).name;
+    for (const requirement of [
+      access.fields.get(coordinate),
+      access.types.get(typeName),
+      returned === undefined ? undefined : access.types.get(returned),
+    ]) {
+      if (requirement === undefined) continue;
+      if (requirement.scopeSets !== undefined) return 'scopes';
+      if (requirement.authenticated) needed = 'viewer';
+    }
+  }
+  return needed;
 }

@@ -13,8 +13,8 @@ describe('@authenticated and @requiresScopes are enforced before any subgraph is
   });
   afterAll(() => differential?.stop());
 
-  const post = async (query: string, token?: string) => {
-    const response = await fetch(differential.gateways.cacheOff.url, {
+  const post = async (query: string, token?: string, gateway: 'cacheOff' | 'cacheOn' = 'cacheOff') => {
+    const response = await fetch(differential.gateways[gateway].url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -49,5 +49,31 @@ describe('@authenticated and @requiresScopes are enforced before any subgraph is
     expect(refused.body.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
     expect(refused.body.data).toBeUndefined();
     expect(subgraphCalls.count).toBe(0);
+  });
+
+  it('is checked on every request with the response cache on: a cached answer never skips it', async () => {
+    // Distinct documents per run: the cache is shared with the rest of the suite.
+    const nonce = `n${Math.random().toString(36).slice(2, 10)}`;
+    const guarded = `query ${nonce} { profile(id: "p1") { name posts { draft } } }`;
+    const signedIn = await post(guarded, await differential.signIn(), 'cacheOn');
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.errors).toBeUndefined();
+    const again = await post(guarded, await differential.signIn(), 'cacheOn');
+    expect(again.body).toEqual(signedIn.body);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const signedOut = await post(guarded, undefined, 'cacheOn');
+      expect(signedOut.status).toBe(401);
+      expect(signedOut.body.data).toBeUndefined();
+      expect(signedOut.body.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    }
+
+    const scoped = `query ${nonce}Salary { profile(id: "p1") { salary } }`;
+    const withScopes = await post(scoped, await differential.signIn('admin hr'), 'cacheOn');
+    expect(withScopes.body.errors).toBeUndefined();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const withOne = await post(scoped, await differential.signIn('hr'), 'cacheOn');
+      expect(withOne.body.data).toBeUndefined();
+      expect(withOne.body.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+    }
   });
 });
