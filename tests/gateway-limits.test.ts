@@ -195,6 +195,28 @@ describe('request limits', () => {
     expect(codesOf(response.body)).toEqual(['REQUEST_ENTITY_TOO_LARGE']);
   });
 
+  it('bounds a body sent without a Content-Length (chunked) too: 413 over 1 MiB, answered under it', async () => {
+    /** POSTs `body` in 64 KiB chunks, so it goes out chunked, with no Content-Length. */
+    const chunked = async (body: string) => {
+      const bytes = new TextEncoder().encode(body);
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = 0; at < bytes.length; at += 64 * 1024) controller.enqueue(bytes.subarray(at, at + 64 * 1024));
+          controller.close();
+        },
+      });
+      const response = await fetch(url, { method: 'POST', headers: JSON_HEADERS, body: stream, duplex: 'half' } as RequestInit);
+      // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely, asserting their shape with expect()
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const over = await chunked(JSON.stringify({ query: '{ __typename }', variables: { padding: 'x'.repeat(1024 * 1024) } }));
+    expect(over.status).toBe(413);
+    expect(codesOf(over.body)).toEqual(['REQUEST_ENTITY_TOO_LARGE']);
+    const under = await chunked(JSON.stringify({ query: '{ __typename }', variables: { padding: 'x'.repeat(200 * 1024) } }));
+    expect(under.status).toBe(200);
+    expect(under.body).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('answers malformed JSON with 400 and a GraphQL error', async () => {
     const response = await post(url, '{"query": "{ __typename }"');
     expect(response.status).toBe(400);
