@@ -129,13 +129,9 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
   }
 
   async lookup(key: string): Promise<CacheLookup> {
-    if (this.#kept === undefined) {
-      const [json, epoch] = await this.#timed(this.#redis.mget(this.#responseKey(key), `${this.#prefix}epoch`));
-      return { json: json ?? null, epoch: Number(epoch ?? 0) };
-    }
-    let kept = this.#kept.get(key);
+    let kept = this.#kept?.get(key);
     if (kept !== undefined && kept.expiresAt <= Date.now()) {
-      this.#kept.delete(key);
+      this.#kept?.delete(key);
       kept = undefined;
     }
     const [current, json = null, ttlMs = -2] = await this.#timed(
@@ -143,8 +139,8 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     );
     const epoch = Number(current);
     if (kept !== undefined && kept.epoch === epoch) return { json: kept.json, epoch };
-    if (json === null || ttlMs <= 0) this.#kept.delete(key);
-    else this.#kept.set(key, { json, epoch, expiresAt: Date.now() + ttlMs });
+    if (json === null || ttlMs <= 0) this.#kept?.delete(key);
+    else this.#kept?.set(key, { json, epoch, expiresAt: Date.now() + ttlMs });
     return { json, epoch };
   }
 
