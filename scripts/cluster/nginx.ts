@@ -48,6 +48,32 @@ export async function startNginx(options: {
   internalPort: number;
   upstreams: NginxUpstreams;
 }): Promise<RunningNginx> {
+  const { dir } = options;
+  return runNginx({
+    dir,
+    listenPort: options.publicPort,
+    config: ({ pidFile, tempDir }) =>
+      renderNginxConfig({
+        notice: 'Rendered from deploy/nginx.conf.template by `npm run cluster` (scripts/cluster/nginx.ts).',
+        pidFile,
+        tempDir,
+        publicListen: `127.0.0.1:${options.publicPort}`,
+        internalListen: `127.0.0.1:${options.internalPort}`,
+        ...options.upstreams,
+      }),
+  });
+}
+
+/**
+ * Runs nginx in the foreground on the configuration `config` returns for the pid file and
+ * temporary directory it must use inside `dir`; resolves once `listenPort` accepts connections.
+ * For a configuration other than the deployment's (a test's plain proxy).
+ */
+export async function runNginx(options: {
+  dir: string;
+  listenPort: number;
+  config: (paths: { pidFile: string; tempDir: string }) => string;
+}): Promise<RunningNginx> {
   const binary = nginxBinary();
   if (binary === undefined) throw new Error(`nginx is not installed: ${NGINX_INSTALL_HINT}`);
   const { dir } = options;
@@ -56,17 +82,7 @@ export async function startNginx(options: {
   chmodSync(dir, 0o755);
   chmodSync(join(dir, 'temp'), 0o755);
   const configFile = join(dir, 'nginx.conf');
-  writeFileSync(
-    configFile,
-    renderNginxConfig({
-      notice: 'Rendered from deploy/nginx.conf.template by `npm run cluster` (scripts/cluster/nginx.ts).',
-      pidFile: join(dir, 'nginx.pid'),
-      tempDir: join(dir, 'temp'),
-      publicListen: `127.0.0.1:${options.publicPort}`,
-      internalListen: `127.0.0.1:${options.internalPort}`,
-      ...options.upstreams,
-    }),
-  );
+  writeFileSync(configFile, options.config({ pidFile: join(dir, 'nginx.pid'), tempDir: join(dir, 'temp') }));
   // A file, not a pipe: the config logs to /dev/stdout and /dev/stderr, which nginx opens anew
   // (a socket cannot be opened through /dev/stdout).
   const logFile = join(dir, 'nginx.log');
@@ -86,7 +102,7 @@ export async function startNginx(options: {
     }
   };
   try {
-    await untilListening(options.publicPort, exited, output);
+    await untilListening(options.listenPort, exited, output);
   } catch (error) {
     await stop();
     throw error;
