@@ -28,6 +28,7 @@ import { useCompression } from './plugins/compression.js';
 import { useCsrfPrevention } from './plugins/csrf-prevention.js';
 import { createDocumentCounters } from './plugins/document-metrics.js';
 import { useEntityCacheInvalidation } from './plugins/entity-cache.js';
+import { useEventStreamHeaders } from './plugins/event-stream-headers.js';
 import { useFederationExecutor } from './plugins/federation-executor.js';
 import { serveGraphiQL } from './plugins/graphiql-page.js';
 import { useIntrospection } from './plugins/introspection.js';
@@ -380,6 +381,7 @@ export async function createGateway(
       // Before compression: it sends the page compressed once, not on every request.
       ...(graphiql === undefined ? [] : [graphiql.plugin]),
       useCompression(),
+      useEventStreamHeaders(),
       useCsrfPrevention(),
       ...useOperationLimits(deps.operationLimits, { production: deps.production }),
       ...useIntrospection(deps.introspection),
