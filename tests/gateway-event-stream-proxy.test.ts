@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxBinary, type RunningNginx, runNginx } from '../scripts/cluster/nginx.js';
 import { freePort } from '../scripts/free-port.js';
+import { nextEvents } from './support/event-stream.js';
 import { graphql, registerUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
 import { usePlatform } from './support/platform.js';
@@ -72,22 +73,11 @@ async function streamMessages(url: string, token: string, conversationId: string
   }).finally(() => clearTimeout(headersDue));
   const bodies: string[] = [];
   let arrived: (() => void) | undefined;
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
   void (async () => {
-    let buffered = '';
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) return;
-      buffered += decoder.decode(value, { stream: true });
-      const blocks = buffered.split('\n\n');
-      buffered = blocks.pop() ?? '';
-      for (const block of blocks) {
-        const data = block.split('\n').find((line) => line.startsWith('data:'));
-        if (!block.startsWith('event: next') || data === undefined) continue;
-        bodies.push(JSON.parse(data.slice(5)).data.messageAdded.body);
-        arrived?.();
-      }
+    type Next = { data: { messageAdded: { body: string } } };
+    for await (const event of nextEvents<Next>(response.body as ReadableStream<Uint8Array>)) {
+      bodies.push(event.data.messageAdded.body);
+      arrived?.();
     }
   })();
   /** Resolves at the next event, or false if none comes within `ms`. */

@@ -1,6 +1,7 @@
 import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nextEvents } from './support/event-stream.js';
 import { errorCodes, type GraphQLErrorShape, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
 import { usePlatform } from './support/platform.js';
@@ -114,19 +115,11 @@ describe('an SSE subscription as GraphiQL sends it (a GET, its headers, the Head
     const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const events: SseEvent[] = [];
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let buffered = '';
     try {
-      while (!until(events)) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffered += decoder.decode(value, { stream: true });
-        const blocks = buffered.split('\n\n');
-        buffered = blocks.pop() ?? '';
-        for (const block of blocks) {
-          const data = block.split('\n').find((line) => line.startsWith('data:'));
-          if (block.startsWith('event: next') && data !== undefined) events.push(JSON.parse(data.slice(5)));
+      if (!until(events)) {
+        for await (const event of nextEvents<SseEvent>(response.body as ReadableStream<Uint8Array>)) {
+          events.push(event);
+          if (until(events)) break;
         }
       }
     } finally {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeMessagesAdded, MESSAGES_ADDED_CHANNEL } from '../subgraphs/messages/realtime/message-events.js';
+import { nextEvents } from './support/event-stream.js';
 import { graphql, registerUser, type TestUser } from './support/graphql.js';
 import { sendMessage, startConversation } from './support/messages.js';
 import { sample, scrape } from './support/metrics.js';
@@ -216,23 +217,10 @@ describe('messageAdded through the gateway', () => {
       expect(response.headers.get('content-type')).toContain('text/event-stream');
       const events: Array<{ data?: Event; errors?: Array<{ extensions?: Record<string, unknown> }> }> = [];
       const arrivals = new Set<() => void>();
-      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-      const decoder = new TextDecoder();
       const reading = (async () => {
-        let buffered = '';
-        for (;;) {
-          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-          if (done) return;
-          buffered += decoder.decode(value, { stream: true });
-          const blocks = buffered.split('\n\n');
-          buffered = blocks.pop() ?? '';
-          for (const block of blocks) {
-            const data = block.split('\n').find((line) => line.startsWith('data:'));
-            if (block.startsWith('event: next') && data !== undefined) {
-              events.push(JSON.parse(data.slice(5)));
-              for (const check of [...arrivals]) check();
-            }
-          }
+        for await (const event of nextEvents<(typeof events)[number]>(response.body as ReadableStream<Uint8Array>)) {
+          events.push(event);
+          for (const check of [...arrivals]) check();
         }
       })();
       /** Resolves once `predicate` holds for the events, checked at each event (rejects after `timeoutMs`). */
