@@ -20,7 +20,7 @@ import { usePlatform } from './support/platform.js';
 const platform = usePlatform();
 const hasNginx = nginxBinary() !== undefined;
 let nginx: RunningNginx | undefined;
-let dir: string;
+let dir: string | undefined;
 let proxiedUrl: string;
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import type { Plugin } from 'graphql-yoga';
+import { isStreamedResult } from './event-stream-headers.js';
 
 /** Bodies smaller than this go out as they are: compressing them costs more than it saves. */
 export const COMPRESSION_THRESHOLD_BYTES = 1024;
@@ -26,8 +27,7 @@ export function useCompression(): Plugin {
   return {
     async onResponse({ request, response, setResponse, fetchAPI }) {
       if (response.body === null || response.headers.has('content-encoding')) return;
-      const contentType = response.headers.get('content-type') ?? '';
-      if (contentType.startsWith('text/event-stream') || contentType.startsWith('multipart/')) return;
+      if (isStreamedResult(response.headers)) return;
       const encoding = preferredEncoding(request.headers.get('accept-encoding'));
       if (encoding === undefined) {
         // The response as it is, not rebuilt around `response.body`: reading `body` turns a
