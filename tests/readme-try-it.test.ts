@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { usePlatform } from './support/platform.js';
 
@@ -25,23 +26,35 @@ describe('README "Try it"', () => {
     expect(blocks.at(-1)?.trim()).toBe('kill %1');
     const origin = new URL(platform.gatewayUrl).host;
     const script = ['set -euo pipefail', ...blocks.slice(0, -1)].join('\n').replaceAll('localhost:4000', origin);
-    const bash = spawn('bash', ['-c', script], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Ada's background stream writes to a pipe of its own (fd 3): sharing stdout, its events
+    // could land between an answer's body and the newline `-w '\n'` writes after it.
+    const backgroundJobs = script.match(/' &$/gm) ?? [];
+    expect(backgroundJobs).toHaveLength(1);
+    const separated = script.replace(/' &$/m, "' >&3 &");
+    const bash = spawn('bash', ['-c', separated], { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const stdout = bash.stdio[1] as Readable;
+    const stderr = bash.stdio[2] as Readable;
+    const streamPipe = bash.stdio[3] as Readable;
     let output = '';
-    bash.stdout.on('data', (chunk: Buffer) => {
+    let stream = '';
+    stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    bash.stderr.on('data', (chunk: Buffer) => {
+    stderr.on('data', (chunk: Buffer) => {
       output += chunk.toString();
+    });
+    streamPipe.on('data', (chunk: Buffer) => {
+      stream += chunk.toString();
     });
     const exited = new Promise<number | null>((resolve) => bash.once('exit', resolve));
     try {
       // The script ends after sendMessage; Ada's stream (its background job) goes on until killed.
       expect(await exited).toBe(0);
       await new Promise<void>((resolve, reject) => {
-        const check = () => (output.includes('Hi Ada!') ? resolve() : undefined);
-        bash.stdout.on('data', check);
+        const check = () => (stream.includes('Hi Ada!') ? resolve() : undefined);
+        streamPipe.on('data', check);
         check();
-        setTimeout(() => reject(new Error(`no message on Ada's stream:\n${output}`)), 20_000).unref();
+        setTimeout(() => reject(new Error(`no message on Ada's stream:\n${stream}\n${output}`)), 20_000).unref();
       });
     } finally {
       try {
@@ -64,7 +77,7 @@ describe('README "Try it"', () => {
     ]);
     expect(answers[2]?.data).toMatchObject({ me: { username: 'ada', displayName: 'Ada Lovelace' } });
     expect(answers[3]?.data).toEqual({ searchUsers: { nodes: [{ username: 'grace', displayName: 'Grace Hopper' }] } });
-    const event = /^event: next\ndata: (.*)$/m.exec(output)?.[1];
+    const event = /^event: next\ndata: (.*)$/m.exec(stream)?.[1];
     expect(JSON.parse(event ?? '{}')).toEqual({ data: { messageAdded: { body: 'Hi Ada!', sender: { username: 'grace' } } } });
   });
 });
